@@ -28,12 +28,15 @@ export type Params = Readonly<Record<string, string | number | boolean>>;
 export class ModuleDef<S extends IoSpec = IoSpec> {
   private ir: ModuleIR | null = null;
   readonly loc: SourceLoc = here();
+  // Stored without its interface type so a ModuleDef<S> is usable wherever any module is.
+  private readonly body: (m: ModuleBuilder, io: unknown) => void;
   constructor(
     readonly name: string,
     readonly io: S,
-    private readonly body: (m: ModuleBuilder, io: IoOf<S>) => void,
+    body: (m: ModuleBuilder, io: IoOf<S>) => void,
     readonly params: Params = {},
   ) {
+    this.body = body as (m: ModuleBuilder, io: unknown) => void;
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ElaborationError(`module name '${name}' is not a valid identifier`, this.loc);
   }
   /** Builds (once) and checks the module and everything below it. */
@@ -42,7 +45,7 @@ export class ModuleDef<S extends IoSpec = IoSpec> {
       const b = new ModuleBuilder(this.name, this.loc);
       const io = b.declareIo(this.io);
       pushModule(b);
-      try { this.body(b, io as IoOf<S>); } finally { popModule(); }
+      try { this.body(b, io); } finally { popModule(); }
       this.ir = b.finish(this.params);
       checkModule(this.ir);
     }

@@ -1,0 +1,11 @@
+// hw/designs.ts — every top-level design the project defines, by name. `npm run verilog`
+// emits each of them and a test runs Verilator, Icarus and Yosys over all of them, so a
+// design added here is checked by every tool from then on.
+
+import type { ModuleDef } from './hdl/index.ts';
+import type { IoSpec } from './hdl/ports.ts';
+import { exampleDesigns } from './examples/index.ts';
+
+export function allDesigns(): Record<string, ModuleDef<IoSpec>> {
+  return { ...exampleDesigns() } as Record<string, ModuleDef<IoSpec>>;
+}

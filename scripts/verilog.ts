@@ -1,0 +1,45 @@
+// scripts/verilog.ts — `npm run verilog -- --out DIR`: writes the Verilog of every design
+// the project defines, one self-contained file per top, and prints the list.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { toVerilog, ElaborationError } from '../hw/hdl/index.ts';
+import { allDesigns } from '../hw/designs.ts';
+
+function main(): void {
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { out: { type: 'string', default: 'build/verilog' }, only: { type: 'string' }, help: { type: 'boolean' } } }));
+  } catch (e) {
+    console.error(`verilog: ${(e as Error).message}\nusage: npm run verilog -- [--out DIR] [--only NAME]`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log('usage: npm run verilog -- [--out DIR] [--only NAME]\nWrites one <top>.v per design (the top and every module below it).');
+    return;
+  }
+  const designs = allDesigns();
+  const names = values.only ? values.only.split(',') : Object.keys(designs);
+  for (const n of names) {
+    if (!designs[n]) {
+      console.error(`verilog: no design named '${n}'; known designs: ${Object.keys(designs).join(', ')}`);
+      process.exit(2);
+    }
+  }
+  const out = resolve(values.out!);
+  mkdirSync(out, { recursive: true });
+  for (const n of names) {
+    try {
+      const v = toVerilog(designs[n]!);
+      const file = join(out, `${v.top}.v`);
+      writeFileSync(file, v.text);
+      console.log(`${file}  (${v.modules.length} module${v.modules.length > 1 ? 's' : ''}: ${v.modules.join(', ')})`);
+    } catch (e) {
+      if (e instanceof ElaborationError) { console.error(`verilog: design '${n}': ${e.message}`); process.exit(1); }
+      throw e;
+    }
+  }
+}
+
+main();
