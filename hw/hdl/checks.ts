@@ -49,5 +49,8 @@ export function checkModule(m: ModuleIR): void {
       warnings.push({ module: m.name, message: `input '${s.name}' is never used`, loc: s.loc.text });
     }
   }
+  for (const r of low.unassignedRegs) {
+    warnings.push({ module: m.name, message: `register '${r.name}' is never assigned: it keeps its reset value`, loc: r.loc.text });
+  }
   warningsByModule.set(m, warnings);
 }

@@ -14,16 +14,25 @@ export interface SourceLoc {
 
 const hdlDir = fileURLToPath(new URL('.', import.meta.url));
 
+/**
+ * Source-mapped file:line per call site. Mapping a stack through source maps is the costly
+ * part, so it happens once per distinct call site (a generator loop makes thousands of
+ * statements from one line), keyed by the cheap unmapped position.
+ */
+const mapped = new Map<string, string>();
+/** One unformatted stack per call site not yet mapped. */
+const pending = new Map<string, { stack?: string }>();
+
 class CapturedLoc implements SourceLoc {
-  private holder: { stack?: string } | null;
-  private cached: string | null = null;
-  constructor(holder: { stack?: string }) { this.holder = holder; }
+  constructor(private readonly key: string) {}
   get text(): string {
-    if (this.cached === null) {
-      this.cached = userFrame(this.holder?.stack ?? '');
-      this.holder = null;
+    let t = mapped.get(this.key);
+    if (t === undefined) {
+      t = userFrame(pending.get(this.key)?.stack ?? '');
+      mapped.set(this.key, t);
+      pending.delete(this.key);
     }
-    return this.cached;
+    return t;
   }
 }
 
@@ -36,21 +45,54 @@ function userFrame(stack: string): string {
     if (!m) continue;
     let file = m[1]!;
     if (file.startsWith('file://')) file = fileURLToPath(file);
-    if (file.includes('/node_modules/') || file.startsWith('node:')) continue;
-    if (file.startsWith(hdlDir) && !file.endsWith('.test.ts')) continue;
+    if (isDsl(file)) continue;
     return `${relative(process.cwd(), file) || file}:${m[2]}`;
   }
   return '?';
 }
 
+function isDsl(file: string): boolean {
+  if (file.includes('/node_modules/') || file.startsWith('node:')) return true;
+  return (file.startsWith(hdlDir) || file.startsWith(hdlUrl)) && !file.endsWith('.test.ts');
+}
+
+const hdlUrl = new URL('.', import.meta.url).href;
+type CallSite = { getFileName(): string | null | undefined; getLineNumber(): number | null; getColumnNumber(): number | null };
+const structured = (_e: Error, cs: CallSite[]) => cs;
+
 /** Records the designer's source location of the current call. */
 export function here(): SourceLoc {
-  const holder: { stack?: string } = {};
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 24;
-  Error.captureStackTrace(holder, here);
+  // The designer's frame is usually within a few frames; look deeper only when it is not.
+  let depth = 8;
+  let key = userKey(depth);
+  if (key === null) key = userKey((depth = 64)) ?? '?';
+  if (!mapped.has(key) && !pending.has(key)) {
+    const holder: { stack?: string } = {};
+    Error.stackTraceLimit = depth + 2;
+    Error.captureStackTrace(holder, here);
+    pending.set(key, holder);
+  }
   Error.stackTraceLimit = limit;
-  return new CapturedLoc(holder);
+  return new CapturedLoc(key);
+}
+
+/** The unmapped position of the first frame outside the DSL (structured call sites: no formatting). */
+function userKey(depth: number): string | null {
+  const limit = Error.stackTraceLimit, prepare = Error.prepareStackTrace;
+  Error.stackTraceLimit = depth + 2;
+  Error.prepareStackTrace = structured as typeof Error.prepareStackTrace;
+  const probe: { stack?: unknown } = {};
+  Error.captureStackTrace(probe, userKey);
+  const sites = probe.stack as CallSite[];
+  Error.prepareStackTrace = prepare;
+  Error.stackTraceLimit = limit;
+  for (const cs of sites) {
+    const f = cs.getFileName();
+    if (!f || isDsl(f.startsWith('file://') ? fileURLToPath(f) : f)) continue;
+    return `${f}:${cs.getLineNumber()}:${cs.getColumnNumber()}`;
+  }
+  return null;
 }
 
 export const unknownLoc: SourceLoc = { text: '?' };

@@ -21,10 +21,31 @@ export interface LoweredModule {
   readonly memWrites: LoweredMemWrite[];
   /** At most one per read port (several reads of one port are merged, last one winning). */
   readonly memReads: LoweredMemRead[];
+  /** Registers no block assigns: they hold their reset value (and are in `regs`, holding). */
+  readonly unassignedRegs: readonly Signal[];
 }
 
 const PARTIAL: unique symbol = Symbol('partial');
 type Val = Expr | typeof PARTIAL;
+
+/**
+ * The values assigned so far on the current path. A branch gets a child scope that records
+ * only its own assignments and reads through to its parent, so a block with thousands of
+ * conditional assignments lowers in linear time.
+ */
+class Scope<V> {
+  readonly local = new Map<Signal, V>();
+  constructor(private readonly parent: Scope<V> | null) {}
+  get(s: Signal): V | undefined {
+    for (let sc: Scope<V> | null = this; sc; sc = sc.parent) {
+      const v = sc.local.get(s);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+  set(s: Signal, v: V): void { this.local.set(s, v); }
+  get empty(): boolean { return this.local.size === 0 && (this.parent?.empty ?? true); }
+}
 
 const TRUE: Expr = { kind: 'const', width: 1, value: 1n };
 
@@ -58,7 +79,7 @@ function switchAsIf(s: Extract<Stmt, { kind: 'switch' }>): Stmt[] {
 }
 
 /** Rewrites references to signals this block already assigned to their current values. */
-function substitute(e: Expr, env: Map<Signal, Val>, memo: Map<Expr, Expr>, loc: SourceLoc): Expr {
+function substitute(e: Expr, env: Scope<Val>, memo: Map<Expr, Expr>, loc: SourceLoc): Expr {
   const hit = memo.get(e);
   if (hit) return hit;
   let out: Expr = e;
@@ -92,21 +113,21 @@ function substitute(e: Expr, env: Map<Signal, Val>, memo: Map<Expr, Expr>, loc: 
 
 interface SeqOut { writes: LoweredMemWrite[]; reads: Map<string, LoweredMemRead> }
 
-function execComb(stmts: readonly Stmt[], env: Map<Signal, Val>, lastLoc: Map<Signal, SourceLoc>): void {
+function execComb(stmts: readonly Stmt[], env: Scope<Val>, lastLoc: Map<Signal, SourceLoc>): void {
   for (const s of stmts) {
     switch (s.kind) {
       case 'assign': {
-        const v = env.size ? substitute(s.value, env, new Map(), s.loc) : s.value;
+        const v = env.empty ? s.value : substitute(s.value, env, new Map(), s.loc);
         env.set(s.target, v);
         lastLoc.set(s.target, s.loc);
         break;
       }
       case 'if': {
-        const cond = env.size ? substitute(s.cond, env, new Map(), s.loc) : s.cond;
-        const te = new Map(env), ee = new Map(env);
+        const cond = env.empty ? s.cond : substitute(s.cond, env, new Map(), s.loc);
+        const te = new Scope<Val>(env), ee = new Scope<Val>(env);
         execComb(s.then, te, lastLoc);
         execComb(s.else, ee, lastLoc);
-        for (const k of new Set([...te.keys(), ...ee.keys()])) {
+        for (const k of new Set([...te.local.keys(), ...ee.local.keys()])) {
           const t = te.get(k), e = ee.get(k);
           if (t === e) env.set(k, t!);
           else if (t === undefined || e === undefined || t === PARTIAL || e === PARTIAL) env.set(k, PARTIAL);
@@ -121,17 +142,17 @@ function execComb(stmts: readonly Stmt[], env: Map<Signal, Val>, lastLoc: Map<Si
   }
 }
 
-function execSeq(stmts: readonly Stmt[], env: Map<Signal, Expr>, path: Expr, out: SeqOut, lastLoc: Map<Signal, SourceLoc>): void {
+function execSeq(stmts: readonly Stmt[], env: Scope<Expr>, path: Expr, out: SeqOut, lastLoc: Map<Signal, SourceLoc>): void {
   for (const s of stmts) {
     switch (s.kind) {
       case 'assign': env.set(s.target, s.value); lastLoc.set(s.target, s.loc); break;
       case 'if': {
-        const te = new Map(env), ee = new Map(env);
+        const te = new Scope<Expr>(env), ee = new Scope<Expr>(env);
         execSeq(s.then, te, and(path, s.cond), out, lastLoc);
         execSeq(s.else, ee, and(path, not(s.cond)), out, lastLoc);
-        for (const k of new Set([...te.keys(), ...ee.keys()])) {
-          const hold: Expr = { kind: 'ref', width: k.width, signal: k };
-          env.set(k, mux(s.cond, te.get(k) ?? hold, ee.get(k) ?? hold));
+        for (const k of new Set([...te.local.keys(), ...ee.local.keys()])) {
+          const hold: Expr = env.get(k) ?? { kind: 'ref', width: k.width, signal: k };
+          env.set(k, mux(s.cond, te.local.get(k) ?? hold, ee.local.get(k) ?? hold));
         }
         break;
       }
@@ -173,9 +194,9 @@ export function lowerModule(m: ModuleIR): LoweredModule {
   for (const b of m.blocks) {
     const lastLoc = new Map<Signal, SourceLoc>();
     if (b.kind === 'comb') {
-      const env = new Map<Signal, Val>();
+      const env = new Scope<Val>(null);
       execComb(b.body, env, lastLoc);
-      for (const [sig, v] of env) {
+      for (const [sig, v] of env.local) {
         const loc = lastLoc.get(sig)!;
         if (v === PARTIAL) {
           throw new ElaborationError(`'${sig.name}' is not assigned on every path of the combinational block at ${b.loc.text}, which would infer a latch; assign it a default value at the top of the block`, loc);
@@ -184,16 +205,22 @@ export function lowerModule(m: ModuleIR): LoweredModule {
         comb.set(sig, { expr: v, loc, blockLoc: b.loc });
       }
     } else {
-      const env = new Map<Signal, Expr>();
+      const env = new Scope<Expr>(null);
       execSeq(b.body, env, TRUE, out, lastLoc);
-      for (const [sig, next] of env) {
+      for (const [sig, next] of env.local) {
         const loc = lastLoc.get(sig)!;
         claim(sig, loc, b.loc);
         regs.set(sig, { expr: next, loc, blockLoc: b.loc });
       }
     }
   }
-  const lowered: LoweredModule = { comb, regs, memWrites: out.writes, memReads: [...out.reads.values()] };
+  const unassignedRegs: Signal[] = [];
+  for (const sig of m.signals) {
+    if (sig.kind !== 'reg' || regs.has(sig)) continue;
+    unassignedRegs.push(sig);
+    regs.set(sig, { expr: { kind: 'ref', width: sig.width, signal: sig }, loc: sig.loc, blockLoc: sig.loc });
+  }
+  const lowered: LoweredModule = { comb, regs, memWrites: out.writes, memReads: [...out.reads.values()], unassignedRegs };
   cache.set(m, lowered);
   return lowered;
 }

@@ -85,7 +85,7 @@ class ModuleEmitter {
     for (const s of m.signals) this.usedNames.add(s.name);
     for (const mem of m.memories) { this.usedNames.add(mem.name); for (const p of mem.ports) this.usedNames.add(p.name); }
     for (const i of m.instances) this.usedNames.add(i.name);
-    for (const s of m.signals) this.driver.set(s, s.kind === 'input' ? 'input' : 'none');
+    for (const s of m.signals) this.driver.set(s, s.kind === 'input' ? 'input' : s.kind === 'reg' ? 'reg' : 'none');
     for (const b of m.blocks) {
       const continuous = b.kind === 'comb' && b.body.length === 1 && b.body[0]!.kind === 'assign';
       for (const t of assignedIn(b.body)) this.driver.set(t, b.kind === 'seq' ? 'reg' : continuous ? 'assign' : 'always');
@@ -97,6 +97,13 @@ class ModuleEmitter {
   emit(name: string): string {
     const m = this.m;
     for (const b of m.blocks) this.block(b);
+    const constant = lowerModule(m).unassignedRegs;
+    if (constant.length) {
+      // Registers no block assigns still take their reset value, as in simulation.
+      this.lines.push('  always @(posedge clk) begin  // registers that keep their reset value', '    if (rst) begin');
+      for (const r of constant) this.lines.push(`      ${r.name} <= ${this.resetValue(r)};  // ${r.loc.text}`);
+      this.lines.push('    end', '  end');
+    }
     for (const i of m.instances) this.instance(i);
     const out: string[] = [];
     out.push(`// ${m.baseName}${Object.keys(m.params).length ? ` (${Object.entries(m.params).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''} — from ${m.loc.text}`);
@@ -131,6 +138,7 @@ class ModuleEmitter {
     const L = this.lines;
     if (b.kind === 'comb' && b.body.length === 1 && b.body[0]!.kind === 'assign') {
       const s = b.body[0]!;
+      this.owner = s.target.name;
       this.setTemps([s.value], s.target.name);
       L.push(`  assign ${s.target.name} = ${this.top(s.value, s.target)};  // ${s.loc.text}`);
       return;
@@ -163,6 +171,8 @@ class ModuleEmitter {
   }
 
   private inlineTemps = false;
+  /** The signal (or memory) the statement being printed feeds: temporaries are named after it. */
+  private owner = 'expr';
   private inlineDefaults: string[] = [];
   private pending: string[] = [];
   private pendingIndent = '';
@@ -187,6 +197,7 @@ class ModuleEmitter {
     for (const s of list) {
       const pre: string[] = [];
       if (this.inlineTemps) { this.temps = new Map(); this.pending = pre; this.pendingIndent = ind; }
+      this.owner = s.kind === 'assign' ? s.target.name : s.kind === 'if' ? firstTarget(s.then) : s.kind === 'switch' ? firstTarget(s.cases.flatMap((c) => c.body)) : s.mem.name;
       const withTemps = (exprs: Expr[], owner: string) => {
         // This block reads what it assigns, so its temporaries are computed in place, per statement.
         if (!this.inlineTemps) return;
@@ -195,11 +206,14 @@ class ModuleEmitter {
       switch (s.kind) {
         case 'assign':
           withTemps([s.value], s.target.name);
-          out.push(...pre, `${ind}${s.target.name} ${op} ${this.top(s.value, s.target)};  // ${s.loc.text}`);
+          // Print first: printing may add in-place temporaries to `pre`.
+          const line = `${ind}${s.target.name} ${op} ${this.top(s.value, s.target)};  // ${s.loc.text}`;
+          out.push(...pre, line);
           break;
         case 'if': {
-          withTemps([s.cond], firstTarget(s.then) );
-          out.push(...pre, `${ind}if (${this.top(s.cond, null)}) begin  // ${s.loc.text}`);
+          withTemps([s.cond], firstTarget(s.then));
+          const line = `${ind}if (${this.top(s.cond, null)}) begin  // ${s.loc.text}`;
+          out.push(...pre, line);
           this.stmts(s.then, depth + 1, op, out);
           let els: readonly Stmt[] = s.else;
           // else-if chains print flat when the else holds only the next condition
@@ -216,7 +230,8 @@ class ModuleEmitter {
         case 'switch': {
           withTemps([s.subject], firstTarget(s.cases[0]?.body ?? []));
           const en = s.subject.kind === 'ref' ? s.subject.signal.enumType : undefined;
-          out.push(...pre, `${ind}case (${this.top(s.subject, null)})  // ${s.loc.text}`);
+          const line = `${ind}case (${this.top(s.subject, null)})  // ${s.loc.text}`;
+          out.push(...pre, line);
           for (const c of s.cases) {
             const labels = c.values.map((v) => (en ? this.enumName(en, v) : literal(s.subject.width, v))).join(', ');
             out.push(`${ind}  ${labels}: begin`);
@@ -231,7 +246,7 @@ class ModuleEmitter {
         case 'memwrite': {
           const mem = s.mem;
           const addr = this.top(s.addr, null);
-          if (!s.mask) { out.push(`${ind}${mem.name}[${addr}] <= ${this.top(s.data, null)};  // ${s.loc.text}`); break; }
+          if (!s.mask) { const line = `${ind}${mem.name}[${addr}] <= ${this.top(s.data, null)};  // ${s.loc.text}`; out.push(...pre, line); break; }
           const data = this.named(s.data, `${mem.name}_wdata`);
           const mask = this.named(s.mask, `${mem.name}_wmask`);
           const lanes = mem.width / mem.laneWidth!;
@@ -241,9 +256,11 @@ class ModuleEmitter {
           }
           break;
         }
-        case 'memread':
-          out.push(`${ind}${s.mem.ports[s.port]!.name} <= ${s.mem.name}[${this.top(s.addr, null)}];  // ${s.loc.text}`);
+        case 'memread': {
+          const line = `${ind}${s.mem.ports[s.port]!.name} <= ${s.mem.name}[${this.top(s.addr, null)}];  // ${s.loc.text}`;
+          out.push(...pre, line);
           break;
+        }
       }
     }
   }
@@ -342,14 +359,14 @@ class ModuleEmitter {
       }
       case 'mux': return `(${this.ex(e.sel)} ? ${this.ex(e.then)} : ${this.ex(e.else)})`;
       case 'slice': {
-        const a = this.named(e.a, `${selfTemp ?? 'expr'}_${TEMP_SUFFIX[e.a.kind === 'binary' || e.a.kind === 'unary' ? e.a.op : e.a.kind]}`);
+        const a = this.named(e.a, `${this.owner}_${TEMP_SUFFIX[e.a.kind === 'binary' || e.a.kind === 'unary' ? e.a.op : e.a.kind]}`);
         return e.width === 1 ? `${a}[${e.lo}]` : `${a}[${e.lo + e.width - 1}:${e.lo}]`;
       }
       case 'concat': return `{${e.parts.map((p) => this.ex(p)).join(', ')}}`;
       case 'ext': {
         const k = e.width - e.a.width;
         if (!e.signed) return `{${literal(k, 0n)}, ${this.ex(e.a)}}`;
-        const a = this.named(e.a, `${selfTemp ?? 'expr'}_sx`);
+        const a = this.named(e.a, `${this.owner}_sx`);
         const sign = e.a.width === 1 ? a : `${a}[${e.a.width - 1}]`;
         return `{{${k}{${sign}}}, ${a}}`;
       }

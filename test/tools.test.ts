@@ -1,0 +1,55 @@
+// Every design the project defines passes the three tools hardware engineers will run on it:
+// Verilator's lint with every warning on, Icarus in Verilog-2005 mode, and Yosys synthesis
+// with no latch inferred. Skipped, with what to install, where a tool is missing.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { toVerilog } from '../hw/hdl/index.ts';
+import { allDesigns } from '../hw/designs.ts';
+
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const dir = mkdtempSync(join(tmpdir(), 'homa-verilog-'));
+const files = Object.entries(allDesigns()).map(([name, def]) => {
+  const v = toVerilog(def);
+  const file = join(dir, `${v.top}.v`);
+  writeFileSync(file, v.text);
+  return { name, top: v.top, file };
+});
+
+function run(cmd: string, args: string[]): { ok: boolean; out: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
+}
+
+describe.runIf(has('verilator'))('verilator --lint-only -Wall', () => {
+  test.each(files)('$name', ({ file }) => {
+    const r = run('verilator', ['--lint-only', '-Wall', file]);
+    expect(r.out).toBe('');
+    expect(r.ok).toBe(true);
+  });
+});
+
+describe.runIf(has('iverilog'))('iverilog -g2005', () => {
+  test.each(files)('$name', ({ file }) => {
+    const r = run('iverilog', ['-g2005', '-Wall', '-o', '/dev/null', file]);
+    expect(r.out.split('\n').filter((l) => l.trim() && !/timescale/.test(l))).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+});
+
+describe.runIf(has('yosys'))('yosys synth, no latches', () => {
+  test.each(files)('$name', ({ file, top }) => {
+    const r = run('yosys', ['-q', '-p', `read_verilog ${file}; synth -top ${top}; select -assert-none t:$dlatch t:$_DLATCH_* t:$_DLATCH*; check -assert`]);
+    expect(r.out.split('\n').filter((l) => /warning|error|latch/i.test(l))).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+});
+
+test('the tools are present (or their tests say what to install)', () => {
+  const missing = ['verilator', 'iverilog', 'yosys'].filter((t) => !has(t));
+  if (missing.length) console.warn(`skipped tool checks: install with apt-get install ${missing.join(' ')}`);
+  expect(execFileSync('node', ['--version']).toString()).toMatch(/^v\d+/);
+});
