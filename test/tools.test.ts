@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { toVerilog } from '../hw/hdl/index.ts';
+import { elaborate, toVerilog } from '../hw/hdl/index.ts';
 import { allDesigns } from '../hw/designs.ts';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -16,7 +16,8 @@ const files = Object.entries(allDesigns()).map(([name, def]) => {
   const v = toVerilog(def);
   const file = join(dir, `${v.top}.v`);
   writeFileSync(file, v.text);
-  return { name, top: v.top, file };
+  const memBits = elaborate(def).flat.memories.reduce((n, m) => Math.max(n, m.width * m.depth), 0);
+  return { name, top: v.top, file, memBits };
 });
 
 function run(cmd: string, args: string[]): { ok: boolean; out: string } {
@@ -45,6 +46,17 @@ describe.runIf(has('yosys'))('yosys synth, no latches', () => {
     const r = run('yosys', ['-q', '-p', `read_verilog ${file}; synth -top ${top}; select -assert-none t:$dlatch t:$_DLATCH_* t:$_DLATCH*; check -assert`]);
     expect(r.out.split('\n').filter((l) => /warning|error|latch/i.test(l))).toEqual([]);
     expect(r.ok).toBe(true);
+  });
+});
+
+// Memories are written so synthesis infers block RAM rather than flip-flops.
+describe.runIf(has('yosys'))('memories map to block RAM (yosys synth_ice40)', () => {
+  const withRam = files.filter((f) => f.memBits >= 128);
+  test.each(withRam)('$name', ({ file, top }) => {
+    const r = run('yosys', ['-p', `read_verilog ${file}; synth_ice40 -top ${top}; stat`]);
+    expect(r.ok).toBe(true);
+    const stat = r.out.slice(r.out.lastIndexOf('Printing statistics'));
+    expect(stat).toMatch(/SB_RAM40_4K\s+[1-9]/);
   });
 });
 
