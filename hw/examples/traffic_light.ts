@@ -38,8 +38,8 @@ export const trafficLight = (greenCycles: number, amberCycles: number, walkCycle
   function mux3(go: import('../hdl/index.ts').Bool, slow: import('../hdl/index.ts').Bool) {
     const v = m.wire('lamp_sel', lamp);
     m.comb(() => {
-      v.set('red');
-      when(go, () => v.set('green')).elsewhen(slow, () => v.set('amber'));
+      v.setTo('red');
+      when(go, () => v.setTo('green')).elsewhen(slow, () => v.setTo('amber'));
     });
     return v;
   }

@@ -11,7 +11,7 @@ export class Fsm<K extends string> {
   /** True while in state `s`. */
   is(s: K): Bool { return this.state.is(s); }
   /** Moves to state `s` at the next clock edge (inside m.seq). */
-  goto(s: K): void { this.state.set(s); }
+  goto(s: K): void { this.state.setTo(s); }
   /** One branch per state (inside m.seq or m.comb); states not listed do nothing. */
   on(branches: Partial<Record<K, () => void>>): void {
     const sw = switchOn(this.state);

@@ -20,6 +20,7 @@ import { Bits, Bool, SInt, UInt, constExpr } from './values.ts';
 import { EnumValue, build, leafValues, unpack, type AnyValue, type ValueOf } from './structs.ts';
 import { MemoryHandle, type MemoryOptions } from './memory.ts';
 import { Fsm } from './fsm.ts';
+import { when } from './statements.ts';
 import { checkModule } from './checks.ts';
 import { verilogName } from './keywords.ts';
 
@@ -166,13 +167,18 @@ export class ModuleBuilder implements BuilderHooks {
     this.blocks.push(block);
     inBlock(block, loc, fn);
   }
-  /** Clocked logic: registers take their new values at the rising clock edge. */
-  seq(fn: () => void, label?: string): void {
+  /**
+   * Clocked logic: registers take their new values at the rising clock edge. With `enable`,
+   * nothing in the block changes while it is low (a clock enable).
+   */
+  seq(fn: () => void, options: { enable?: Bool; label?: string } | string = {}): void {
     const loc = here();
-    const block: Block = { kind: 'seq', body: [], loc, label };
+    const o = typeof options === 'string' ? { label: options } : options;
+    const block: Block = { kind: 'seq', body: [], loc, label: o.label };
     this.clocked = true;
     this.blocks.push(block);
-    inBlock(block, loc, fn);
+    const en = o.enable;
+    inBlock(block, loc, en ? () => { when(en, fn); } : fn);
   }
 
   // --- memories, FSMs, instances ---------------------------------------------------------

@@ -16,10 +16,8 @@ export class EnumValue<K extends string = string> extends UInt<number> {
     if (!(name in layout.values)) throw new ElaborationError(`'${name}' is not a member of enum '${layout.name}' (${layout.names.join(', ')})`, here());
     return new EnumValue({ kind: 'const', width: layout.width, value: layout.values[name] }, layout);
   }
-  override set(value: this | K | Literal | boolean): void {
-    if (typeof value === 'string') super.set(EnumValue.of(this.layout, value) as this);
-    else super.set(value);
-  }
+  /** Drives this signal with the named constant (see Bits.set for where that is allowed). */
+  setTo(name: K): void { this.set(EnumValue.of(this.layout, name) as this); }
 }
 
 export type RecordValue<F extends Fields> = { readonly [K in keyof F]: ValueOf<F[K]> };
