@@ -1,0 +1,265 @@
+// host-lib/backends/sim.ts — the `sim` backend: a cluster of simulated hosts, each a
+// reference-model NIC (sim/model) on the network simulator (sim/net), every one of them a
+// Device (host-lib/device.ts) that an application in this process drives through ABI v1.
+//
+// Simulated time. The cluster owns the simulation's event loop and runs it only while
+// application code is blocked: a waitEvent() or sleep() registers a waiter, and once the
+// process has nothing else to do (setImmediate, after every pending promise has run) the
+// cluster runs simulated events until some waiter's condition holds, resolves it, and stops.
+// So `await socket.call(...)` advances simulated time exactly as far as that call needs,
+// a run is deterministic (no wall-clock timers decide anything), and when nothing is left to
+// simulate the waiters learn it ('idle') instead of hanging.
+
+import { QP_BASE, QP_STRIDE, registerBlocks, resetImage } from '../../hw/homa/abi.ts';
+import type { ModelConfig } from '../../sim/model/config.ts';
+import { ModelNic } from '../../sim/model/nic.ts';
+import { hostAddress } from '../../sim/net/frame.ts';
+import type { Simulator } from '../../sim/net/events.ts';
+import { Network } from '../../sim/net/topology.ts';
+import type { TopologySpec } from '../../sim/net/topology.ts';
+import type { Endpoint } from '../../sim/net/endpoint.ts';
+import type { Device, DmaBuffer, WaitResult } from '../device.ts';
+import { QP_REG } from '../queue-pair.ts';
+import { SimMemory } from './sim-memory.ts';
+import { SimQueuePair } from './sim-queue-pair.ts';
+import { TrafficTap } from './sim-traffic.ts';
+import type { TrafficStats } from './sim-traffic.ts';
+
+export type { TrafficStats } from './sim-traffic.ts';
+
+export interface SimClusterOptions {
+  /** Hosts on one switch (default 2); ignored when `topology` is given. */
+  hosts?: number;
+  /** Any sim/net topology (single switch or two-level tree). */
+  topology?: TopologySpec;
+  /** Host link rate (default 25 Gb/s, HomaModule's link_mbps) for the single-switch default. */
+  hostBitsPerSecond?: number;
+  /** Per-switch forwarding delay (default 250 ns). */
+  switchDelayNs?: number;
+  /** Time from a doorbell write to the NIC acting on it (default 0). */
+  doorbellNs?: number;
+  /** Seed for every random choice in the network. */
+  seed?: number;
+  /** HomaModule tunables and model options for every NIC. */
+  nic?: Partial<Omit<ModelConfig, 'address'>>;
+  /** Simulated time after which waits end as 'idle' (a guard against livelock; default 60 s). */
+  horizonNs?: number;
+}
+
+interface Waiter {
+  device: SimDevice | null;
+  after: number;
+  deadlinePs: number;
+  resolve: (r: WaitResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Wall-clock budget of one pump before yielding to the process (no effect on results). */
+const PUMP_SLICE_MS = 50;
+/** Simulated time run per step of the pump before it looks at the wall clock. */
+const STEP_PS = 1_000_000_000;
+
+export class SimCluster {
+  readonly network: Network;
+  readonly devices: SimDevice[] = [];
+  readonly traffic = new TrafficTap();
+  private readonly sim: Simulator;
+  private readonly horizonPs: number;
+  private waiters: Waiter[] = [];
+  private pumpQueued = false;
+  private woke = false;
+  /** Set when a simulated event threw: the simulation can't go on, and every wait fails with it. */
+  private failure: Error | null = null;
+  readonly doorbellPs: number;
+
+  constructor(opt: SimClusterOptions = {}) {
+    const spec: TopologySpec = opt.topology ?? {
+      kind: 'single', hosts: opt.hosts ?? 2, hostBitsPerSecond: opt.hostBitsPerSecond ?? 25e9,
+      switchDelayPs: Math.round((opt.switchDelayNs ?? 250) * 1000),
+    };
+    this.network = new Network(spec, (a) => this.devices[a.index]!.endpoint, opt.seed ?? 1);
+    this.sim = this.network.sim;
+    this.horizonPs = Math.round((opt.horizonNs ?? 60e9) * 1000);
+    this.doorbellPs = Math.round((opt.doorbellNs ?? 0) * 1000);
+    this.network.hosts.forEach((h, i) => {
+      const nic = new ModelNic({ checksums: false, ...opt.nic, address: h.address.ipv4 });
+      this.devices.push(new SimDevice(this, i, nic));
+    });
+    this.network.start();
+  }
+
+  /** The Device of host `i`. */
+  device(i: number): SimDevice {
+    const d = this.devices[i];
+    if (!d) throw new RangeError(`host ${i} does not exist: this cluster has hosts 0..${this.devices.length - 1}`);
+    return d;
+  }
+
+  /** Simulated time in nanoseconds. */
+  now(): number { return this.sim.now() / 1000; }
+
+  /** Bytes on the wire so far, by kind (DATA unscheduled / granted / retransmitted, control). */
+  stats(): TrafficStats { return this.traffic.snapshot(); }
+
+  /** Let `ns` of simulated time pass for the caller. */
+  async sleep(ns: number): Promise<void> {
+    const until = this.now() + ns;
+    while (this.now() < until) await this.waitEvent(null, Infinity, until);
+  }
+
+  /** @internal SimDevice.waitEvent. */
+  waitEvent(device: SimDevice | null, after: number, deadlineNs?: number): Promise<WaitResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (device && device.events > after) return Promise.resolve('event');
+    const deadlinePs = deadlineNs === undefined ? Infinity : Math.ceil(deadlineNs * 1000);
+    if (deadlinePs <= this.sim.now()) return Promise.resolve('timeout');
+    return new Promise((resolve, reject) => {
+      if (deadlinePs !== Infinity) this.sim.at(deadlinePs, () => this.wake());
+      this.waiters.push({ device, after, deadlinePs, resolve, reject });
+      this.queuePump();
+    });
+  }
+
+  /** @internal An event a waiter may care about: stop the simulation after this event. */
+  wake(): void {
+    this.woke = true;
+    this.sim.stop();
+  }
+
+  /** @internal Schedule `fn` in the simulation `delayPs` from now. */
+  at(delayPs: number, fn: () => void): void { this.sim.at(this.sim.now() + delayPs, fn); }
+
+  private queuePump(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    setImmediate(() => this.pump());
+  }
+
+  private pump(): void {
+    this.pumpQueued = false;
+    const wallEnd = Date.now() + PUMP_SLICE_MS;
+    for (;;) {
+      if (this.settle()) break;
+      if (this.waiters.length === 0) return;
+      const now = this.sim.now();
+      if (now >= this.horizonPs || this.sim.pending === 0) { this.settleAll('idle'); return; }
+      this.woke = false;
+      try {
+        this.sim.run(Math.min(now + STEP_PS, this.horizonPs));
+      } catch (e) {
+        this.failure = new Error(`the simulation failed at ${this.now()} ns: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        const all = this.waiters;
+        this.waiters = [];
+        for (const w of all) w.reject(this.failure);
+        return;
+      }
+      if (!this.woke && Date.now() > wallEnd) break;
+    }
+    if (this.waiters.length > 0) this.queuePump();
+  }
+
+  /** Resolve every waiter whose condition holds; true if any was. */
+  private settle(): boolean {
+    const now = this.sim.now();
+    const keep: Waiter[] = [];
+    let any = false;
+    for (const w of this.waiters) {
+      if (w.device && w.device.events > w.after) { w.resolve('event'); any = true; }
+      else if (w.deadlinePs <= now) { w.resolve('timeout'); any = true; }
+      else keep.push(w);
+    }
+    this.waiters = keep;
+    return any;
+  }
+
+  private settleAll(r: WaitResult): void {
+    const all = this.waiters;
+    this.waiters = [];
+    for (const w of all) w.resolve(r);
+  }
+}
+
+const COUNTER_WORDS: Map<number, [string, number]> = (() => {
+  const block = registerBlocks().find((b) => b.name === 'counters')!;
+  const m = new Map<number, [string, number]>();
+  for (const r of block.registers) for (let k = 0; k < r.words; k++) m.set(block.offset + r.offset + 4 * k, [r.name, k]);
+  return m;
+})();
+
+/** Queue-pair registers the host may write, by offset in the queue pair's page. */
+const HOST_WRITABLE: Map<number, string> = new Map(
+  Object.entries(QP_REG).filter(([k]) => !['status', 'sq_head', 'cq_tail', 'bret_head', 'bpool_avail_bpages', 'reserved0'].includes(k)).map(([k, v]) => [v, k]),
+);
+
+/** One simulated host's NIC as a Device. */
+export class SimDevice implements Device {
+  readonly url: string;
+  readonly address: Uint8Array;
+  readonly nic: ModelNic;
+  readonly cluster: SimCluster;
+  readonly index: number;
+  readonly memory = new SimMemory();
+  /** @internal */
+  events = 0;
+  /** Problems the NIC noticed (rejected descriptors, bad registrations), newest last. */
+  readonly problems: string[] = [];
+  private readonly bar: Uint32Array;
+  private readonly queuePairs: SimQueuePair[] = [];
+  /** @internal What the network attaches: the NIC, with a tap counting its frames. */
+  readonly endpoint: Endpoint;
+
+  constructor(cluster: SimCluster, index: number, nic: ModelNic) {
+    this.cluster = cluster;
+    this.index = index;
+    this.nic = nic;
+    this.url = `sim:${index}`;
+    this.address = hostAddress(index).ipv4;
+    this.bar = resetImage();
+    this.endpoint = cluster.traffic.wrap(nic);
+    const numQp = (this.bar.length * 4 - QP_BASE) / QP_STRIDE;
+    const host = {
+      nic, memory: this.memory,
+      reg: (qp: number, name: string): number => this.bar[(QP_BASE + qp * QP_STRIDE + QP_REG[name]!) / 4]!,
+      setReg: (qp: number, name: string, v: number): void => { this.bar[(QP_BASE + qp * QP_STRIDE + QP_REG[name]!) / 4] = v; },
+      soon: (fn: () => void): void => cluster.at(cluster.doorbellPs, fn),
+      raise: (): void => { this.events++; cluster.wake(); },
+      note: (p: string): void => { this.problems.push(p); },
+    };
+    for (let i = 0; i < numQp; i++) this.queuePairs.push(new SimQueuePair(host, i));
+  }
+
+  read32(offset: number): number {
+    const c = COUNTER_WORDS.get(offset);
+    if (c) {
+      const v = this.nic.counters[c[0]] ?? 0;
+      return c[1] === 0 ? v % 2 ** 32 : Math.floor(v / 2 ** 32);
+    }
+    return this.bar[offset >>> 2] ?? 0;
+  }
+
+  write32(offset: number, value: number): void {
+    if (offset < QP_BASE) {
+      // Configuration registers are stored but the model keeps the tunables it was built with
+      // (pass them as SimClusterOptions.nic).
+      if (offset >>> 2 < this.bar.length) this.bar[offset >>> 2] = value >>> 0;
+      return;
+    }
+    const qp = Math.floor((offset - QP_BASE) / QP_STRIDE);
+    const within = (offset - QP_BASE) % QP_STRIDE;
+    const name = HOST_WRITABLE.get(within);
+    if (!name || !this.queuePairs[qp]) return;                        // read-only or unmapped
+    this.bar[offset >>> 2] = value >>> 0;
+    this.queuePairs[qp]!.written(name, value >>> 0);
+  }
+
+  allocateDma(bytes: number, align?: number): DmaBuffer { return this.memory.allocate(bytes, align); }
+  freeDma(buffer: DmaBuffer): void { this.memory.free(buffer); }
+  eventCount(): number { return this.events; }
+  waitEvent(after: number, deadlineNs?: number): Promise<WaitResult> { return this.cluster.waitEvent(this, after, deadlineNs); }
+  now(): number { return this.cluster.now(); }
+  sleep(ns: number): Promise<void> { return this.cluster.sleep(ns); }
+  close(): void {}
+  /** @internal The model's queue pair behind ABI queue pair `i` (tests and inspection). */
+  modelQueuePair(i: number): SimQueuePair | undefined { return this.queuePairs[i]; }
+}
+

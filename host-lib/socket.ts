@@ -1,0 +1,395 @@
+// host-lib/socket.ts — a Homa socket over one ABI v1 queue pair (homa-protocol.md §2): send a
+// request, reply to one, call (send and await the response), receive any shared message or
+// one private RPC, iterate incoming requests, abort, info (HOMAIOCINFO), close.
+//
+// Everything goes through the Device: descriptors into the send ring plus a doorbell,
+// completions out of the completion ring, bpage offsets into the return ring. The NIC's
+// completion cookie carries a per-socket handle for each request, so responses, errors and
+// the ACCEPTED id find their RPC whatever order they come in; the application's own cookie
+// stays in host memory and is handed back with the response.
+
+import { CompletionType, QpStatus, SendFlag, SendOpcode, v4Mapped } from '../hw/homa/abi.ts';
+import type { MemRecord } from '../hw/homa/abi.ts';
+import { checkCookie, destinationAddress, messageBytes } from './arguments.ts';
+import type { Destination, Payload } from './arguments.ts';
+import type { Device, DmaBuffer } from './device.ts';
+import { ERRNO, HomaError, InvalidArgumentError, RpcError, SimulationIdleError, SocketClosedError } from './errors.ts';
+import type { ErrorCode } from './errors.ts';
+import { Message, addressText } from './message.ts';
+import type { Peer } from './message.ts';
+import type { HostQueuePair } from './queue-pair.ts';
+import { Waiters } from './waiters.ts';
+
+export type { Destination, Payload } from './arguments.ts';
+
+export const HOMA_MAX_MESSAGE_LENGTH = 1_000_000;
+
+export interface SendOptions {
+  /** Completion cookie, echoed with the response or the error (§2.2). */
+  cookie?: bigint;
+  /** HOMA_SENDMSG_PRIVATE: the response is only returned by receive({ id }) (§2.1). */
+  private?: boolean;
+}
+
+export interface ReceiveOptions {
+  /** Wait for this private client RPC instead of any shared message (§2.2). */
+  id?: bigint;
+  /**
+   * Give up after this much device time with EAGAIN; 0 = don't wait at all (MSG_DONTWAIT).
+   * Default: wait as long as it takes.
+   */
+  timeoutNs?: number;
+}
+
+/** One RPC in SocketInfo.rpcs (a subset of homa_rpc_info, §2.1). */
+export interface RpcInfo {
+  readonly id: bigint;
+  readonly role: 'client' | 'server';
+  readonly peer: Peer;
+  readonly cookie: bigint;
+  readonly private: boolean;
+  readonly state: 'sent' | 'in-service';
+}
+
+/** HOMAIOCINFO (§2.1). */
+export interface SocketInfo {
+  readonly port: number;
+  readonly server: boolean;
+  /** Free receive-region bytes as the NIC reports them (bpool_avail_bytes). */
+  readonly bpoolAvailBytes: number;
+  readonly numRpcs: number;
+  /** Messages the application holds (not yet released) and their bpage pieces. */
+  readonly heldMessages: number;
+  /** Bpage offsets released but not yet posted to the NIC. */
+  readonly pendingReturns: number;
+  /** Text of the socket's last error ('' if none). */
+  readonly errorMessage: string;
+  readonly rpcs: readonly RpcInfo[];
+}
+
+interface ClientRpc {
+  handle: number;
+  id: bigint;
+  cookie: bigint;
+  private: boolean;
+  peer: Peer;
+  tx: DmaBuffer;
+  /** The NIC refused the descriptor (an ERROR before any ACCEPTED). */
+  rejected?: RpcError;
+}
+
+/** A request being served. Server ids are unique per client host only (§1.2), so the key is (peer address, id). */
+interface ServerRpc { id: bigint; peer: Peer; addr: Uint8Array; replied: boolean }
+
+const serverKey = (address: string, id: bigint): string => `${address}/${id}`;
+
+type Outcome = Message | RpcError;
+
+export class HomaSocket {
+  readonly device: Device;
+  readonly port: number;
+  private serverOn: boolean;
+  private readonly qp: HostQueuePair;
+  private readonly onClose: () => void;
+  private readonly maxLength: number;
+  private nextHandle = 1;
+  private readonly byHandle = new Map<number, ClientRpc>();
+  private readonly byId = new Map<bigint, ClientRpc>();
+  private readonly serverRpcs = new Map<string, ServerRpc>();
+  /** Shared messages and errors in arrival order (§2.2). */
+  private readonly inbox: Outcome[] = [];
+  /** Finished private RPCs, taken only by receive({ id }). */
+  private readonly privateDone = new Map<bigint, Outcome>();
+  /**
+   * Payload buffers the NIC may still read: a reply's, and an aborted request's. Each is freed
+   * once the send ring has consumed every descriptor posted before it was retired.
+   */
+  private readonly retired: { sqPos: number; buf: DmaBuffer }[] = [];
+  private sqPosted = 0;
+  private readonly returns: number[] = [];
+  private held = 0;
+  private lastError = '';
+  private lastStatus = QpStatus.ACTIVE as number;
+  private closed = false;
+  /** Calls blocked on this socket (close() ends them with ESHUTDOWN). */
+  private readonly waiters: Waiters;
+
+  /** @internal Made by HomaDevice.socket(). */
+  constructor(device: Device, qp: HostQueuePair, port: number, server: boolean, maxLength: number, onClose: () => void) {
+    this.device = device;
+    this.qp = qp;
+    this.port = port;
+    this.serverOn = server;
+    this.maxLength = Math.min(maxLength || HOMA_MAX_MESSAGE_LENGTH, HOMA_MAX_MESSAGE_LENGTH);
+    this.onClose = onClose;
+    this.waiters = new Waiters(device, () => this.service());
+  }
+
+  get server(): boolean { return this.serverOn; }
+  get isClosed(): boolean { return this.closed; }
+
+  /** SO_HOMA_SERVER: accept incoming requests (or stop accepting them). */
+  setServer(on: boolean): void {
+    this.checkOpen('setServer');
+    this.qp.setServer(on);
+    this.serverOn = on;
+  }
+
+  /** Send a request (§2.2 sendmsg with id 0); resolves to its RPC id once the NIC accepted it. */
+  async send(dest: Destination, payload: Payload, opt: SendOptions = {}): Promise<bigint> {
+    const rpc = await this.startRequest('send', dest, payload, opt);
+    return rpc.id;
+  }
+
+  /** Send a request and await its response (a private RPC, §2.1). Failures throw RpcError. */
+  async call(dest: Destination, payload: Payload, opt: { cookie?: bigint } = {}): Promise<Message> {
+    const rpc = await this.startRequest('call', dest, payload, { cookie: opt.cookie ?? 0n, private: true });
+    return this.receive({ id: rpc.id });
+  }
+
+  /** Reply to a request this socket received (§2.2). The request needn't be released first. */
+  async reply(request: Message, payload: Payload): Promise<void> {
+    this.checkOpen('reply');
+    const rpc = this.serverRpcs.get(serverKey(request.peer.address, request.id));
+    if (request.kind !== 'request' || !rpc || rpc.peer.port !== request.peer.port) {
+      this.fail(new InvalidArgumentError('request', `message ${request.id} is not a request received on port ${this.port}`));
+    }
+    if (rpc.replied) this.fail(new InvalidArgumentError('request', `request ${request.id} was already answered (each request gets one reply, spec §2.2)`));
+    const bytes = this.checked(() => messageBytes(payload, this.maxLength));
+    rpc.replied = true;
+    const buf = this.stage(bytes);
+    // The client's address and port go with the id: server ids are unique per client only.
+    await this.post('reply', { opcode: SendOpcode.REPLY, id: request.id, buffer: buf.address, length: bytes.length, peer_addr: v4Mapped(rpc.addr), dport: rpc.peer.port });
+    this.retired.push({ sqPos: this.sqPosted, buf });
+    this.serverRpcs.delete(serverKey(request.peer.address, request.id));
+  }
+
+  /**
+   * The next shared message (a request, or the response to a non-private request), or with
+   * `id` that private RPC's response. A failed RPC throws RpcError carrying its id and cookie.
+   */
+  async receive(opt: ReceiveOptions = {}): Promise<Message> {
+    const id = opt.id;
+    const deadline = opt.timeoutNs === undefined ? undefined : this.device.now() + opt.timeoutNs;
+    if (id !== undefined) {
+      const rpc = this.byId.get(id);
+      if (!this.privateDone.has(id) && (!rpc || !rpc.private)) {
+        this.fail(new InvalidArgumentError('id', `${id} is not a private RPC of this socket awaiting its response (receive() without id takes shared messages)`));
+      }
+      return unwrap(await this.waitUntil(`receive(${id})`, () => this.take(id), deadline));
+    }
+    return unwrap(await this.waitUntil('receive()', () => this.inbox.shift(), deadline));
+  }
+
+  /** Incoming requests, in arrival order; ends when the socket closes (or a simulation goes idle). */
+  async *requests(): AsyncGenerator<Message, void, undefined> {
+    for (;;) {
+      let msg: Message;
+      try {
+        msg = await this.waitUntil('requests()', () => {
+          const i = this.inbox.findIndex((m) => m instanceof Message && m.kind === 'request');
+          return i < 0 ? undefined : this.inbox.splice(i, 1)[0] as Message;
+        });
+      } catch (e) {
+        if (e instanceof SocketClosedError || e instanceof SimulationIdleError) return;
+        throw e;
+      }
+      yield msg;
+    }
+  }
+
+  /**
+   * HOMAIOCABORT (§2.1): end client RPC `id` (every client RPC of the socket when omitted or
+   * 0n). With `error` the RPC completes with that errno (as RpcError); without, it is
+   * discarded silently, and a receive({ id }) waiting on it fails with ECANCELED.
+   */
+  async abort(id = 0n, error?: ErrorCode | number): Promise<void> {
+    this.checkOpen('abort');
+    const errno = error === undefined ? 0 : typeof error === 'number' ? error : ERRNO[error];
+    if (errno === undefined || !Number.isInteger(errno) || errno < 0) this.fail(new InvalidArgumentError('error', `unknown errno ${String(error)}`));
+    if (id !== 0n && !this.byId.has(id)) this.fail(new InvalidArgumentError('id', `${id} is not a client RPC of this socket in progress`));
+    await this.post('abort', { opcode: SendOpcode.ABORT, id, error: errno });
+    if (errno !== 0) return;
+    // Every client RPC includes requests whose send() is still waiting for the NIC's id.
+    const victims = id === 0n ? [...this.byHandle.values()] : [this.byId.get(id)!];
+    for (const rpc of victims) {
+      this.forget(rpc, false);
+      const cancelled = new RpcError(ERRNO.ECANCELED, rpc.id, rpc.cookie);
+      if (rpc.id === 0n) rpc.rejected = cancelled;
+      else if (rpc.private) this.privateDone.set(rpc.id, cancelled);
+    }
+  }
+
+  /** HOMAIOCINFO (§2.1), from what the NIC reports and what the socket knows. */
+  info(): SocketInfo {
+    this.checkOpen('info');
+    this.service();
+    const rpcs: RpcInfo[] = [];
+    for (const r of this.byId.values()) rpcs.push({ id: r.id, role: 'client', peer: r.peer, cookie: r.cookie, private: r.private, state: 'sent' });
+    for (const r of this.serverRpcs.values()) rpcs.push({ id: r.id, role: 'server', peer: r.peer, cookie: 0n, private: false, state: 'in-service' });
+    return {
+      port: this.port, server: this.serverOn, bpoolAvailBytes: this.qp.availBpages() * 65536, numRpcs: rpcs.length,
+      heldMessages: this.held, pendingReturns: this.returns.length, errorMessage: this.lastError, rpcs,
+    };
+  }
+
+  /** Close: the NIC forgets the queue pair, pending calls fail with ESHUTDOWN. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.qp.disable();
+    this.qp.release();
+    for (const r of this.byHandle.values()) this.device.freeDma(r.tx);
+    for (const r of this.retired) this.device.freeDma(r.buf);
+    this.byHandle.clear();
+    this.byId.clear();
+    this.retired.length = 0;
+    this.waiters.close();
+    this.onClose();
+  }
+
+  // ---- internals ----
+
+  private async startRequest(what: string, dest: Destination, payload: Payload, opt: SendOptions): Promise<ClientRpc> {
+    this.checkOpen(what);
+    const cookie = opt.cookie ?? 0n;
+    const [addr, bytes] = this.checked(() => {
+      checkCookie(cookie);
+      return [destinationAddress(dest, this.device.address), messageBytes(payload, this.maxLength)] as const;
+    });
+    const handle = this.nextHandle++;
+    const rpc: ClientRpc = { handle, id: 0n, cookie, private: opt.private ?? false, peer: { address: addressText(addr), port: dest.port }, tx: this.stage(bytes) };
+    this.byHandle.set(handle, rpc);
+    const flags = SendFlag.NOTIFY_ID;      // private is host-side: every completion comes through the one ring
+    await this.post(what, { opcode: SendOpcode.REQUEST, flags, dport: dest.port, length: bytes.length, cookie: BigInt(handle), buffer: rpc.tx.address, peer_addr: v4Mapped(addr) });
+    await this.waitUntil(`${what}: NIC accepting the request`, () => (rpc.id !== 0n || rpc.rejected ? true : undefined));
+    if (rpc.rejected) this.fail(rpc.rejected);
+    return rpc;
+  }
+
+  /** Copy a payload into DMA memory the NIC reads as packets go out. */
+  private stage(bytes: Uint8Array): DmaBuffer {
+    const buf = this.device.allocateDma(bytes.length, 64);
+    buf.bytes.set(bytes);
+    return buf;
+  }
+
+  /** Post one descriptor, waiting for send-ring space (back-pressure, never loss). */
+  private async post(what: string, desc: Partial<MemRecord>): Promise<void> {
+    // Re-check after every wake-up: other callers woken by the same event may have taken the slot.
+    for (;;) {
+      this.checkOpen(what);
+      if (this.qp.sqSpace() > 0) break;
+      await this.waitUntil(`${what}: send ring space`, () => (this.qp.sqSpace() > 0 ? true : undefined));
+    }
+    this.flushReturns();
+    this.qp.postSend(desc);
+    this.sqPosted++;
+  }
+
+  /** Post released bpages, drain completions, free reply buffers the NIC has consumed. */
+  private service(): void {
+    this.flushReturns();
+    const status = this.qp.status();
+    if (status !== this.lastStatus) {
+      if (status & ~this.lastStatus & QpStatus.BPAGE_DOUBLE_FREE) this.lastError = 'the NIC saw a bpage returned twice (spec §4)';
+      if (status & ~this.lastStatus & QpStatus.BAD_DESCRIPTOR) this.lastError = 'the NIC rejected a send descriptor';
+      this.lastStatus = status;
+    }
+    for (let c = this.qp.pollCompletion(); c; c = this.qp.pollCompletion()) this.complete(c);
+    if (this.retired.length > 0) {
+      // Descriptors the NIC has taken from the send ring. A reply's payload is freed here, which
+      // is safe only for backends that copy it then (README "ABI notes": no TX-done event).
+      const consumed = this.sqPosted - (this.qp.sqEntries - this.qp.sqSpace());
+      while (this.retired.length > 0 && this.retired[0]!.sqPos <= consumed) this.device.freeDma(this.retired.shift()!.buf);
+    }
+  }
+
+  private complete(c: MemRecord): void {
+    const type = c['type'] as number;
+    const id = c['id'] as bigint;
+    const peer: Peer = { address: addressText(c['peer_addr'] as Uint8Array), port: c['peer_port'] as number };
+    if (type === CompletionType.REQUEST) {
+      this.serverRpcs.set(serverKey(peer.address, id), { id, peer, addr: c['peer_addr'] as Uint8Array, replied: false });
+      this.inbox.push(this.message(c, 'request', 0n, peer));
+      return;
+    }
+    const rpc = this.byHandle.get(Number(c['cookie'] as bigint));
+    if (type === CompletionType.ACCEPTED) {
+      if (rpc) { rpc.id = id; this.byId.set(id, rpc); }
+      return;
+    }
+    if (!rpc) {
+      // Discarded by a silent abort before the NIC saw the abort: hand the bpages straight back.
+      if (type === CompletionType.RESPONSE) this.returns.push(...(c['bpage_offsets'] as number[]).slice(0, c['num_bpages'] as number));
+      return;
+    }
+    this.forget(rpc);
+    if (rpc.id === 0n) {
+      rpc.rejected = new RpcError(c['error'] as number, 0n, rpc.cookie);
+      this.lastError = rpc.rejected.message;
+      return;
+    }
+    const out: Outcome = type === CompletionType.RESPONSE ? this.message(c, 'response', rpc.cookie, peer) : new RpcError(c['error'] as number, id, rpc.cookie);
+    if (out instanceof RpcError) this.lastError = out.message;
+    if (rpc.private) this.privateDone.set(id, out);
+    else this.inbox.push(out);
+  }
+
+  private message(c: MemRecord, kind: 'request' | 'response', cookie: bigint, peer: Peer): Message {
+    const offsets = (c['bpage_offsets'] as number[]).slice(0, c['num_bpages'] as number);
+    this.held++;
+    return new Message({ id: c['id'] as bigint, cookie, kind, peer, length: c['length'] as number, bpageOffsets: offsets }, this.qp.region.bytes, (o) => {
+      this.held--;
+      if (!this.closed) this.returns.push(...o);
+    });
+  }
+
+  /** The RPC is over for the host. Its payload is freed now if the NIC is done with it, else retired. */
+  private forget(rpc: ClientRpc, nicDone = true): void {
+    this.byHandle.delete(rpc.handle);
+    this.byId.delete(rpc.id);
+    if (nicDone) this.device.freeDma(rpc.tx);
+    else this.retired.push({ sqPos: this.sqPosted, buf: rpc.tx });
+  }
+
+  private take(id: bigint): Outcome | undefined {
+    const o = this.privateDone.get(id);
+    if (o) this.privateDone.delete(id);
+    return o;
+  }
+
+  private flushReturns(): void {
+    if (this.returns.length === 0) return;
+    const n = this.qp.postReturns(this.returns);
+    this.returns.splice(0, n);
+  }
+
+  /** Service the rings until `ready` yields a value, waiting on the device between looks. */
+  private waitUntil<T>(what: string, ready: () => T | undefined, deadlineNs?: number): Promise<T> {
+    this.checkOpen(what);
+    return this.waiters.until(what, ready, deadlineNs);
+  }
+
+  private checkOpen(what: string): void {
+    if (this.closed) throw new SocketClosedError(what);
+  }
+
+  /** Run argument checks, remembering a failure as the socket's last error. */
+  private checked<T>(f: () => T): T {
+    try { return f(); } catch (e) {
+      if (e instanceof HomaError) this.lastError = e.message;
+      throw e;
+    }
+  }
+
+  private fail(e: HomaError): never {
+    this.lastError = e.message;
+    throw e;
+  }
+}
+
+function unwrap(o: Outcome): Message {
+  if (o instanceof RpcError) throw o;
+  return o;
+}
