@@ -7,7 +7,7 @@
  * BAR 0 is a list of register blocks: each starts with {type, version, next},
  * next being the BAR offset of the following block (0 = last). Walk it from
  * offset 0; register offsets below are relative to their block. Queue pair i
- * has its own 4 KiB page at QP_BASE + i * QP_STRIDE (read both from the
+ * has its own 4 KiB page at QP_PAGE_BASE + i * QP_PAGE_STRIDE (both also in the
  * queue-pair block). Registers are 32-bit little-endian.
  *
  * Host-memory records: fields in declaration order, little-endian, naturally
@@ -79,7 +79,7 @@
 /* dead-RPC reaping (section 3.8) */
 #define HOMA_NIC_CFG_DEAD_BUFFS_LIMIT           0x0024
 #define HOMA_NIC_CFG_DEAD_BUFFS_LIMIT_DEFAULT   5000
-/* bit 2 (value 2) = DONT_THROTTLE (section 2.1, section 3.4) */
+/* HOMA_FLAG_DONT_THROTTLE = 2 disables throttling (section 2.1, section 3.4) */
 #define HOMA_NIC_CFG_FLAGS                      0x0028
 #define HOMA_NIC_CFG_FLAGS_DEFAULT              0
 /* timetrace freeze (section 3.9) */
@@ -218,7 +218,10 @@
 /* peer table GC (section 3.8) */
 #define HOMA_NIC_CFG_PEER_NET_MAX               0x0120
 #define HOMA_NIC_CFG_PEER_NET_MAX_DEFAULT       10000
-/* outstanding client RPCs above which requests ask for small unscheduled responses; 0 = off (SIGCOMM 2018 section 3.6) */
+/*
+ * outstanding client RPCs above which requests ask for small unscheduled
+ * responses; 0 = off (SIGCOMM 2018 section 3.6)
+ */
 #define HOMA_NIC_CFG_INCAST_THRESHOLD           0x0124
 #define HOMA_NIC_CFG_INCAST_THRESHOLD_DEFAULT   0
 /* unscheduled bytes of a response to an incast-marked request */
@@ -296,8 +299,8 @@
 #define HOMA_NIC_QPB_QP_BASE                    0x0010
 /* bytes between queue pairs (one page each) (ro) */
 #define HOMA_NIC_QPB_QP_STRIDE                  0x0014
-#define HOMA_NIC_QP_BASE                        0x1000
-#define HOMA_NIC_QP_STRIDE                      0x1000
+#define HOMA_NIC_QP_PAGE_BASE                   0x1000
+#define HOMA_NIC_QP_PAGE_STRIDE                 0x1000
 
 /* Registers of one queue pair, relative to its page */
 #define HOMA_NIC_QP_CTRL                        0x0000

@@ -40,10 +40,22 @@ function cStruct(layout: RecordLayout, cname: string): string[] {
   return lines;
 }
 
+/** A C comment wrapped to kernel line lengths. */
+function comment(text: string): string[] {
+  if (text.length <= 72) return [`/* ${text} */`];
+  const lines: string[] = [];
+  let cur = '';
+  for (const w of text.split(' ')) {
+    if (cur && cur.length + 1 + w.length > 72) { lines.push(cur); cur = w; } else cur = cur ? `${cur} ${w}` : w;
+  }
+  lines.push(cur);
+  return ['/*', ...lines.map((l) => ` * ${l}`), ' */'];
+}
+
 function blockDefines(b: RegisterBlock, prefix: string): string[] {
   const out: string[] = [];
   for (const r of b.registers) {
-    out.push(`/* ${r.doc}${r.access === 'rw' ? '' : ` (${r.access})`} */`.replace('/*  (', '/* ('));
+    out.push(...comment(`${r.doc}${r.access === 'rw' ? '' : ` (${r.access})`}`.trim()));
     out.push(define(`${prefix}_${up(r.name)}`, hex(r.offset)));
     if (prefix.endsWith('_CFG')) {
       if (r.words === 1) out.push(define(`${prefix}_${up(r.name)}_DEFAULT`, String(r.reset[0])));
@@ -69,7 +81,7 @@ export function generateCHeader(): string {
     ' * BAR 0 is a list of register blocks: each starts with {type, version, next},',
     ' * next being the BAR offset of the following block (0 = last). Walk it from',
     ' * offset 0; register offsets below are relative to their block. Queue pair i',
-    ' * has its own 4 KiB page at QP_BASE + i * QP_STRIDE (read both from the',
+    ' * has its own 4 KiB page at QP_PAGE_BASE + i * QP_PAGE_STRIDE (both also in the',
     ' * queue-pair block). Registers are 32-bit little-endian.',
     ' *',
     ' * Host-memory records: fields in declaration order, little-endian, naturally',
@@ -106,8 +118,8 @@ export function generateCHeader(): string {
     '',
     '/* Queue-pair block */',
     ...blockDefines(by('queue_pairs'), `${P}_QPB`),
-    define(`${P}_QP_BASE`, hex(QP_BASE)),
-    define(`${P}_QP_STRIDE`, hex(QP_STRIDE)),
+    define(`${P}_QP_PAGE_BASE`, hex(QP_BASE)),
+    define(`${P}_QP_PAGE_STRIDE`, hex(QP_STRIDE)),
     '',
     '/* Registers of one queue pair, relative to its page */',
     ...queuePairRegisterList().map((r) => define(`${P}_QP_${up(r.name)}`, hex(r.offset))),

@@ -18,7 +18,8 @@ export const SendFlag = { PRIVATE: 0x01, NOTIFY_ID: 0x02 } as const;
 /**
  * One send-queue entry, 64 bytes. REQUEST: id 0 (the engine assigns it, §1.2), cookie, peer,
  * dport, buffer/length of the message. REPLY: id of the request being answered (the server's
- * odd id), buffer/length; cookie must be 0 (§2.2). ABORT: id (0 = every client RPC of the
+ * odd id) and the client's address in peer_addr (ids are unique per client host only, §1.2),
+ * buffer/length; cookie must be 0 (§2.2). ABORT: id (0 = every client RPC of the
  * queue pair), error (0 = discard silently, else complete with this errno) (§2.1).
  */
 export const sendDescriptor = record({

@@ -29,7 +29,7 @@ export const TUNABLES = {
   busy_usecs: { def: 100, access: 'rw', effect: 'host', doc: 'core busy window (§3.9)' },
   cutoff_version: { def: 1, access: 'ro', effect: 'status', doc: 'version of unsched_cutoffs (§3.3)' },
   dead_buffs_limit: { def: 5000, access: 'rw', effect: 'host', doc: 'dead-RPC reaping (§3.8)' },
-  flags: { def: 0, access: 'rw', effect: 'protocol', doc: 'bit 2 (value 2) = DONT_THROTTLE (§2.1, §3.4)' },
+  flags: { def: 0, access: 'rw', effect: 'protocol', doc: 'HOMA_FLAG_DONT_THROTTLE = 2 disables throttling (§2.1, §3.4)' },
   freeze_type: { def: 0, access: 'rw', effect: 'debug', doc: 'timetrace freeze (§3.9)' },
   gen3_softirq_cores: { def: 0, access: 'rw', effect: 'host', doc: 'GRO to SoftIRQ core map (§3.9)' },
   gro_busy_usecs: { def: 5, access: 'rw', effect: 'host', doc: 'GRO busy threshold (§3.9)' },

@@ -5,10 +5,15 @@
 // into the input (no copy).
 
 import { ackHeader, commonHeader, cutoffsHeader, dataHeader, ethernetHeader, grantHeader, ipv4Header, ipv6Header, resendHeader, byteSize } from './layouts.ts';
-import { byteOffset, field, rd16, rd24, rd32, rd64, rd8, rdBits, wr16, wr24, wr32, wr64, wr8, wrBits } from './fields.ts';
-import { homaChecksum, ipv4HeaderChecksum } from './checksum.ts';
+import * as F from './fields.ts';
+import * as Sum from './checksum.ts';
 import { HOMA_FLAGS, HOMA_MAX_ACKS_PER_PKT, HOMA_MAX_MESSAGE_LENGTH, HOMA_URGENT, HomaType, IPPROTO_HOMA, IPPROTO_TCP, SEG_OFFSET_FROM_SEQUENCE } from './types.ts';
 import type { DecodeResult, HomaAck, HomaPacket, IpFields, WireError, WireErrorKind } from './types.ts';
+
+// Local copies of the accessors: module loaders that turn imports into property getters (tsx,
+// vitest) would otherwise pay a getter call per field on the per-packet path.
+const { homaChecksum, ipv4HeaderChecksum } = Sum;
+const { byteOffset, field, rd16, rd24, rd32, rd64, rd8, rdBits, wr16, wr24, wr32, wr64, wr8, wrBits } = F;
 
 // Sizes (spec §1.3 header_lengths).
 export const ETH_HLEN = byteSize(ethernetHeader);
@@ -73,6 +78,9 @@ const V6 = {
   next_header: byteOffset(ipv6Header, 'next_header'), hop_limit: byteOffset(ipv6Header, 'hop_limit'),
   saddr: byteOffset(ipv6Header, 'saddr'), daddr: byteOffset(ipv6Header, 'daddr'),
 };
+if (V4.ip_flags.byte !== V4.fragment_offset.byte || V4.ip_flags.width + V4.fragment_offset.width !== 16) {
+  throw new Error('ipv4Header: ip_flags and fragment_offset must share one 16-bit word');
+}
 const E = { dst: byteOffset(ethernetHeader, 'dst'), src: byteOffset(ethernetHeader, 'src'), ethertype: byteOffset(ethernetHeader, 'ethertype') };
 
 /** Homa header + payload bytes of `pkt` when encoded. */
@@ -89,6 +97,8 @@ export interface EncodeOptions {
   checksum?: 'compute' | 'keep';
   /** false: leave DATA payload bytes zero (lengths stay exact; for runs that don't check bytes). */
   copyPayload?: boolean;
+  /** Where frames come from (default: a new zeroed Uint8Array per frame). */
+  alloc?: (bytes: number) => Uint8Array;
 }
 
 /** Write the IP datagram for `pkt` at `off` of `buf`; returns the bytes written. */
@@ -101,7 +111,7 @@ export function encodeInto(buf: Uint8Array, off: number, ip: IpFields, pkt: Homa
     const v = buf.subarray(off, h);
     wrBits(v, V4.version, 4); wrBits(v, V4.ihl, IPV4_HLEN / 4);
     wr8(v, V4.tos, tos); wr16(v, V4.total_length, ipLen + hlen); wr16(v, V4.identification, ip.flow);
-    wrBits(v, V4.ip_flags, 0); wrBits(v, V4.fragment_offset, 0);
+    wr16(v, V4.ip_flags.byte, 0);                       // flags and fragment offset: never fragmented (§1.1)
     wr8(v, V4.ttl, ip.ttl); wr8(v, V4.protocol, ip.protocol);
     wr16(v, V4.header_checksum, 0); v.set(ip.saddr, V4.saddr); v.set(ip.daddr, V4.daddr);
     wr16(v, V4.header_checksum, ipv4HeaderChecksum(v, 0, IPV4_HLEN));
@@ -161,7 +171,8 @@ export function encodeIp(ip: IpFields, pkt: HomaPacket, opt?: EncodeOptions): Ui
 /** A whole Ethernet frame (no FCS), padded to 60 bytes; MACs are 48-bit numbers. */
 export function encodeFrame(dstMac: number, srcMac: number, ip: IpFields, pkt: HomaPacket, opt?: EncodeOptions): Uint8Array {
   const len = ETH_HLEN + ipBytes(ip.version, pkt);
-  const buf = new Uint8Array(len < ETH_MIN_FRAME ? ETH_MIN_FRAME : len);
+  const n = len < ETH_MIN_FRAME ? ETH_MIN_FRAME : len;
+  const buf = opt?.alloc ? opt.alloc(n) : new Uint8Array(n);
   writeMac(buf, E.dst, dstMac); writeMac(buf, E.src, srcMac);
   wr16(buf, E.ethertype, ip.version === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6);
   encodeInto(buf, ETH_HLEN, ip, pkt, opt);
@@ -175,16 +186,21 @@ export function readMac(b: Uint8Array, o: number): number { return rd16(b, o) * 
 
 function fail(kind: WireErrorKind, detail: string): WireError { return { ok: false, kind, detail }; }
 
+export interface DecodeOptions {
+  /** Verify the TCP-style checksum into `checksumOk` (default true; receivers may skip it, §1.7). */
+  checksum?: boolean;
+}
+
 /** Decode an Ethernet frame carrying a Homa packet. */
-export function decodeFrame(frame: Uint8Array): DecodeResult {
+export function decodeFrame(frame: Uint8Array, opt?: DecodeOptions): DecodeResult {
   if (frame.length < ETH_HLEN) return fail('too_short', `frame of ${frame.length} bytes has no Ethernet header`);
   const et = rd16(frame, E.ethertype);
   if (et !== ETHERTYPE_IPV4 && et !== ETHERTYPE_IPV6) return fail('not_homa', `ethertype 0x${et.toString(16)} is not IP`);
-  return decodeIp(frame.subarray(ETH_HLEN));
+  return decodeIp(frame.subarray(ETH_HLEN), opt);
 }
 
 /** Decode an IP datagram (from the IP header on; trailing Ethernet padding is ignored). */
-export function decodeIp(b: Uint8Array): DecodeResult {
+export function decodeIp(b: Uint8Array, opt?: DecodeOptions): DecodeResult {
   if (b.length < 1) return fail('too_short', 'empty datagram');
   const version = b[0]! >> 4;
   let h: number;
@@ -222,6 +238,32 @@ export function decodeIp(b: Uint8Array): DecodeResult {
   const need = HEADER_BYTES[type];
   if (need === undefined) return fail('unknown_type', `packet type 0x${type.toString(16)}`);
   if (len < need) return fail('too_short', `type 0x${type.toString(16)} needs ${need} bytes, got ${len}`);
+  let packet: HomaPacket;
+  if (type === HomaType.DATA) {
+    // The per-packet path: one object literal, no spreads.
+    const sequence = rd32(b, h + C.sequence);
+    const message_length = rd32(b, h + D.message_length);
+    const segOffset = rd32(b, h + D.seg_offset);
+    const offset = segOffset === SEG_OFFSET_FROM_SEQUENCE ? sequence : segOffset;  // §1.4
+    const payload = b.subarray(h + DATA_HLEN, end);
+    if (message_length === 0 || message_length > HOMA_MAX_MESSAGE_LENGTH) return fail('bad_length', `message_length ${message_length}`);
+    if (offset + payload.length > message_length) return fail('bad_length', `payload [${offset}, ${offset + payload.length}) beyond message_length ${message_length}`);
+    packet = { sport: rd16(b, h + C.sport), dport: rd16(b, h + C.dport), sequence, doff: rd8(b, h + C.doff),
+      flags: rd8(b, h + C.flags), checksum: rd16(b, h + C.checksum), urgent: rd16(b, h + C.urgent),
+      sender_id: rd64(b, h + C.sender_id), type, message_length, incoming: rd32(b, h + D.incoming),
+      ack: { client_id: rd64(b, h + D.ack_client_id), server_port: rd16(b, h + D.ack_server_port) },
+      cutoff_version: rd16(b, h + D.cutoff_version), retransmit: rd8(b, h + D.retransmit), pad: rd24(b, h + D.pad),
+      seg: { offset: segOffset }, offset, payload };
+  } else {
+    const control = decodeControl(b, h, type);
+    if ('ok' in control) return control;
+    packet = control;
+  }
+  const checksumOk = opt?.checksum === false ? true : homaChecksum(b, h, len, ip.saddr, ip.daddr) === packet.checksum;
+  return { ok: true, ip, packet, checksumOk };
+}
+
+function decodeControl(b: Uint8Array, h: number, type: number): HomaPacket | WireError {
   const common = {
     sport: rd16(b, h + C.sport), dport: rd16(b, h + C.dport), sequence: rd32(b, h + C.sequence),
     doff: rd8(b, h + C.doff), flags: rd8(b, h + C.flags), checksum: rd16(b, h + C.checksum),
@@ -229,21 +271,10 @@ export function decodeIp(b: Uint8Array): DecodeResult {
   };
   let packet: HomaPacket;
   switch (type) {
-    case HomaType.DATA: {
-      const message_length = rd32(b, h + D.message_length);
-      const segOffset = rd32(b, h + D.seg_offset);
-      const offset = segOffset === SEG_OFFSET_FROM_SEQUENCE ? common.sequence : segOffset;  // §1.4
-      const payload = b.subarray(h + DATA_HLEN, end);
-      if (message_length === 0 || message_length > HOMA_MAX_MESSAGE_LENGTH) return fail('bad_length', `message_length ${message_length}`);
-      if (offset + payload.length > message_length) return fail('bad_length', `payload [${offset}, ${offset + payload.length}) beyond message_length ${message_length}`);
-      packet = { ...common, type, message_length, incoming: rd32(b, h + D.incoming),
-        ack: { client_id: rd64(b, h + D.ack_client_id), server_port: rd16(b, h + D.ack_server_port) },
-        cutoff_version: rd16(b, h + D.cutoff_version), retransmit: rd8(b, h + D.retransmit), pad: rd24(b, h + D.pad),
-        seg: { offset: segOffset }, offset, payload };
-      break;
-    }
-    case HomaType.GRANT:
-      packet = { ...common, type, offset: rd32(b, h + G.offset), priority: rd8(b, h + G.priority) };
+    case HomaType.GRANT:                                 // the common control packet: no spread
+      packet = { sport: common.sport, dport: common.dport, sequence: common.sequence, doff: common.doff, flags: common.flags,
+        checksum: common.checksum, urgent: common.urgent, sender_id: common.sender_id, type,
+        offset: rd32(b, h + G.offset), priority: rd8(b, h + G.priority) };
       break;
     case HomaType.RESEND:
       packet = { ...common, type, offset: rd32(b, h + R.offset), length: rd32(b, h + R.length), priority: rd8(b, h + R.priority) };
@@ -267,6 +298,5 @@ export function decodeIp(b: Uint8Array): DecodeResult {
     default:
       packet = { ...common, type: type as 0x13 | 0x14 | 0x16 | 0x17 };
   }
-  const sum = homaChecksum(b, h, len, ip.saddr, ip.daddr);
-  return { ok: true, ip, packet, checksumOk: sum === common.checksum };
+  return packet;
 }

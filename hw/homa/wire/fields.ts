@@ -69,7 +69,10 @@ export function rd32(b: Uint8Array, o: number): number {
   return b[o]! * 0x1000000 + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
 }
 export function rd64(b: Uint8Array, o: number): bigint {
-  return (BigInt(rd32(b, o)) << 32n) | BigInt(rd32(b, o + 4));
+  const hi = rd32(b, o);
+  const lo = rd32(b, o + 4);
+  if (hi < 0x200000) return BigInt(hi * 0x100000000 + lo);   // exact below 2^53: one BigInt, not four
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 export function wr8(b: Uint8Array, o: number, v: number): void { b[o] = v & 0xff; }
 export function wr16(b: Uint8Array, o: number, v: number): void { b[o] = (v >>> 8) & 0xff; b[o + 1] = v & 0xff; }
@@ -80,11 +83,18 @@ export function wr32(b: Uint8Array, o: number, v: number): void {
   b[o] = (v >>> 24) & 0xff; b[o + 1] = (v >>> 16) & 0xff; b[o + 2] = (v >>> 8) & 0xff; b[o + 3] = v & 0xff;
 }
 export function wr64(b: Uint8Array, o: number, v: bigint): void {
+  if (v >= 0n && v < 0x20000000000000n) {                      // below 2^53: plain number arithmetic
+    const n = Number(v);
+    wr32(b, o, Math.floor(n / 0x100000000));
+    wr32(b, o + 4, n % 0x100000000);
+    return;
+  }
   wr32(b, o, Number((v >> 32n) & 0xffffffffn));
   wr32(b, o + 4, Number(v & 0xffffffffn));
 }
 /** Read a sub-byte or odd-width field (<= 32 bits) positioned by `f`. */
 export function rdBits(b: Uint8Array, f: WireField): number {
+  if (f.width + f.shift <= 8) return (b[f.byte]! >> f.shift) & ((1 << f.width) - 1);
   const nbytes = Math.ceil((f.width + f.shift) / 8);
   let v = 0;
   for (let i = 0; i < nbytes; i++) v = v * 256 + b[f.byte + i]!;
@@ -92,6 +102,11 @@ export function rdBits(b: Uint8Array, f: WireField): number {
 }
 /** Write a sub-byte or odd-width field (<= 32 bits), keeping the neighbouring bits. */
 export function wrBits(b: Uint8Array, f: WireField, value: number): void {
+  if (f.width + f.shift <= 8) {                      // within one byte: the common case (IPv4 version/ihl)
+    const mask = ((1 << f.width) - 1) << f.shift;
+    b[f.byte] = (b[f.byte]! & ~mask) | ((value << f.shift) & mask);
+    return;
+  }
   const nbytes = Math.ceil((f.width + f.shift) / 8);
   let v = 0;
   for (let i = 0; i < nbytes; i++) v = v * 256 + b[f.byte + i]!;

@@ -1,0 +1,55 @@
+// sim/model/types.ts — the model's host-facing types. They mirror the ABI's send descriptors
+// and completion entries (hw/homa/abi/records.ts) field for field, so what the host library
+// does against the model holds for the hardware. Ids and cookies are JS numbers here (exact
+// up to 2^53; client ids count up from 2, spec §1.2); the ABI carries them as 64 bits.
+
+import { CompletionType } from '../../hw/homa/abi.ts';
+
+export { CompletionType };
+export type CompletionTypeCode = (typeof CompletionType)[keyof typeof CompletionType];
+
+/** A send descriptor of opcode REQUEST (spec §2.2 sendmsg with id 0). */
+export interface RequestArgs {
+  /** Server address: 4 bytes (IPv4) or 16 (IPv6), the same family as the NIC's. */
+  peer: Uint8Array;
+  dport: number;
+  /** The message; or `length` alone when the NIC runs without payload copies. */
+  payload?: Uint8Array;
+  length?: number;
+  cookie?: number;
+  /** HOMA_SENDMSG_PRIVATE (§2.1): the response completes only for a wait on this id. */
+  private?: boolean;
+  /** Post an ACCEPTED completion with the id (ABI flag NOTIFY_ID). */
+  notifyId?: boolean;
+}
+
+/**
+ * A send descriptor of opcode REPLY: `id` and `peer` from the REQUEST completion. Server ids
+ * are unique per client host only (§1.2), so the client's address is part of the name, as
+ * msg_name is for sendmsg (§2.2). Without `peer` the queue pair's first server RPC with that
+ * id is answered, which is only safe with a single client host.
+ */
+export interface ReplyArgs {
+  id: number;
+  peer?: Uint8Array;
+  payload?: Uint8Array;
+  length?: number;
+}
+
+/** One completion-queue entry (ABI completionEntry). */
+export interface Completion {
+  type: CompletionTypeCode;
+  id: number;
+  cookie: number;
+  peer: Uint8Array;
+  peerPort: number;
+  length: number;
+  /** errno for ERROR completions, else 0. */
+  error: number;
+  /** Where the message is in the queue pair's region (all but the last 64 KiB aligned, §4). */
+  bpageOffsets: number[];
+}
+
+export const ETIMEDOUT = 110;
+export const ENOTCONN = 107;
+export const EINVAL = 22;
