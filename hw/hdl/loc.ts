@@ -53,7 +53,8 @@ function userFrame(stack: string): string {
 
 function isDsl(file: string): boolean {
   if (file.includes('/node_modules/') || file.startsWith('node:')) return true;
-  return (file.startsWith(hdlDir) || file.startsWith(hdlUrl)) && !file.endsWith('.test.ts');
+  // hw/hdl/sim (the random-design generator of the simulator fuzzer) uses the DSL as a designer does.
+  return (file.startsWith(hdlDir) || file.startsWith(hdlUrl)) && !file.endsWith('.test.ts') && !file.includes('/hdl/sim/');
 }
 
 const hdlUrl = new URL('.', import.meta.url).href;

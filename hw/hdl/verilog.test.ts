@@ -140,6 +140,18 @@ describe('Verilog emitter', () => {
     expect(v).toContain("assign y = (i == 2'd3) ? table_3 : ((i == 2'd2) ? table_2 : ((i == 2'd1) ? table_1 : table_0));");
   });
 
+  test('constant shift amounts print as small numbers, clamped to the width; equal mux arms fold', () => {
+    const d = module('shifts', { a: input(u(8)), sa: input(s(8)), c: input(bool), y: output(u(8)), z: output(s(8)), w: output(u(9)) }, (_m, io) => {
+      io.y.set(io.a.shl(lit(52, 2n ** 51n)).or(io.a.shr(lit(8, 3))));
+      io.z.set(io.sa.shr(lit(40, 2n ** 33n)));
+      io.w.set(mux(io.c, io.a.zext(9), io.a.zext(9)));
+    });
+    const v = body(d);
+    expect(v).toContain('assign y = (a << 8) | (a >> 3);');
+    expect(v).toContain('assign z = $unsigned($signed(sa) >>> 8);');
+    expect(v).toContain("assign w = {1'b0, a};");
+  });
+
   // Runs last: every module above, through the tools (each exercises an unusual emitter path).
   test.runIf(has('verilator') && has('iverilog'))('every module above passes verilator -Wall and iverilog -g2005', () => {
     expect(emitted.length).toBeGreaterThan(8);

@@ -166,7 +166,10 @@ class ModuleEmitter {
       L.push('    if (rst) begin');
       for (const r of regs) L.push(`      ${r.name} <= ${this.resetValue(r)};`);
       L.push('    end else begin', ...body, '    end');
-    } else L.push(...body.map((l) => l.slice(2)));
+    } else if (body.length) {
+      // Memory statements only: still none while rst is high, as in blocks with registers.
+      L.push('    if (!rst) begin', ...body, '    end');
+    }
     L.push('  end');
   }
 
@@ -245,7 +248,7 @@ class ModuleEmitter {
         }
         case 'memwrite': {
           const mem = s.mem;
-          const addr = this.top(s.addr, null);
+          const addr = this.address(mem, s.addr);
           if (!s.mask) { const line = `${ind}${mem.name}[${addr}] <= ${this.top(s.data, null)};  // ${s.loc.text}`; out.push(...pre, line); break; }
           const data = this.named(s.data, `${mem.name}_wdata`);
           const mask = this.named(s.mask, `${mem.name}_wmask`);
@@ -257,7 +260,7 @@ class ModuleEmitter {
           break;
         }
         case 'memread': {
-          const line = `${ind}${s.mem.ports[s.port]!.name} <= ${s.mem.name}[${this.top(s.addr, null)}];  // ${s.loc.text}`;
+          const line = `${ind}${s.mem.ports[s.port]!.name} <= ${s.mem.name}[${this.address(s.mem, s.addr)}];  // ${s.loc.text}`;
           out.push(...pre, line);
           break;
         }
@@ -285,6 +288,14 @@ class ModuleEmitter {
     if (this.opts.simInit) for (const p of mem.ports) if (p.read) out.push(`    ${p.name} = ${literal(mem.width, 0n)};`);
     out.push('  end');
     return out;
+  }
+
+  /**
+   * A memory index as a name or constant: Icarus evaluates index arithmetic wider than its
+   * operands (mem[a - 2'd2] with a = 0 reads index -2, X), other tools at its own width.
+   */
+  private address(mem: Memory, e: Expr): string {
+    return e.kind === 'const' ? this.top(e, null) : this.named(e, `${mem.name}_addr`);
   }
 
   private resetValue(r: Signal): string {
@@ -351,13 +362,22 @@ class ModuleEmitter {
       }
       case 'binary': {
         const en = e.a.kind === 'ref' ? e.a.signal.enumType : undefined;
-        const b = en && e.b.kind === 'const' && (e.op === 'eq' || e.op === 'ne') ? this.enumName(en, e.b.value) : this.ex(e.b);
+        const shift = e.op === 'shl' || e.op === 'shr' || e.op === 'sra';
+        // A constant shift amount prints as a plain number, clamped to the width (same result:
+        // everything shifted out). Verilator refuses amounts that need more than 32 bits.
+        const b = en && e.b.kind === 'const' && (e.op === 'eq' || e.op === 'ne') ? this.enumName(en, e.b.value)
+          : shift && e.b.kind === 'const' ? String(e.b.value < BigInt(e.width) ? e.b.value : BigInt(e.width))
+          : this.ex(e.b);
         const a = this.ex(e.a);
         if (e.op === 'sra') return `$unsigned($signed(${a}) >>> ${b})`;
         if (e.signed && (e.op === 'lt' || e.op === 'le' || e.op === 'gt' || e.op === 'ge')) return `($signed(${a}) ${OP[e.op]} $signed(${b}))`;
         return `(${a} ${OP[e.op]} ${b})`;
       }
-      case 'mux': return `(${this.ex(e.sel)} ? ${this.ex(e.then)} : ${this.ex(e.else)})`;
+      case 'mux': {
+        const t = this.ex(e.then), f = this.ex(e.else);
+        // Identical arms need no select (and Verilator 5.006 fails internally on some).
+        return t === f ? t : `(${this.ex(e.sel)} ? ${t} : ${f})`;
+      }
       case 'slice': {
         const a = this.named(e.a, `${this.owner}_${TEMP_SUFFIX[e.a.kind === 'binary' || e.a.kind === 'unary' ? e.a.op : e.a.kind]}`);
         return e.width === 1 ? `${a}[${e.lo}]` : `${a}[${e.lo + e.width - 1}:${e.lo}]`;
