@@ -1,0 +1,195 @@
+// driver/native/index.ts — a NIC behind the Linux driver, from TypeScript: the addon
+// (addon.cpp) opens /dev/homa_nicN, issues its ioctls, maps a queue pair's register page,
+// rings, bpage region and send area as ArrayBuffers, and waits for completions off the event
+// loop. On top, a queue pair that posts descriptors, rings doorbells and reads completions
+// exactly as homa_nic_ioctl.h lays down — what host-lib's `pcie` Device backend builds on.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SendOpcode, completionEntry, queuePairRegisterList, readRecord, sendDescriptor, writeRecord } from '../../hw/homa/abi.ts';
+
+export const ADDON_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'native', 'homa_nic_native.node');
+
+export interface NicInfo { abiVersion: number; numQueuePairs: number; features: number; interrupts: boolean; maxRegionBpages: number }
+export interface CreatedQueuePair { qp: number; port: number; sqLogSize: number; cqLogSize: number; bretLogSize: number; sendBytes: number; sendDma: bigint }
+export interface CreateOptions { port?: number; server?: boolean; sqLogSize?: number; cqLogSize?: number; bretLogSize?: number; sendBytes?: number }
+export type MapKind = 'REGS' | 'SQ' | 'CQ' | 'BRET' | 'REGION' | 'SEND' | 'ARENA';
+export interface AttachOptions {
+  port?: number; server?: boolean; sqLogSize: number; cqLogSize: number; bretLogSize: number; regionBpages: number;
+  sqAddr: bigint; cqAddr: bigint; bretAddr: bigint; regionAddr: bigint;
+}
+
+/** The addon's functions (errors are thrown with `code` set to the errno name). */
+export interface NativeAddon {
+  open(path: string): number;
+  close(fd: number): void;
+  info(fd: number): NicInfo;
+  createQueuePair(fd: number, opt: CreateOptions): CreatedQueuePair;
+  destroyQueuePair(fd: number, qp: number): void;
+  /** DMA memory the file owns (up to 4 MiB); map it with kind ARENA and the index. */
+  createArena(fd: number, bytes: number): { index: number; dma: bigint };
+  /** A queue pair on rings and a region inside the file's arenas; waits until ACTIVE. */
+  attachQueuePair(fd: number, opt: AttachOptions): { qp: number; port: number };
+  registerRegion(fd: number, qp: number, bpages: number): void;
+  counters(fd: number): bigint[];
+  map(fd: number, kind: number, qp: number, bytes: number): ArrayBuffer;
+  unmap(buffer: ArrayBuffer): void;
+  /** Resolves true when one of the file's queue pairs has a completion, false on timeout. */
+  wait(fd: number, timeoutMs: number): Promise<boolean>;
+  MAP: Record<MapKind, number>;
+}
+
+export function loadAddon(path = ADDON_PATH): NativeAddon {
+  if (!existsSync(path)) throw new Error(`the homa_nic addon is not built (${path}): run \`npx tsx driver/native/build.ts\``);
+  return createRequire(import.meta.url)(path) as NativeAddon;
+}
+
+const REG: Record<string, number> = Object.fromEntries(queuePairRegisterList().map((r) => [r.name, r.offset / 4]));
+const SEND_SIZE = sendDescriptor.width / 8;
+const CQE_SIZE = completionEntry.width / 8;
+const BPAGE_SIZE = 1 << 16;
+const pageUp = (n: number): number => Math.ceil(n / 4096) * 4096;
+
+export interface Completion {
+  type: number;
+  id: bigint;
+  cookie: bigint;
+  peer: Uint8Array;
+  peerPort: number;
+  length: number;
+  error: number;
+  bpageOffsets: number[];
+}
+
+export class PcieQueuePair {
+  readonly regs: Uint32Array;
+  readonly sq: Uint8Array;
+  readonly cq: Uint8Array;
+  readonly bret: DataView;
+  readonly send: Uint8Array;
+  region: Uint8Array | null = null;
+  private sqTail = 0;
+  private cqHead = 0;
+  private bretTail = 0;
+  private readonly maps: ArrayBuffer[] = [];
+
+  constructor(readonly nic: PcieNic, readonly created: CreatedQueuePair) {
+    this.regs = new Uint32Array(this.map('REGS', 4096));
+    this.sq = new Uint8Array(this.map('SQ', pageUp(SEND_SIZE << created.sqLogSize)));
+    this.cq = new Uint8Array(this.map('CQ', pageUp(CQE_SIZE << created.cqLogSize)));
+    this.bret = new DataView(this.map('BRET', pageUp(4 << created.bretLogSize)));
+    this.send = new Uint8Array(this.map('SEND', pageUp(created.sendBytes)));
+  }
+
+  private map(kind: MapKind, bytes: number): ArrayBuffer {
+    const ab = this.nic.addon.map(this.nic.fd, this.nic.addon.MAP[kind], this.created.qp, bytes);
+    this.maps.push(ab);
+    return ab;
+  }
+
+  get port(): number { return this.created.port; }
+  register(name: string): number { return this.regs[REG[name]!]!; }
+
+  /** Allocate and map the bpage region (spec §4). */
+  registerRegion(bpages: number): void {
+    this.nic.addon.registerRegion(this.nic.fd, this.created.qp, bpages);
+    this.region = new Uint8Array(this.map('REGION', bpages * BPAGE_SIZE));
+  }
+
+  /**
+   * Copy `payload` into the send area at `offset` and post a REQUEST for it. The engine reads
+   * the bytes as packets go out, so they must stay put until the RPC completes: concurrent
+   * requests need their own offsets.
+   */
+  request(peer: Uint8Array, dport: number, payload: Uint8Array, cookie: bigint, offset = 0): void {
+    if (offset + payload.length > this.send.length) throw new RangeError(`message of ${payload.length} bytes at ${offset} does not fit the ${this.send.length}-byte send area`);
+    this.send.set(payload, offset);
+    this.post({ opcode: SendOpcode.REQUEST, dport, length: payload.length, cookie, buffer: this.created.sendDma + BigInt(offset), peer_addr: peer });
+  }
+
+  /** Write a send descriptor and ring the doorbell (sq_tail). */
+  post(desc: Record<string, number | bigint | Uint8Array>): void {
+    const mask = (1 << this.created.sqLogSize) - 1;
+    writeRecord(sendDescriptor, this.sq, (this.sqTail & mask) * SEND_SIZE, desc);
+    this.sqTail = (this.sqTail + 1) >>> 0;
+    this.regs[REG['sq_tail']!] = this.sqTail;
+  }
+
+  /** The completion at cq_head if the engine has written it (phase rule of homa_nic_ioctl.h). */
+  poll(): Completion | null {
+    const log = this.created.cqLogSize;
+    const off = (this.cqHead & ((1 << log) - 1)) * CQE_SIZE;
+    if (this.cq[off + 1] !== (((this.cqHead >>> log) & 1) ^ 1)) return null;
+    const r = readRecord(completionEntry, this.cq, off);
+    this.cqHead = (this.cqHead + 1) >>> 0;
+    this.regs[REG['cq_head']!] = this.cqHead;
+    const n = r['num_bpages'] as number;
+    return {
+      type: r['type'] as number, id: r['id'] as bigint, cookie: r['cookie'] as bigint, peer: r['peer_addr'] as Uint8Array,
+      peerPort: r['peer_port'] as number, length: r['length'] as number, error: r['error'] as number,
+      bpageOffsets: (r['bpage_offsets'] as number[]).slice(0, n),
+    };
+  }
+
+  /** Next completion: poll, and sleep in the driver (MSI-X or its timer) while there is none. */
+  async next(timeoutMs = 30_000): Promise<Completion> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const c = this.poll();
+      if (c) return c;
+      const left = end - Date.now();
+      if (left <= 0) throw new Error(`no completion on queue pair ${this.created.qp} within ${timeoutMs} ms`);
+      await this.nic.wait(Math.min(left, 1000));
+    }
+  }
+
+  /** The message's bytes, copied out of the bpages. */
+  messageBytes(c: Completion): Uint8Array {
+    if (!this.region) throw new Error('no bpage region registered');
+    const out = new Uint8Array(c.length);
+    let done = 0;
+    for (const off of c.bpageOffsets) {
+      const n = Math.min(BPAGE_SIZE, c.length - done);
+      out.set(this.region.subarray(off, off + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  /** Hand the bpages of a completion back to the engine (bret ring, then bret_tail). */
+  returnBpages(c: Completion): void {
+    const mask = (1 << this.created.bretLogSize) - 1;
+    for (const off of c.bpageOffsets) {
+      this.bret.setUint32((this.bretTail & mask) * 4, off, true);
+      this.bretTail = (this.bretTail + 1) >>> 0;
+    }
+    this.regs[REG['bret_tail']!] = this.bretTail;
+  }
+
+  /** Unmap everything, then destroy the queue pair in the driver. */
+  close(): void {
+    for (const ab of this.maps.splice(0)) this.nic.addon.unmap(ab);
+    this.region = null;
+    this.nic.addon.destroyQueuePair(this.nic.fd, this.created.qp);
+  }
+}
+
+export class PcieNic {
+  private constructor(readonly addon: NativeAddon, readonly fd: number) {}
+
+  static open(path = '/dev/homa_nic0', addon = loadAddon()): PcieNic { return new PcieNic(addon, addon.open(path)); }
+
+  info(): NicInfo { return this.addon.info(this.fd); }
+  counters(): bigint[] { return this.addon.counters(this.fd); }
+  wait(timeoutMs: number): Promise<boolean> { return this.addon.wait(this.fd, timeoutMs); }
+
+  createQueuePair(opt: CreateOptions & { regionBpages?: number } = {}): PcieQueuePair {
+    const qp = new PcieQueuePair(this, this.addon.createQueuePair(this.fd, opt));
+    if (opt.regionBpages) qp.registerRegion(opt.regionBpages);
+    return qp;
+  }
+
+  close(): void { this.addon.close(this.fd); }
+}

@@ -1,0 +1,185 @@
+// driver/native/pcie-device.ts — host-lib's Device (host-lib/device.ts) over the Linux driver,
+// for its `pcie` backend. host-lib speaks registers: it picks a queue pair, writes its ring
+// and region bases, port and ctrl. The driver, however, never lets a process program the
+// engine with addresses it does not own, so this backend keeps host-lib's view of BAR 0 as a
+// shadow: DMA memory comes from the file's arenas (allocateDma sub-allocates them), and when
+// host-lib sets ENABLE the shadowed page becomes one HOMA_NIC_IOC_QP_ATTACH, which checks every
+// address, binds the port and waits until the engine has the queue pair; from then on that
+// index reads and writes the real register page (doorbells, heads, status). ctrl = 0 destroys
+// it. Events: the driver's poll(2) (MSI-X or its timer) on a worker thread.
+
+import {
+  BLOCK_HEADER, BlockType, QP_BASE, QP_STRIDE, QpCtrl, QpStatus, queuePairRegisterList, registerBlocks, resetImage,
+} from '../../hw/homa/abi.ts';
+import type { Device, DmaBuffer, WaitResult } from '../../host-lib/device.ts';
+import { loadAddon } from './index.ts';
+import type { NativeAddon } from './index.ts';
+
+const R = Object.fromEntries(queuePairRegisterList().map((r) => [r.name, r.offset])) as Record<string, number>;
+const ARENA_BYTES = 4 << 20;
+/** Longest single sleep in waitEvent: the driver's poll reports completions, not sq progress. */
+const WAIT_SLICE_MS = 2;
+
+interface Arena { index: number; dma: bigint; buffer: ArrayBuffer; free: { start: number; end: number }[] }
+interface LiveQueuePair { qp: number; regs: Uint32Array; map: ArrayBuffer }
+
+export interface PcieDeviceOptions {
+  /** The NIC's IP address (4 or 16 bytes): the driver has no notion of it. */
+  address: Uint8Array;
+  addon?: NativeAddon;
+}
+
+export class PcieDevice implements Device {
+  readonly url: string;
+  readonly address: Uint8Array;
+  private readonly addon: NativeAddon;
+  private readonly fd: number;
+  private readonly shadow: Uint32Array;
+  private readonly counterBlock: { start: number; end: number };
+  private readonly live = new Map<number, LiveQueuePair>();
+  private readonly arenas: Arena[] = [];
+  private events = 0;
+  private closed = false;
+
+  constructor(path: string, opt: PcieDeviceOptions) {
+    this.url = `pcie:${path}`;
+    this.address = opt.address;
+    this.addon = opt.addon ?? loadAddon();
+    this.fd = this.addon.open(path);
+    const info = this.addon.info(this.fd);
+    const blocks = registerBlocks({ numQueuePairs: info.numQueuePairs, maxRpcs: 4096, datapathBytes: 8 });
+    this.shadow = resetImage({ numQueuePairs: info.numQueuePairs, maxRpcs: 4096, datapathBytes: 8 });
+    const counters = blocks.find((b) => b.type === BlockType.COUNTERS)!;
+    this.counterBlock = { start: counters.offset + BLOCK_HEADER.size, end: blocks[blocks.indexOf(counters) + 1]!.offset };
+  }
+
+  private page(offset: number): { index: number; reg: number } | null {
+    if (offset < QP_BASE) return null;
+    return { index: Math.floor((offset - QP_BASE) / QP_STRIDE), reg: (offset - QP_BASE) % QP_STRIDE };
+  }
+
+  read32(offset: number): number {
+    const p = this.page(offset);
+    const live = p && this.live.get(p.index);
+    if (live) return live.regs[p.reg / 4]!;
+    if (offset >= this.counterBlock.start && offset < this.counterBlock.end) {
+      const k = offset - this.counterBlock.start;
+      const v = this.addon.counters(this.fd)[k >> 3] ?? 0n;
+      return Number((k & 4 ? v >> 32n : v) & 0xffffffffn);
+    }
+    return this.shadow[offset / 4]!;
+  }
+
+  write32(offset: number, value: number): void {
+    const p = this.page(offset);
+    if (!p) return;                                   // configuration: the driver owns it
+    const live = this.live.get(p.index);
+    if (live) {
+      if (p.reg === R['ctrl'] && !(value & QpCtrl.ENABLE)) this.detach(p.index, live);
+      else live.regs[p.reg / 4] = value;
+      return;
+    }
+    this.shadow[offset / 4] = value >>> 0;
+    if (p.reg === R['ctrl']) {
+      if (value & QpCtrl.ENABLE) this.attach(p.index, offset - p.reg);
+      else this.shadow[(offset - p.reg + R['status']!) / 4] = 0;
+    }
+  }
+
+  private attach(index: number, base: number): void {
+    const reg = (name: string): number => this.shadow[(base + R[name]!) / 4]!;
+    const addr = (name: string): bigint => BigInt(reg(`${name}_base_lo`)) | (BigInt(reg(`${name}_base_hi`)) << 32n);
+    const status = base + R['status']!;
+    try {
+      const { qp } = this.addon.attachQueuePair(this.fd, {
+        port: reg('port'), server: (reg('ctrl') & QpCtrl.SERVER) !== 0,
+        sqLogSize: reg('sq_log_size'), cqLogSize: reg('cq_log_size'), bretLogSize: reg('bret_log_size'),
+        regionBpages: reg('bpool_num_bpages'), sqAddr: addr('sq'), cqAddr: addr('cq'), bretAddr: addr('bret'), regionAddr: addr('bpool'),
+      });
+      const map = this.addon.map(this.fd, this.addon.MAP.REGS, qp, 4096);
+      this.live.set(index, { qp, regs: new Uint32Array(map), map });
+    } catch (e) {
+      // What host-lib's enable() reads back: PORT_IN_USE, or not ACTIVE for anything else.
+      this.shadow[status / 4] = (e as { code?: string }).code === 'EADDRINUSE' ? QpStatus.PORT_IN_USE : 0;
+      this.shadow[(base + R['ctrl']!) / 4] = 0;
+    }
+  }
+
+  private detach(index: number, live: LiveQueuePair): void {
+    this.addon.unmap(live.map);
+    this.addon.destroyQueuePair(this.fd, live.qp);
+    this.live.delete(index);
+    const base = QP_BASE + index * QP_STRIDE;
+    this.shadow[(base + R['ctrl']!) / 4] = 0;
+    this.shadow[(base + R['status']!) / 4] = 0;
+  }
+
+  allocateDma(bytes: number, align = 4096): DmaBuffer {
+    if (bytes <= 0 || bytes > ARENA_BYTES) throw new RangeError(`${this.url}: DMA buffers are 1..${ARENA_BYTES} bytes, not ${bytes}`);
+    for (let round = 0; round < 2; round++) {
+      for (const a of this.arenas) {
+        const got = this.carve(a, bytes, align);
+        if (got !== null) {
+          const view = new Uint8Array(a.buffer, got, bytes);
+          view.fill(0);
+          return { address: a.dma + BigInt(got), bytes: view };
+        }
+      }
+      const { index, dma } = this.addon.createArena(this.fd, ARENA_BYTES);
+      const buffer = this.addon.map(this.fd, this.addon.MAP.ARENA, index, ARENA_BYTES);
+      this.arenas.push({ index, dma, buffer, free: [{ start: 0, end: ARENA_BYTES }] });
+    }
+    throw new Error(`${this.url}: no room for ${bytes} bytes aligned to ${align}`);
+  }
+
+  /** First fit in one arena, aligned on the device address. */
+  private carve(a: Arena, bytes: number, align: number): number | null {
+    const base = Number(a.dma % BigInt(align));
+    for (const [i, r] of a.free.entries()) {
+      const start = Math.ceil((r.start + base) / align) * align - base;
+      if (start + bytes > r.end) continue;
+      const pieces = [{ start: r.start, end: start }, { start: start + bytes, end: r.end }].filter((x) => x.end > x.start);
+      a.free.splice(i, 1, ...pieces);
+      return start;
+    }
+    return null;
+  }
+
+  freeDma(buffer: DmaBuffer): void {
+    const a = this.arenas.find((x) => buffer.address >= x.dma && buffer.address < x.dma + BigInt(ARENA_BYTES));
+    if (!a) throw new Error(`${this.url}: freeDma of ${buffer.address} which allocateDma did not return`);
+    const start = Number(buffer.address - a.dma);
+    a.free.push({ start, end: start + buffer.bytes.length });
+    a.free.sort((x, y) => x.start - y.start);
+    a.free = a.free.reduce<{ start: number; end: number }[]>((out, r) => {
+      const last = out[out.length - 1];
+      if (last && last.end >= r.start) last.end = Math.max(last.end, r.end);
+      else out.push({ ...r });
+      return out;
+    }, []);
+  }
+
+  eventCount(): number { return this.events; }
+
+  async waitEvent(after: number, deadlineNs?: number): Promise<WaitResult> {
+    while (this.events <= after) {
+      const left = deadlineNs === undefined ? WAIT_SLICE_MS : (deadlineNs - this.now()) / 1e6;
+      if (left <= 0) return 'timeout';
+      await this.addon.wait(this.fd, Math.max(0, Math.min(WAIT_SLICE_MS, Math.ceil(left))));
+      // A completion, or a slice gone by in which sq_head or bret_head may have moved.
+      this.events++;
+    }
+    return 'event';
+  }
+
+  now(): number { return Number(process.hrtime.bigint()); }
+  sleep(ns: number): Promise<void> { return new Promise((r) => setTimeout(r, ns / 1e6)); }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [index, live] of this.live) this.detach(index, live);
+    for (const a of this.arenas) this.addon.unmap(a.buffer);
+    this.addon.close(this.fd);
+  }
+}
