@@ -6,6 +6,7 @@ import type { Device } from './device.ts';
 import { NoDeviceError } from './errors.ts';
 import { HomaDevice } from './homa-device.ts';
 import { SimCluster } from './backends/sim.ts';
+import { PcieDevice } from '../driver/native/pcie-device.ts';
 
 export type { Device, DmaBuffer, WaitResult } from './device.ts';
 export * from './errors.ts';
@@ -29,13 +30,26 @@ export function defaultSimCluster(): SimCluster {
 
 /**
  * Open a NIC. `sim` (default) is host 0 of the process-wide simulated cluster, `sim:N` its
- * host N; a Device (e.g. `new SimCluster({...}).device(i)`) is used as given. `pcie:` and
- * `serial:` are the future hardware backends.
+ * host N; `pcie:/dev/homa_nic0?address=10.0.0.1` a card through the Linux driver (the driver
+ * does not know the card's IP address, so the URL gives it); a Device (e.g.
+ * `new SimCluster({...}).device(i)`) is used as given. `serial:` is a future backend.
  */
 export function open(target: string | Device = 'sim'): HomaDevice {
   if (typeof target !== 'string') return new HomaDevice(target);
   const m = /^sim(?::(\d+))?$/.exec(target);
   if (m) return new HomaDevice(defaultSimCluster().device(Number(m[1] ?? 0)));
-  if (/^(pcie|serial):/.test(target)) throw new NoDeviceError(target, 'this backend is not built yet; use "sim"');
+  const pcie = /^pcie:([^?]+)(?:\?address=([0-9.]+))?$/.exec(target);
+  if (pcie) {
+    const address = pcie[2]?.split('.').map(Number);
+    if (!address || address.length !== 4 || address.some((b) => !Number.isInteger(b) || b < 0 || b > 255)) {
+      throw new NoDeviceError(target, 'give the card\'s IPv4 address: pcie:/dev/homa_nic0?address=10.0.0.1');
+    }
+    try {
+      return new HomaDevice(new PcieDevice(pcie[1]!, { address: Uint8Array.from(address) }));
+    } catch (e) {
+      throw new NoDeviceError(target, (e as Error).message);
+    }
+  }
+  if (/^serial:/.test(target)) throw new NoDeviceError(target, 'the serial backend is not built yet; use "sim" or "pcie:"');
   throw new NoDeviceError(target, 'unknown URL: use "sim", "sim:<host>", or pass a Device');
 }

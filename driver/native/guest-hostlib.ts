@@ -1,5 +1,6 @@
 // driver/native/guest-hostlib.ts — runs in Node inside the QEMU guest (test/driver): host-lib's
-// socket API, unchanged, over the Linux driver through PcieDevice (its `pcie` Device). A
+// socket API, unchanged, over the Linux driver, opened as an application would:
+// open('pcie:/dev/homa_nicN?address=...') (host-lib's `pcie` backend is PcieDevice). A
 // client socket calls the server on the other simulated NIC with 100 B, 64 KiB and
 // 1,000,000 B and checks each response (the request's bytes XOR 0xa5). Prints "ok <name>" or
 // "FAIL <name>: why" per check.
@@ -7,7 +8,6 @@
 //   node --import tsx driver/native/guest-hostlib.ts DEV NIC_IPV4 PEER_IPV4 PORT
 
 import { open } from '../../host-lib/index.ts';
-import { PcieDevice } from './pcie-device.ts';
 
 const [dev = '/dev/homa_nic1', ownText = '10.0.0.1', peerText = '10.0.0.2', portText = '99'] = process.argv.slice(2);
 let failures = 0;
@@ -17,8 +17,7 @@ function check(ok: boolean, name: string, why = ''): void {
   else { failures++; console.log(`FAIL ${name}: ${why}`); }
 }
 
-const device = new PcieDevice(dev, { address: Uint8Array.from(ownText.split('.').map(Number)) });
-const nic = open(device);
+const nic = open(`pcie:${dev}?address=${ownText}`);
 const client = nic.socket();
 check(client.port > 0, 'host-lib socket over pcie', `port ${client.port}`);
 for (const [i, n] of [100, 65536, 1000000].entries()) {
@@ -37,5 +36,5 @@ for (const [i, n] of [100, 65536, 1000000].entries()) {
   }
 }
 client.close();
-device.close();
+nic.close();
 process.exitCode = failures ? 1 : 0;

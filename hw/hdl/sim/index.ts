@@ -14,11 +14,15 @@ import type { Design } from '../flatten.ts';
 import type { ModuleDef } from '../module.ts';
 import type { IoSpec } from '../ports.ts';
 import type { SimulateOptions, Simulator } from './simulator.ts';
-import { JsSimulator } from './js/engine.ts';
+import { JsSimulator, type JsEngineOptions } from './js/engine.ts';
 
 export type * from './simulator.ts';
-export { JsSimulator } from './js/engine.ts';
+export { JsSimulator, type JsEngineOptions } from './js/engine.ts';
 export { VcdWriter, type TraceSignal } from './vcd.ts';
+export { parseVcd, type Vcd, type VcdVar } from './vcd-read.ts';
+export { recordWaves, WaveRecorder, type WaveSignal, type RenderOptions } from './waveform.ts';
+export { Testbench, TimeoutError } from './testbench.ts';
+export { StreamDriver, StreamMonitor, StreamRuleError, type Beat, type DriverOptions, type MonitorOptions } from './stream.ts';
 
 /** What an engine is given to build a simulator. */
 export interface EngineInput {
@@ -55,8 +59,8 @@ export async function simulate(def: ModuleDef<IoSpec>, options: SimulateOptions 
 }
 
 /** The in-process engine, synchronously (benchmarks, tight loops). */
-export function simulateJs(def: ModuleDef<IoSpec>, options: SimulateOptions = {}): JsSimulator {
-  const sim = new JsSimulator(elaborate(def));
+export function simulateJs(def: ModuleDef<IoSpec>, options: SimulateOptions & JsEngineOptions = {}): JsSimulator {
+  const sim = new JsSimulator(elaborate(def), options);
   if (options.vcd) sim.traceVcd(options.vcd);
   return sim;
 }

@@ -14,6 +14,11 @@ import { VcdWriter, type TraceSignal } from '../vcd.ts';
 
 type Fn = () => void;
 
+export interface JsEngineOptions {
+  /** Size bound of each generated function in characters (tests make it tiny to cross many boundaries). */
+  readonly chunkChars?: number;
+}
+
 export class JsSimulator implements Simulator {
   readonly engine = 'js';
   readonly ports: readonly PortInfo[];
@@ -33,9 +38,9 @@ export class JsSimulator implements Simulator {
   private vcd: VcdWriter | null = null;
   readonly program: Program;
 
-  constructor(private readonly design: Design) {
+  constructor(private readonly design: Design, options: JsEngineOptions = {}) {
     const flat = design.flat;
-    const p = this.program = generate(flat);
+    const p = this.program = generate(flat, options.chunkChars);
     this.s = new Uint32Array(p.layout.words);
     for (const { off, words } of p.layout.initial) this.s.set(words, off);
     this.mems = flat.memories.map((m) => {
@@ -163,6 +168,12 @@ export class JsSimulator implements Simulator {
   onCycle(hook: CycleHook): () => void {
     this.hooks = [...this.hooks, hook];
     return () => { this.hooks = this.hooks.filter((h) => h !== hook); };
+  }
+
+  /** The state names of an enum-typed signal (FSM states), for waveform printers. */
+  signalEnum(name: string): { names: readonly string[]; values: readonly bigint[] } | undefined {
+    const sig = this.design.flat.signals.find((s) => s.name === name) ?? this.design.flat.outputs.concat(this.design.flat.inputs).find((s) => (s.path ?? [s.local]).join('.') === name);
+    return sig?.enumType ? { names: sig.enumType.names, values: sig.enumType.values } : undefined;
   }
 
   /** Every signal with its scope, for waveform writers. */

@@ -16,8 +16,22 @@ export class SlotLayout {
   readonly initial: { off: number; words: number[] }[] = [];
   private readonly consts = new Map<string, number>();
 
+  /** Combinational signals that are plain copies of another (instance ports): they share its slot. */
+  readonly aliases = new Set<FlatSignal>();
+
   constructor(flat: FlatDesign) {
-    for (const s of flat.signals) this.signal.set(s, this.alloc(wordsFor(s.width)));
+    // `x = y` (a port of an instance, a renamed wire) costs nothing at run time: x is y's slot.
+    const copyOf = new Map<FlatSignal, FlatSignal>();
+    for (const c of flat.comb) {
+      if (c.expr.kind === 'ref' && c.expr.signal.width === c.signal.width) copyOf.set(c.signal as FlatSignal, c.expr.signal as FlatSignal);
+    }
+    const root = (s: FlatSignal): FlatSignal => {
+      let r = s;
+      for (let n = 0; copyOf.has(r) && n < copyOf.size; n++) r = copyOf.get(r)!;
+      return r;
+    };
+    for (const s of flat.signals) if (!copyOf.has(s)) this.signal.set(s, this.alloc(wordsFor(s.width)));
+    for (const s of copyOf.keys()) { this.signal.set(s, this.signal.get(root(s))!); this.aliases.add(s); }
     for (const m of flat.memories) {
       this.readData.set(m, m.ports.map((p) => (p.read ? this.alloc(wordsFor(m.width)) : -1)));
     }
