@@ -6,7 +6,9 @@
 // printed too). The js and Verilator engines are warmed up first (V8 optimises the generated
 // functions only after some thousands of cycles). Icarus is timed on two run lengths and the
 // difference taken, so its start-up (reading and elaborating the netlist) is not counted.
-// Last line: `sim-speed: design=<name> js=<c/s> iverilog=<c/s> verilator=<c/s|n/a> js/iverilog=<ratio>`.
+// Then `verilator-build: cold=<s> warm=<ms>` (a build from an empty model cache, and a first
+// load of the cached addon), and as the last line
+// `sim-speed: design=<name> js=<c/s> iverilog=<c/s> verilator=<c/s|n/a> js/iverilog=<x> js/verilator=<y|n/a>`.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -87,6 +89,7 @@ console.log(`js: generated and compiled in ${((performance.now() - c1) / 1000).t
 const js = measure(jsSim, 'js');
 
 let verilator: Rate | null = null;
+let build: { coldBuildSeconds: number; warmLoadMs: number } | null = null;
 const verilatorIndex = fileURLToPath(new URL('../sim/verilator/index.ts', import.meta.url));
 if (existsSync(verilatorIndex)) {
   try {
@@ -97,6 +100,8 @@ if (existsSync(verilatorIndex)) {
       console.log(`verilator: model ready in ${((performance.now() - b0) / 1000).toFixed(1)} s (cached builds are reused)`);
       verilator = measure(sim, 'verilator');
       sim.dispose();
+      const { measureVerilator } = await import(fileURLToPath(new URL('../sim/verilator/bench.ts', import.meta.url))) as typeof import('../sim/verilator/bench.ts');
+      build = await measureVerilator(def, { seconds: 0.2 });
     }
   } catch (e) {
     console.log(`verilator: not measured (${(e as Error).message.split('\n')[0]})`);
@@ -155,4 +160,5 @@ const same = present.every(([, c]) => c === present[0]![1]);
 console.log(`checksum after ${CHECK} cycles: ${present.map(([n, c]) => `${n}=${c}`).join(' ')} ${same ? '(all equal)' : 'DIFFER'}`);
 if (!same) process.exitCode = 1;
 const fmt = (r: number | undefined) => (r === undefined ? 'n/a' : String(Math.round(r)));
-console.log(`sim-speed: design=${name} js=${fmt(js.cpu)} iverilog=${fmt(iv?.rate)} verilator=${fmt(verilator?.cpu)} js/iverilog=${iv ? (js.cpu / iv.rate).toFixed(0) : 'n/a'}`);
+console.log(build ? `verilator-build: cold=${build.coldBuildSeconds.toFixed(2)} warm=${build.warmLoadMs.toFixed(0)}` : 'verilator-build: n/a (Verilator not available: apt-get install verilator g++ make)');
+console.log(`sim-speed: design=${name} js=${fmt(js.cpu)} iverilog=${fmt(iv?.rate)} verilator=${fmt(verilator?.cpu)} js/iverilog=${iv ? (js.cpu / iv.rate).toFixed(0) : 'n/a'} js/verilator=${verilator ? (js.cpu / verilator.cpu).toFixed(2) : 'n/a'}`);

@@ -152,6 +152,20 @@ describe('Verilog emitter', () => {
     expect(v).toContain("assign w = {1'b0, a};");
   });
 
+  test('a combinational block of constants becomes continuous assignments (an always @* reading nothing never runs)', () => {
+    const d = module('consts', { y: output(u(4)), z: output(bool) }, (m, io) => {
+      m.comb(() => {
+        io.y.set(3);
+        io.z.set(false);
+        when(lit(1, 1).eq(1), () => io.y.set(5));
+      });
+    });
+    const v = body(d);
+    expect(v).not.toContain('always @*');
+    expect(v).toMatch(/assign y = .*4'd5.*;/);
+    expect(v).toContain("assign z = 1'b0;");
+  });
+
   // Runs last: every module above, through the tools (each exercises an unusual emitter path).
   test.runIf(has('verilator') && has('iverilog'))('every module above passes verilator -Wall and iverilog -g2005', () => {
     expect(emitted.length).toBeGreaterThan(8);

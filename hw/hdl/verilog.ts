@@ -87,7 +87,7 @@ class ModuleEmitter {
     for (const i of m.instances) this.usedNames.add(i.name);
     for (const s of m.signals) this.driver.set(s, s.kind === 'input' ? 'input' : s.kind === 'reg' ? 'reg' : 'none');
     for (const b of m.blocks) {
-      const continuous = b.kind === 'comb' && b.body.length === 1 && b.body[0]!.kind === 'assign';
+      const continuous = b.kind === 'comb' && ((b.body.length === 1 && b.body[0]!.kind === 'assign') || readsNothing(b.body));
       for (const t of assignedIn(b.body)) this.driver.set(t, b.kind === 'seq' ? 'reg' : continuous ? 'assign' : 'always');
     }
     for (const i of m.instances) for (const s of i.outputs.values()) this.driver.set(s, 'instance');
@@ -144,6 +144,18 @@ class ModuleEmitter {
       return;
     }
     const label = b.label ? `  // ${b.label}` : '';
+    if (b.kind === 'comb' && readsNothing(b.body)) {
+      // An `always @*` that reads no signal never runs in event-driven simulators (its outputs
+      // would stay X), so a block of constants becomes continuous assignments of its result.
+      const low = lowerModule(this.m);
+      for (const t of assignedIn(b.body)) {
+        const e = low.comb.get(t)!.expr;
+        this.owner = t.name;
+        this.setTemps([e], t.name);
+        L.push(`  assign ${t.name} = ${this.top(e, t)};  // ${b.loc.text}${label}`);
+      }
+      return;
+    }
     if (b.kind === 'comb') {
       const targets = assignedIn(b.body);
       const selfReading = readsAny(b.body, targets);
@@ -440,6 +452,25 @@ function blockExprs(list: readonly Stmt[], out: Expr[] = []): Expr[] {
     }
   }
   return out;
+}
+
+/** True when a block reads no signal at all (every value in it is a constant). */
+function readsNothing(list: readonly Stmt[]): boolean {
+  let reads = false;
+  const seen = new Set<Expr>();
+  for (const e of blockExprs(list)) forEachRef(e, () => { reads = true; }, seen);
+  return !reads && !blockExprs(list).some(hasMemRead);
+}
+
+function hasMemRead(e: Expr): boolean {
+  switch (e.kind) {
+    case 'memread': return true;
+    case 'unary': case 'slice': case 'ext': return hasMemRead(e.a);
+    case 'binary': return hasMemRead(e.a) || hasMemRead(e.b);
+    case 'mux': return hasMemRead(e.sel) || hasMemRead(e.then) || hasMemRead(e.else);
+    case 'concat': return e.parts.some(hasMemRead);
+    default: return false;
+  }
 }
 
 function readsAny(list: readonly Stmt[], targets: readonly Signal[]): boolean {
