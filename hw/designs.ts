@@ -5,7 +5,8 @@
 import type { ModuleDef } from './hdl/index.ts';
 import type { IoSpec } from './hdl/ports.ts';
 import { exampleDesigns } from './examples/index.ts';
+import { libDesigns } from './lib/index.ts';
 
 export function allDesigns(): Record<string, ModuleDef<IoSpec>> {
-  return { ...exampleDesigns() } as Record<string, ModuleDef<IoSpec>>;
+  return { ...exampleDesigns(), ...libDesigns() } as Record<string, ModuleDef<IoSpec>>;
 }

@@ -2,7 +2,7 @@
 // construction: values, layouts, enables, warnings.
 
 import { describe, expect, test } from 'vitest';
-import { bool, elaborate, input, module, output, record, toVerilog, u, vec, enumType, lit, ElaborationError } from 'homa-nic/hdl';
+import { bool, elaborate, input, module, output, record, toVerilog, u, vec, enumType, lit, pack, unpack, ElaborationError } from 'homa-nic/hdl';
 import { byteFields, leaves } from './layout.ts';
 
 describe('hdl API', () => {
@@ -22,6 +22,19 @@ describe('hdl API', () => {
     expect(leaves(hdr).map((l) => [l.path.join('.'), l.lsb])).toEqual([['sport', 48], ['dport', 32], ['type', 24], ['pad', 0]]);
     const v = vec(u(4), 3);
     expect(leaves(v).map((l) => [l.path.join('.'), l.lsb])).toEqual([['2', 8], ['1', 4], ['0', 0]]);
+  });
+
+  test('unpack is the inverse of pack for vectors and records (element 0 in the low bits)', () => {
+    const l = record({ tag: u(4), items: vec(u(4), 3) });
+    const d = module('roundtrip', { x: input(l), bits: output(u(16)), first: output(u(4)) }, (_m, io) => {
+      const back = unpack(l, pack(io.x));
+      io.bits.set(pack(back).as(16));
+      io.first.set(back.items.at(0));
+    });
+    const v = toVerilog(d).text;
+    expect(v).toContain('assign bits = {x_tag, x_items};');
+    // items packs element 2 on top, so element 0 is the low nibble of the port.
+    expect(v).toContain('assign first = x_items[3:0];');
   });
 
   test('bad layouts and literals are refused with a clear message', () => {

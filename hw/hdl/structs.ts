@@ -3,6 +3,7 @@
 
 import type { Expr } from './ir.ts';
 import type { BoolLayout, EnumLayout, Layout, RecordLayout, SIntLayout, UIntLayout, VecLayout, Fields } from './layout.ts';
+import { leaves } from './layout.ts';
 import { ElaborationError, here } from './loc.ts';
 import { Bits, Bool, SInt, UInt, concat, constExpr, slice, type Literal } from './values.ts';
 
@@ -97,9 +98,11 @@ export function unpack<L extends Layout>(layout: L, bits: Bits): ValueOf<L> {
   if (bits.width !== layout.width) {
     throw new ElaborationError(`unpack: the layout is ${layout.width} bits, the value ${bits.width}`, here());
   }
-  let off = layout.width;
-  // Leaves are visited most significant first, so each takes the next slice from the top.
-  return build(layout, (_p, l) => { off -= l.width; return slice(bits.expr, off, l.width, here); });
+  // Each leaf's bit position as pack() lays it out (records: first field on top; vectors:
+  // element 0 at the bottom). build() visits vector elements 0 first, so positions come from
+  // leaves() rather than from the visiting order.
+  const lsb = new Map(leaves(layout).map((x) => [x.path.join('.'), x.lsb]));
+  return build(layout, (p, l) => slice(bits.expr, lsb.get(p.join('.'))!, l.width, here));
 }
 
 /** Equality of two values of the same layout (records compare every field). */

@@ -227,14 +227,36 @@ export function slice(a: Expr, lo: number, width: number, where: () => ReturnTyp
   if (lo === 0 && width === a.width) return a;
   if (a.kind === 'const') return { kind: 'const', width, value: BigInt.asUintN(width, a.value >> BigInt(lo)) };
   if (a.kind === 'slice') return { kind: 'slice', width, a: a.a, lo: a.lo + lo };
+  if (a.kind === 'concat') {
+    // Bits of a concatenation are bits of its parts: take them from the parts directly, so
+    // unpack(pack(x)) is x again rather than slices of a temporary.
+    const picked: Expr[] = [];
+    let partLo = a.width;
+    for (const p of a.parts) {
+      partLo -= p.width;
+      const from = Math.max(lo, partLo), to = Math.min(lo + width, partLo + p.width);
+      if (from < to) picked.push(slice(p, from - partLo, to - from, where));
+    }
+    return concat(picked);
+  }
   return { kind: 'slice', width, a, lo };
 }
 
 export function concat(parts: readonly Expr[]): Expr {
-  if (parts.length === 1) return parts[0]!;
+  // Flatten nested concatenations and merge neighbouring slices of one value.
+  const flat: Expr[] = [];
+  for (const p of parts) {
+    for (const q of p.kind === 'concat' ? p.parts : [p]) {
+      const prev = flat[flat.length - 1];
+      if (prev && prev.kind === 'slice' && q.kind === 'slice' && prev.a === q.a && q.lo + q.width === prev.lo) {
+        flat[flat.length - 1] = slice(q.a, q.lo, prev.width + q.width, here);
+      } else flat.push(q);
+    }
+  }
+  if (flat.length === 1) return flat[0]!;
   let width = 0;
-  for (const p of parts) width += p.width;
-  return { kind: 'concat', width, parts };
+  for (const p of flat) width += p.width;
+  return { kind: 'concat', width, parts: flat };
 }
 
 export function extend(a: Expr, width: number, signed: boolean): Expr {
