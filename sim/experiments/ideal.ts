@@ -6,7 +6,9 @@
 
 import type { Endpoint } from '../net/endpoint.ts';
 import { Network, hostCount, type TopologySpec } from '../net/topology.ts';
-import type { Stack, StackHost } from './stack.ts';
+import type { MessageRole, Stack, StackHost } from './stack.ts';
+
+const ONE_WAY: MessageRole = { kind: 'oneway' };
 
 /** Gap after each measured message so trailing control traffic has drained. */
 const SETTLE_PS = 200_000_000;
@@ -43,8 +45,9 @@ export class IdealTable {
     for (const [src, dst] of pairs) {
       const hosts: StackHost[] = [];
       let delivered = -1;
+      const instance = this.stack.instantiate(n);
       const net = new Network(this.spec, (addr): Endpoint => {
-        const h = this.stack.createHost(addr, n, { messageDelivered: () => (delivered = net.sim.now()) });
+        const h = instance.createHost(addr, { messageDelivered: () => (delivered = net.sim.now()) });
         hosts[addr.index] = h;
         return h.endpoint;
       }, seed);
@@ -55,7 +58,7 @@ export class IdealTable {
         if (this.has(size, hops)) continue;
         const start = net.sim.now();
         delivered = -1;
-        hosts[src]!.sendMessage(id++, dst, size);
+        hosts[src]!.sendMessage(id++, dst, size, ONE_WAY);
         while (delivered < 0 && net.sim.pending > 0 && net.sim.now() - start < GIVE_UP_PS) net.sim.run(net.sim.now() + SETTLE_PS);
         if (delivered < 0) throw new Error(`stack ${this.stack.name} did not deliver a ${size} B message on an idle network`);
         this.table.set(size * 4 + hops, delivered - start);

@@ -7,7 +7,7 @@
 import type { Endpoint, EndpointPort } from '../net/endpoint.ts';
 import { buildIpFrame } from '../net/frame-builder.ts';
 import { frameSourceHost, wireBytes, type HostAddress } from '../net/frame.ts';
-import type { Stack, StackEvents, StackHost } from './stack.ts';
+import type { MessageRole, Stack, StackEvents, StackHost } from './stack.ts';
 
 const IP_HEADER = 20;
 const DATA_HEADER = 56;
@@ -34,6 +34,7 @@ export class RawHost implements Endpoint, StackHost {
   /** Outgoing messages sorted by bytes left, fewest first (SRPT). */
   private queue: Outgoing[] = [];
   private incoming = new Map<number, Incoming>();
+  private templates: (Uint8Array | undefined)[] = [];
 
   constructor(
     private readonly address: HostAddress,
@@ -45,7 +46,7 @@ export class RawHost implements Endpoint, StackHost {
     this.port = port;
   }
 
-  sendMessage(messageId: number, dstHost: number, length: number): void {
+  sendMessage(messageId: number, dstHost: number, length: number, _role?: MessageRole): void {
     if (!(length >= 1)) throw new RangeError(`message length ${length} must be >= 1`);
     const m: Outgoing = { id: messageId, dst: dstHost, length, sent: 0 };
     // Insert keeping the queue ordered by bytes left; ties keep arrival order.
@@ -63,16 +64,17 @@ export class RawHost implements Endpoint, StackHost {
     m.sent += n;
     // Sending shrinks the head's remaining bytes, so it stays the shortest.
     if (m.sent === m.length) this.queue.shift();
-    return dataFrame(this.address.index, m.dst, this.priority, m.id, m.length, offset, n);
+    let t = this.templates[m.dst];
+    if (t === undefined) t = this.templates[m.dst] = headerTemplate(this.address.index, m.dst, this.priority);
+    return dataFrame(t, m.id, m.length, offset, n);
   }
 
   receive(frame: Uint8Array): void {
     const h = 14 + IP_HEADER;
     if (frame.length < h + DATA_HEADER || frame[h + 11] !== HOMA_DATA) return;
-    const v = new DataView(frame.buffer, frame.byteOffset);
-    const id = v.getUint32(h + 24);
-    const length = v.getUint32(h + 28);
-    const offset = v.getUint32(h + 52);
+    const id = get32(frame, h + 24);
+    const length = get32(frame, h + 28);
+    const offset = get32(frame, h + 52);
     const key = id * 65536 + frameSourceHost(frame);
     let msg = this.incoming.get(key);
     if (msg === undefined) {
@@ -91,21 +93,51 @@ export class RawHost implements Endpoint, StackHost {
   }
 }
 
-function dataFrame(src: number, dst: number, priority: number, id: number, length: number, offset: number, n: number): Uint8Array {
-  const payload = new Uint8Array(DATA_HEADER + n);
-  const v = new DataView(payload.buffer);
+/** Header template (Ethernet + IPv4 + DATA header) for one destination; copied per frame. */
+function headerTemplate(src: number, dst: number, priority: number): Uint8Array {
+  const h = new Uint8Array(DATA_HEADER);
+  const v = new DataView(h.buffer);
   v.setUint16(0, PORT);
   v.setUint16(2, PORT);
-  v.setUint32(4, offset);
-  payload[11] = HOMA_DATA;
-  payload[12] = 14 << 4;
-  payload[13] = 0x06;
+  h[11] = HOMA_DATA;
+  h[12] = 14 << 4;
+  h[13] = 0x06;
   v.setUint16(18, 0xb97d);
-  v.setUint32(24, id); // sender_id low half carries the experiment's message id
-  v.setUint32(28, length);
-  v.setUint32(32, length);
-  v.setUint32(52, offset);
-  return buildIpFrame({ src, dst, priority, payload });
+  return buildIpFrame({ src, dst, priority, payload: h });
+}
+
+function dataFrame(template: Uint8Array, id: number, length: number, offset: number, n: number): Uint8Array {
+  const frame = new Uint8Array(template.length + n);
+  frame.set(template);
+  // IPv4 total length, then patch the header checksum incrementally (RFC 1624).
+  const total = IP_HEADER + DATA_HEADER + n;
+  const oldTotal = (template[16]! << 8) | template[17]!;
+  frame[16] = total >> 8;
+  frame[17] = total & 0xff;
+  let sum = (~((template[24]! << 8) | template[25]!) & 0xffff) + (~oldTotal & 0xffff) + total;
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  const check = ~sum & 0xffff;
+  frame[24] = check >> 8;
+  frame[25] = check & 0xff;
+  const h = 14 + IP_HEADER;
+  put32(frame, h + 4, offset);
+  put32(frame, h + 24, id); // sender_id low half carries the experiment's message id
+  put32(frame, h + 28, length);
+  put32(frame, h + 32, length);
+  put32(frame, h + 52, offset);
+  return frame;
+}
+
+function put32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = (v >>> 16) & 0xff;
+  b[at + 2] = (v >>> 8) & 0xff;
+  b[at + 3] = v & 0xff;
+}
+
+function get32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
 /** Wire bytes of a message of `length` sent as DATA frames of up to 1424 payload bytes. */
@@ -122,7 +154,7 @@ export function rawStack(options: { name?: string; priority?: number } = {}): St
     name: options.name ?? 'raw-srpt',
     maxMessageBytes: 0xffffffff,
     reportsMessageStart: true,
-    createHost: (address, _hosts, events) => new RawHost(address, events, priority),
+    instantiate: () => ({ createHost: (address, events) => new RawHost(address, events, priority) }),
     wireBytesPerMessage: rawWireBytes,
   };
 }

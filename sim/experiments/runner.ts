@@ -14,7 +14,7 @@ import { Network, hostCount, type TopologySpec } from '../net/topology.ts';
 import { PoissonArrivals, messageRatePerHost, uniformOtherHost } from '../workloads/arrivals.ts';
 import type { SizeSampler } from '../workloads/sampler.ts';
 import { IdealTable } from './ideal.ts';
-import type { Stack, StackHost } from './stack.ts';
+import type { MessageRole, Stack, StackHost } from './stack.ts';
 import { ReceiverIdleMeter } from './waste.ts';
 
 export type TrafficMode = 'oneway' | 'rpc';
@@ -38,6 +38,8 @@ export interface ExperimentConfig {
   /** Reuse measured ideal times across runs of the same topology and stack. */
   readonly ideal?: IdealTable;
   readonly onProgress?: (p: Progress) => void;
+  /** Skip the idle-network runs (benchmarks): ideal times are then NaN. */
+  readonly skipIdeal?: boolean;
 }
 
 export interface Progress {
@@ -69,6 +71,8 @@ export interface ExperimentResult {
   readonly offeredLoad: number;
   /** Mean wire utilisation of host downlinks over the window. */
   readonly downlinkUtilisation: number;
+  /** The same over the window's second half (less start-up transient). */
+  readonly downlinkUtilisationSecondHalf: number;
   /** Delivered message bytes per host per second over the window / link rate. */
   readonly goodputShare: number;
   readonly wastedReceiverBandwidth: number;
@@ -112,7 +116,9 @@ export function runExperiment(cfg: ExperimentConfig): ExperimentResult {
 
   let net: Network;
   let meter: ReceiverIdleMeter | null = null;
-  const sendNetMessage = (record: number, isResponse: boolean, from: number, to: number, size: number): void => {
+  const roleOneWay: MessageRole = { kind: 'oneway' };
+  const roleRequest: MessageRole = { kind: 'request' };
+  const sendNetMessage = (record: number, isResponse: boolean, from: number, to: number, size: number, requestId = -1): void => {
     const id = msgRecord.length;
     msgRecord.push(record);
     msgIsResponse.push(isResponse);
@@ -120,7 +126,8 @@ export function runExperiment(cfg: ExperimentConfig): ExperimentResult {
     msgDst.push(to);
     createdBytes += size;
     if (!cfg.stack.reportsMessageStart) meter!.started(to, net.sim.now());
-    hosts[from]!.sendMessage(id, to, size);
+    const role = isResponse ? { kind: 'response' as const, requestId } : cfg.mode === 'rpc' ? roleRequest : roleOneWay;
+    hosts[from]!.sendMessage(id, to, size, role);
   };
   const eventsFor = (host: number) => ({
     messageStarted: cfg.stack.reportsMessageStart ? (id: number): void => meter!.started(host, net.sim.now()) : undefined,
@@ -132,7 +139,7 @@ export function runExperiment(cfg: ExperimentConfig): ExperimentResult {
       meter!.finished(host, now);
       if (cfg.mode === 'rpc' && !msgIsResponse[id]) {
         const size = responseBytes === 'echo' ? msgSize[id]! : responseBytes;
-        sendNetMessage(r, true, host, rec.src[r]!, size);
+        sendNetMessage(r, true, host, rec.src[r]!, size, id);
         return;
       }
       if (rec.completedPs[r]! >= 0) throw new Error(`stack ${cfg.stack.name} delivered message ${id} twice`);
@@ -141,8 +148,9 @@ export function runExperiment(cfg: ExperimentConfig): ExperimentResult {
       if (rec.measured[r]) measuredOpen--;
     },
   });
+  const instance = cfg.stack.instantiate(n);
   net = new Network(cfg.topology, (addr): Endpoint => {
-    const h = cfg.stack.createHost(addr, n, eventsFor(addr.index));
+    const h = instance.createHost(addr, eventsFor(addr.index));
     hosts[addr.index] = h;
     return h.endpoint;
   }, cfg.seed);
@@ -184,7 +192,9 @@ export function runExperiment(cfg: ExperimentConfig): ExperimentResult {
     deliveredAtStart = deliveredBytes;
     backlog[0] = createdBytes - deliveredBytes;
   });
+  let wireAtMid = 0;
   sim.at(mid, () => {
+    wireAtMid = downWire();
     backlog[1] = createdBytes - deliveredBytes;
     createdAtMid = createdBytes;
   });
@@ -206,7 +216,7 @@ export function runExperiment(cfg: ExperimentConfig): ExperimentResult {
     sim.run(Math.min(limit, sim.now() + SLICE_PS));
     if (sim.now() >= cfg.durationPs && measuredOpen === 0) break;
     const wall = performance.now();
-    if (wall - lastReport > 1000) {
+    if (wall - lastReport > 5000) {
       lastReport = wall;
       report();
     }
@@ -221,12 +231,12 @@ export function runExperiment(cfg: ExperimentConfig): ExperimentResult {
     neededSizes.add(records.size[i]!);
     if (cfg.mode === 'rpc' && responseBytes !== 'echo') neededSizes.add(responseBytes);
   }
-  ideal.measure(neededSizes, cfg.seed);
+  if (!cfg.skipIdeal) ideal.measure(neededSizes, cfg.seed);
   let incomplete = 0;
   for (let i = 0; i < records.count; i++) {
     const hops = net.switchHops(records.src[i]!, records.dst[i]!);
     const size = records.size[i]!;
-    records.idealPs[i] = ideal.get(size, hops) + (cfg.mode === 'rpc' ? ideal.get(responseBytes === 'echo' ? size : responseBytes, hops) : 0);
+    records.idealPs[i] = cfg.skipIdeal ? Number.NaN : ideal.get(size, hops) + (cfg.mode === 'rpc' ? ideal.get(responseBytes === 'echo' ? size : responseBytes, hops) : 0);
     if (records.completedPs[i]! < 0) incomplete++;
   }
   const windowPs = cfg.durationPs - cfg.warmupPs;
@@ -237,6 +247,7 @@ export function runExperiment(cfg: ExperimentConfig): ExperimentResult {
     incomplete,
     offeredLoad: cfg.load,
     downlinkUtilisation: (wireAtEnd - wireAtStart) / windowCapacityBytes,
+    downlinkUtilisationSecondHalf: (wireAtEnd - wireAtMid) / ((linkBps / 8) * ((cfg.durationPs - mid) / 1e12) * n),
     goodputShare: (deliveredAtEnd - deliveredAtStart) / windowCapacityBytes,
     wastedReceiverBandwidth: meter.wastedFraction,
     wastedDefinition: cfg.stack.reportsMessageStart ? 'since-first-packet' : 'since-creation',

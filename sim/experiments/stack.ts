@@ -18,10 +18,22 @@ export interface StackEvents {
   messageStarted?(messageId: number): void;
 }
 
+/**
+ * What a message is to the application: a one-way message, an RPC request (a response will
+ * follow), or the response to request `requestId` (sent by the host that received it).
+ */
+export type MessageRole = { readonly kind: 'oneway' } | { readonly kind: 'request' } | { readonly kind: 'response'; readonly requestId: number };
+
 export interface StackHost {
   readonly endpoint: Endpoint;
-  /** Start sending `length` bytes to host `dstHost`; `messageId` is unique in the run. */
-  sendMessage(messageId: number, dstHost: number, length: number): void;
+  /** Start sending `length` bytes to host `dstHost`; `messageId` is unique in the network. */
+  sendMessage(messageId: number, dstHost: number, length: number, role: MessageRole): void;
+}
+
+/** One network's worth of a stack (state shared by its hosts lives here). */
+export interface StackInstance {
+  /** Called for each host at start and again after a crash-restart. */
+  createHost(address: HostAddress, events: StackEvents): StackHost;
 }
 
 export interface Stack {
@@ -31,8 +43,8 @@ export interface Stack {
   readonly maxMessageBytes: number;
   /** Whether the stack calls `messageStarted` (otherwise creation time stands in for it). */
   readonly reportsMessageStart: boolean;
-  /** Called for each host at start and again after a crash-restart. */
-  createHost(address: HostAddress, hostCount: number, events: StackEvents): StackHost;
+  /** A fresh instance for one network of `hostCount` hosts. */
+  instantiate(hostCount: number): StackInstance;
   /**
    * Bytes the stack puts on the wire for a message of `length` (data frames with headers,
    * padding and per-frame overhead, plus its control packets such as grants). The load

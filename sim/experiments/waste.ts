@@ -17,7 +17,7 @@ export class ReceiverIdleMeter {
   private windowStartPs = 0;
   private windowPs = 0;
 
-  constructor(private readonly downlinks: readonly Link[]) {
+  constructor(private readonly downlinks: readonly Pick<Link, 'busyTimeUntil'>[]) {
     const n = downlinks.length;
     this.pending = new Int32Array(n);
     this.lastPs = new Float64Array(n);

@@ -40,8 +40,11 @@ export class Simulator {
   private slotTimer: (Timer | null)[];
   private freeSlots: Int32Array;
   private freeCount: number;
-  // Heap of slot indices.
+  // Heap of slot indices, with each entry's (time, seq) key copied alongside so comparisons
+  // read contiguous memory instead of chasing slot indices.
   private heap: Int32Array;
+  private heapTime: Float64Array;
+  private heapSeq: Float64Array;
   private heapSize = 0;
 
   constructor(initialCapacity = 1 << 14) {
@@ -59,6 +62,8 @@ export class Simulator {
     for (let i = 0; i < initialCapacity; i++) this.freeSlots[i] = initialCapacity - 1 - i;
     this.freeCount = initialCapacity;
     this.heap = new Int32Array(initialCapacity);
+    this.heapTime = new Float64Array(initialCapacity);
+    this.heapSeq = new Float64Array(initialCapacity);
   }
 
   /** Current simulated time, picoseconds. */
@@ -120,9 +125,9 @@ export class Simulator {
   run(untilPs = Number.POSITIVE_INFINITY): void {
     this.stopRequested = false;
     while (this.heapSize > 0 && !this.stopRequested) {
-      const slot = this.heap[0]!;
-      const t = this.slotTime[slot]!;
+      const t = this.heapTime[0]!;
       if (t > untilPs) break;
+      const slot = this.heap[0]!;
       this.popTop();
       this.timeNow = t;
       const kind = this.slotKind[slot]!;
@@ -195,44 +200,57 @@ export class Simulator {
     const heap = new Int32Array(cap);
     heap.set(this.heap);
     this.heap = heap;
+    this.heapTime = f64(this.heapTime);
+    this.heapSeq = f64(this.heapSeq);
     this.capacity = cap;
-  }
-
-  private less(a: number, b: number): boolean {
-    const ta = this.slotTime[a]!;
-    const tb = this.slotTime[b]!;
-    return ta < tb || (ta === tb && this.slotSeq[a]! < this.slotSeq[b]!);
   }
 
   private push(slot: number): void {
     const heap = this.heap;
+    const ht = this.heapTime;
+    const hs = this.heapSeq;
+    const t = this.slotTime[slot]!;
+    const q = this.slotSeq[slot]!;
     let i = this.heapSize++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = heap[parent]!;
-      if (!this.less(slot, p)) break;
-      heap[i] = p;
+      const pt = ht[parent]!;
+      if (pt < t || (pt === t && hs[parent]! < q)) break;
+      heap[i] = heap[parent]!;
+      ht[i] = pt;
+      hs[i] = hs[parent]!;
       i = parent;
     }
     heap[i] = slot;
+    ht[i] = t;
+    hs[i] = q;
   }
 
   private popTop(): void {
     const heap = this.heap;
+    const ht = this.heapTime;
+    const hs = this.heapSeq;
     const n = --this.heapSize;
     if (n === 0) return;
     const last = heap[n]!;
+    const lt = ht[n]!;
+    const lq = hs[n]!;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
       let c = l;
-      if (r < n && this.less(heap[r]!, heap[l]!)) c = r;
-      if (!this.less(heap[c]!, last)) break;
+      if (r < n && (ht[r]! < ht[l]! || (ht[r] === ht[l] && hs[r]! < hs[l]!))) c = r;
+      const ct = ht[c]!;
+      if (lt < ct || (lt === ct && lq < hs[c]!)) break;
       heap[i] = heap[c]!;
+      ht[i] = ct;
+      hs[i] = hs[c]!;
       i = c;
     }
     heap[i] = last;
+    ht[i] = lt;
+    hs[i] = lq;
   }
 }
