@@ -1,15 +1,17 @@
 // sim/verilator/build.ts — Verilog to a loaded addon, through a build cache.
 //
 // A design's addon lives in build/verilator-cache/<key>/ where the key hashes everything the
-// binary depends on: the Verilog, Verilator's and g++'s versions, the flags, the addon
-// template and the glue generator. Verilator's runtime is compiled once per toolchain into
-// its own cache entry and linked into every addon. Entries are built in a temporary directory
+// binary depends on: the Verilog, Verilator's and g++'s versions, the flags, the C++
+// templates and the glue generator. Verilator's runtime and the Node side of the addon
+// (addon.cpp) are compiled once per toolchain into their own cache entries and linked into
+// every addon. Entries are built in a temporary directory
 // and renamed into place, under a lock directory, so parallel test workers neither corrupt an
 // entry nor build the same one twice.
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { elaborate, toVerilog, type ModuleDef } from '../../hw/hdl/index.ts';
@@ -42,7 +44,10 @@ export interface BuiltModel {
 export interface BuildOptions {
   /** Cache directory (default build/verilator-cache under the repository root, or $HOMA_VERILATOR_CACHE). */
   readonly cacheDir?: string;
-  /** g++ optimisation level for the model (default '-O2': for small models, headers dominate the compile time, not optimisation). */
+  /**
+   * g++ optimisation level for the model's hot code (default '-O2'). The code Verilator marks
+   * slow is compiled at -O0, and model.cpp with the glue at -O1 (-O0 with '-O0').
+   */
   readonly optimize?: '-O0' | '-O1' | '-O2' | '-O3';
   /** Where Verilator's runtime objects are cached (default: the default cache, shared by every cacheDir). */
   readonly runtimeCacheDir?: string;
@@ -50,14 +55,31 @@ export interface BuildOptions {
 
 // --flatten: every instance inlined into the root class, so every signal has a flat member
 // (a module instantiated twice is otherwise kept as its own class, out of the glue's reach).
-const VERILATOR_FLAGS = ['--cc', '--flatten', '-Wno-fatal', '-Wno-lint', '-Wno-style', '--x-assign', '0', '--x-initial', '0'];
+// --output-split-cfuncs: no generated function longer than ~500 statements. g++'s time grows
+// faster than linearly with a function's size (one 7,000-line function was most of a mid-size
+// design's build), and the split model also runs faster. --output-split: files of ~5,000
+// statements, which ensureBuilt regroups into a few translation units compiled in parallel.
+const VERILATOR_FLAGS = [
+  '--cc', '--flatten', '-Wno-fatal', '-Wno-lint', '-Wno-style', '--x-assign', '0', '--x-initial', '0',
+  '--output-split', '5000', '--output-split-cfuncs', '500',
+];
 const CXX_COMMON = [
   '-std=gnu++17', '-fPIC', '-fvisibility=hidden', '-fvisibility-inlines-hidden', '-faligned-new', '-w',
   '-DVM_COVERAGE=0', '-DVM_SC=0', '-DVM_TRACE=0', '-DVM_TRACE_FST=0', '-DVM_TRACE_VCD=0',
 ];
 const RUNTIME_SOURCES = ['verilated.cpp', 'verilated_threads.cpp'];
+/** The C++ of every addon: the Node side (compiled once), the model side (per design) and their interface. */
+const TEMPLATES = ['addon.cpp', 'model.cpp', 'model-api.h'];
+/**
+ * Optimisation of the code Verilator marks slow (constructors, initial blocks, the first
+ * settle, the symbol table: run once per instance), as in Verilator's own makefile (OPT_SLOW).
+ */
+const SLOW_OPTIMIZE = '-O0';
 /** Bump when the build recipe changes in a way the hashed inputs do not show. */
 const RECIPE = 2;
+/** Translation units of the model's hot code aim at this many bytes of generated C++ (at most MAX_FAST_UNITS). */
+const FAST_UNIT_BYTES = 150_000;
+const MAX_FAST_UNITS = 4;
 
 export function defaultCacheDir(): string {
   return process.env['HOMA_VERILATOR_CACHE'] ?? join(repoRoot, 'build', 'verilator-cache');
@@ -75,9 +97,9 @@ export function cacheEntry(def: ModuleDef, options: BuildOptions = {}): CacheEnt
   const flat = elaborate(def).flat;
   const { text: verilog, top } = toVerilog(def, { simInit: true });
   const vlt = publicConfig(flat);
-  const template = readFileSync(join(here, 'addon.cpp'), 'utf8');
+  const template = TEMPLATES.map((f) => readFileSync(join(here, f), 'utf8')).join('\n');
   const generator = readFileSync(join(here, 'glue.ts'), 'utf8');
-  const key = `${top}-${sha(JSON.stringify([RECIPE, verilog, vlt, tc.verilatorVersion, tc.cxxVersion, VERILATOR_FLAGS, CXX_COMMON, optimize, template, generator, addonApiVersion(tc)]))}`;
+  const key = `${top}-${sha(JSON.stringify([RECIPE, verilog, vlt, tc.verilatorVersion, tc.cxxVersion, VERILATOR_FLAGS, CXX_COMMON, optimize, SLOW_OPTIMIZE, addonOptimize(optimize), FAST_UNIT_BYTES, MAX_FAST_UNITS, template, generator, addonApiVersion(tc)]))}`;
   return { dir: join(options.cacheDir ?? defaultCacheDir(), key), key, top, verilog, vlt, optimize, template };
 }
 
@@ -92,11 +114,15 @@ export async function ensureBuilt(def: ModuleDef, options: BuildOptions = {}): P
   const tc = requireToolchain();
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const flat = elaborate(def).flat;
-  const { dir, top, verilog, vlt, optimize, template } = cacheEntry(def, options);
+  const { dir, top, verilog, vlt, optimize } = cacheEntry(def, options);
   const cached = existsSync(join(dir, 'addon.node'));
   if (!cached) {
     const shared = options.runtimeCacheDir ?? defaultCacheDir();
-    const [runtime, pch] = await Promise.all([buildRuntime(tc, shared), buildHeaders(tc, shared, optimize)]);
+    const addonOpt = addonOptimize(optimize);
+    const [runtime, addonObject, fastPch, slowPch, modelPch] = await Promise.all([
+      buildRuntime(tc, shared), buildAddonObject(tc, shared, addonOpt),
+      buildHeaders(tc, shared, optimize), buildHeaders(tc, shared, SLOW_OPTIMIZE), buildHeaders(tc, shared, addonOpt),
+    ]);
     await buildOnce(cacheDir, dir, `the model of ${top}`, async (tmp) => {
       const started = Date.now();
       progress(`building ${top}: verilating`);
@@ -113,19 +139,78 @@ export async function ensureBuilt(def: ModuleDef, options: BuildOptions = {}): P
       const glue = generateGlue(flat, top, readFileSync(join(obj, `V${top}___024root.h`), 'utf8'));
       writeFileSync(join(obj, 'glue.h'), glue.header);
       writeFileSync(join(tmp, 'layout.json'), JSON.stringify(glue.layout));
-      // One translation unit: gyp-style absolute paths never reach the compiler command line.
-      const sources = readdirSync(obj).filter((f) => f.endsWith('.cpp')).sort();
-      writeFileSync(join(tmp, 'addon.cpp'), template);
-      writeFileSync(join(tmp, 'unity.cpp'), [...sources.map((f) => `#include "obj/${f}"`), '#include "addon.cpp"', ''].join('\n'));
-      progress(`building ${top}: compiling the model (g++ ${optimize})`);
-      await run(tc.cxx, [...modelFlags(tc, optimize), `-I${pch}`, '-include', 'addon-pch.h', '-Iobj', '-shared', '-o', 'addon.node', 'unity.cpp', ...runtime, '-lpthread'], tmp);
+      for (const f of ['model.cpp', 'model-api.h']) writeFileSync(join(obj, f), readFileSync(join(here, f), 'utf8'));
+      // A few translation units, compiled in parallel in obj/ (relative paths: gyp-style
+      // absolute paths never reach the compiler command line): the slow code, the hot code in
+      // up to MAX_FAST_UNITS units of similar size, and model.cpp with the glue.
+      const { slow, fast } = unityGroups(obj, top);
+      const units: { file: string; optimize: string; pch: string }[] = [];
+      if (slow.length) units.push({ file: 'unity-slow.cpp', optimize: SLOW_OPTIMIZE, pch: slowPch });
+      fast.forEach((_, i) => units.push({ file: `unity-fast${i}.cpp`, optimize, pch: fastPch }));
+      units.push({ file: 'model.cpp', optimize: addonOpt, pch: modelPch });
+      const include = (files: string[]) => [...files.map((f) => `#include "${f}"`), ''].join('\n');
+      if (slow.length) writeFileSync(join(obj, 'unity-slow.cpp'), include(slow));
+      fast.forEach((files, i) => writeFileSync(join(obj, `unity-fast${i}.cpp`), include(files)));
+      progress(`building ${top}: compiling the model (${units.length} units; g++ ${optimize}, slow code ${SLOW_OPTIMIZE}, glue ${addonOpt})`);
+      await inParallel(units.map((u) => () =>
+        run(tc.cxx, [...modelFlags(tc, u.optimize), `-I${u.pch}`, '-include', 'model-pch.h', '-c', u.file, '-o', u.file.replace(/\.cpp$/, '.o')], obj)));
+      await run(tc.cxx, ['-shared', '-o', '../addon.node', ...units.map((u) => u.file.replace(/\.cpp$/, '.o')), addonObject, ...runtime, '-lpthread'], obj);
       rmSync(obj, { recursive: true, force: true });
-      for (const f of ['unity.cpp', 'addon.cpp']) rmSync(join(tmp, f));
       progress(`built ${top} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     });
     pruneCache(cacheDir);
   }
   return { dir, cached };
+}
+
+/** The Node side and the glue run per call, not per cycle: -O1 is as fast there and compiles in half the time of -O2. */
+function addonOptimize(optimize: string): string {
+  return optimize === '-O0' ? '-O0' : '-O1';
+}
+
+/**
+ * The Verilated sources of `obj` in translation units: the slow ones (Verilator's
+ * V<top>_classes.mk lists them; by name if it is missing) in one, the others spread over a few
+ * units of similar size, biggest file first into the smallest unit.
+ */
+function unityGroups(obj: string, top: string): { slow: string[]; fast: string[][] } {
+  const sources = readdirSync(obj).filter((f) => f.endsWith('.cpp') && f.startsWith(`V${top}`)).sort();
+  let slowNames: Set<string> | null = null;
+  try {
+    const mk = readFileSync(join(obj, `V${top}_classes.mk`), 'utf8');
+    slowNames = new Set();
+    for (const m of mk.matchAll(/^VM_(?:CLASSES|SUPPORT)_SLOW\s*\+?=((?:.*\\\n)*.*)$/gm)) {
+      for (const name of m[1]!.split(/[\s\\]+/)) if (name) slowNames.add(`${name}.cpp`);
+    }
+  } catch {
+    // Not written by this Verilator: go by the names.
+  }
+  const isSlow = (f: string) => (slowNames ? slowNames.has(f) : /__Slow\.cpp$|__Syms(__\d+)?\.cpp$/.test(f));
+  const slow = sources.filter(isSlow);
+  const sized = sources.filter((f) => !isSlow(f)).map((f) => ({ f, size: statSync(join(obj, f)).size })).sort((a, b) => b.size - a.size || (a.f < b.f ? -1 : 1));
+  const total = sized.reduce((a, s) => a + s.size, 0);
+  const count = Math.max(1, Math.min(MAX_FAST_UNITS, sized.length, Math.ceil(total / FAST_UNIT_BYTES)));
+  const fast = Array.from({ length: count }, () => ({ files: [] as string[], size: 0 }));
+  for (const s of sized) {
+    const unit = fast.reduce((a, b) => (b.size < a.size ? b : a));
+    unit.files.push(s.f);
+    unit.size += s.size;
+  }
+  return { slow, fast: fast.filter((u) => u.files.length).map((u) => u.files) };
+}
+
+/** Runs the tasks, as many at once as this machine has cores; waits for all before failing. */
+async function inParallel(tasks: (() => Promise<void>)[]): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next++]!;
+      try { await task(); } catch (e) { errors.push(e); }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(tasks.length, Math.max(2, availableParallelism())) }, worker));
+  if (errors.length) throw errors[0];
 }
 
 const DAY = 24 * 3600 * 1000;
@@ -140,7 +225,7 @@ function pruneCache(cacheDir: string): void {
     const path = join(cacheDir, name);
     try {
       const age = now - statSync(path).mtimeMs;
-      if ((name.startsWith('tmp-') && age > DAY / 24) || (/-[0-9a-f]{20}$/.test(name) && !name.startsWith('runtime-') && !name.startsWith('pch-') && age > 30 * DAY)) {
+      if ((name.startsWith('tmp-') && age > DAY / 24) || (/-[0-9a-f]{20}$/.test(name) && !name.startsWith('runtime-') && !name.startsWith('pch-') && !name.startsWith('addon-obj-') && age > 30 * DAY)) {
         rmSync(path, { recursive: true, force: true });
       }
     } catch {
@@ -176,21 +261,39 @@ function modelFlags(tc: Toolchain, optimize: string): string[] {
   return [...CXX_COMMON, optimize, ...includes(tc), '-DNAPI_CPP_EXCEPTIONS', '-DNODE_GYP_MODULE_NAME=verilated_sim'];
 }
 
+const PCH_HEADER = '#include <cstdint>\n#include <memory>\n#include "verilated.h"\n';
+
 /**
- * napi.h and verilated.h precompiled (once per toolchain and optimisation level): parsing
- * them is most of a small model's compile time. g++ falls back to the plain header if the
- * precompiled one does not match, so this can make a build slower, never wrong.
+ * verilated.h precompiled as model-pch.h (once per toolchain and optimisation level): parsing
+ * it is most of a small translation unit's compile time. g++ falls back to the plain header
+ * if the precompiled one does not match, so this can make a build slower, never wrong.
  */
 async function buildHeaders(tc: Toolchain, cacheDir: string, optimize: string): Promise<string> {
   const flags = modelFlags(tc, optimize);
-  const dir = join(cacheDir, `pch-${sha(JSON.stringify([RECIPE, tc.verilatorVersion, tc.cxxVersion, flags]))}`);
-  if (existsSync(join(dir, 'addon-pch.h.gch'))) return dir;
-  await buildOnce(cacheDir, dir, 'the precompiled headers', async (tmp) => {
-    progress(`precompiling napi.h and verilated.h once for ${optimize}`);
-    writeFileSync(join(tmp, 'addon-pch.h'), '#include <cstdint>\n#include <memory>\n#include <napi.h>\n#include "verilated.h"\n');
-    await run(tc.cxx, [...flags, '-x', 'c++-header', 'addon-pch.h', '-o', 'addon-pch.h.gch'], tmp);
+  const dir = join(cacheDir, `pch-${sha(JSON.stringify([RECIPE, tc.verilatorVersion, tc.cxxVersion, flags, PCH_HEADER]))}`);
+  if (existsSync(join(dir, 'model-pch.h.gch'))) return dir;
+  await buildOnce(cacheDir, dir, `the precompiled headers for ${optimize}`, async (tmp) => {
+    progress(`precompiling verilated.h once for ${optimize}`);
+    writeFileSync(join(tmp, 'model-pch.h'), PCH_HEADER);
+    await run(tc.cxx, [...flags, '-x', 'c++-header', 'model-pch.h', '-o', 'model-pch.h.gch'], tmp);
   });
   return dir;
+}
+
+/** The Node side of every addon (addon.cpp: napi.h, no design), compiled once per toolchain. */
+async function buildAddonObject(tc: Toolchain, cacheDir: string, optimize: string): Promise<string> {
+  const flags = modelFlags(tc, optimize);
+  const sources = ['addon.cpp', 'model-api.h'].map((f) => [f, readFileSync(join(here, f), 'utf8')] as const);
+  const dir = join(cacheDir, `addon-obj-${sha(JSON.stringify([RECIPE, tc.verilatorVersion, tc.cxxVersion, flags, sources, addonApiVersion(tc)]))}`);
+  const object = join(dir, 'addon.o');
+  if (existsSync(object)) return object;
+  await buildOnce(cacheDir, dir, 'the Node side of the addon', async (tmp) => {
+    progress(`compiling the Node side of the addon once (addon.cpp, ${optimize})`);
+    for (const [f, text] of sources) writeFileSync(join(tmp, f), text);
+    await run(tc.cxx, [...flags, '-c', 'addon.cpp', '-o', 'addon.o'], tmp);
+    for (const [f] of sources) rmSync(join(tmp, f));
+  });
+  return object;
 }
 
 /** Object files of Verilator's runtime, compiled once per toolchain (~3 s per file). */

@@ -64,8 +64,10 @@ export function rootMembers(rootHeader: string): Map<string, string> {
   for (const line of rootHeader.split('\n')) {
     const port = /\bVL_(?:IN|OUT|INOUT)\w*\((\w+),/.exec(line);
     if (port) { ports.set(decode(port[1]!), port[1]!); continue; }
+    // Verilator's own members ('__Vdly__top__DOT__r', the value r takes at the edge, kept as a
+    // member when --output-split-cfuncs splits the function using it) are not the signal.
     const v = /\s(\w+__DOT__\w+);\s*$/.exec(line);
-    if (v) internal.set(v[1]!.split('__DOT__').slice(1).map(decode).join('.'), v[1]!);
+    if (v && !v[1]!.startsWith('__V')) internal.set(v[1]!.split('__DOT__').slice(1).map(decode).join('.'), v[1]!);
   }
   // A public top-level port also has an internal copy ('top__DOT__clk'); the port itself is
   // what the model reads its inputs from.
