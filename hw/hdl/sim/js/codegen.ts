@@ -3,20 +3,24 @@
 // (the rising clock edge), each split into functions of bounded size.
 //
 // The edge has the semantics of the emitted Verilog's non-blocking assignments: every next
-// value, memory address and write datum is computed from the pre-edge state first; then the
-// memories are read (old contents), then written in list order (the last write wins), then
-// the registers take their next values. While `rst` is 1 only the registers change (to their
-// reset values): the Verilog puts memory statements in the not-reset branch.
+// value, memory address and write datum is computed from the pre-edge state. The memories go
+// first, while nothing has changed yet: every read (old contents), then the writes in list
+// order (the last write wins); then the registers take their next values. While `rst` is 1
+// only the registers change (to their reset values): the Verilog puts memory statements in
+// the not-reset branch.
 //
-// A register that nothing reads after its next value is computed takes it in place; the others
-// go through a shadow slot copied at the end (commitInPlace, with registers ordered so most
-// are in place). Multi-statement sequences (carry chains) are single statements, so a
+// A register word that nothing reads after its next value is computed takes it in place; the
+// others go through a shadow slot copied at the end (commitInPlace, with registers ordered so
+// most are in place). Multi-statement sequences (carry chains) are single statements, so a
 // function boundary never falls inside one.
 //
 // Why bounded functions: V8 stops optimising a function whose source passes ~60-90 KB (then
-// it runs ~20x slower; with this generator's dense statements 48 KB already ran ~25x slower
-// than 24 KB), so statements are packed into functions of at most CHUNK_CHARS and a small
-// driver calls them in order.
+// it runs ~20x slower; with this generator's dense statements 48 KB already ran ~10-25x
+// slower than 24 KB). Smaller is also cheaper to optimise (TurboFan's cost grows faster than
+// the size): on bench/designs/lanes.ts 8 KB functions compiled in ~1.2 s in all against ~2.9 s
+// at 24 KB, reached full speed sooner and ran as fast once there (6 KB: ~2% slower). So
+// statements are packed into functions of at most CHUNK_CHARS (locals.ts, which also keeps
+// values in locals) and a small driver calls them in order.
 
 import type { Expr, FlatDesign, FlatMemory, FlatSignal, RegUpdate, Signal } from '../../ir.ts';
 import { forEachRef } from '../../lower.ts';
@@ -24,14 +28,15 @@ import { SlotLayout } from './layout.ts';
 import { countUses, ExprCompiler } from './expr.ts';
 import { isLazy } from './wide-expr.ts';
 import { bigToWords, wordsFor } from './wide.ts';
+import { isAssignment, packFunctions, slotsRead } from './locals.ts';
 
 /** Default bound on a generated function's source, in characters. */
-export const CHUNK_CHARS = 24_000;
+export const CHUNK_CHARS = 8_000;
 
 export interface Program {
   readonly layout: SlotLayout;
   readonly memories: readonly FlatMemory[];
-  /** Function bodies (each takes `s`), run in order. */
+  /** Function bodies (they find `s` and the memories as globals, see engine.ts link), run in order. */
   readonly comb: readonly string[];
   readonly edge: readonly string[];
   readonly reset: readonly string[];
@@ -57,45 +62,57 @@ export function generate(flat: FlatDesign, chunkChars = CHUNK_CHARS): Program {
   // --- clock edge: compute everything from the pre-edge state ------------------------------
   const edge: string[] = [];
   x.out = edge;
-  // Memory operands first: then no register has been written in place yet when they are read.
-  // Slots the edge writes before the memory statements run: operands reading them are copied.
-  const live = new Set<number>();
-  for (const r of flat.regs) for (let i = 0, o = layout.signal.get(r.signal as FlatSignal)!; i < wordsFor(r.signal.width); i++) live.add(o + i);
-  for (const offs of layout.readData.values()) for (const o of offs) live.add(o);
-  const operand = (e: Expr): string => {
-    const t = x.narrow(e);
-    const m = /^s\[(\d+)\]$/.exec(t);
-    return /^\d+$/.test(t) || (m && !live.has(Number(m[1]))) ? t : `s[${scalarSlot(x, layout, e)}]`;
-  };
-  const writes = flat.memWrites.map((w) => ({
-    w, en: operand(w.enable), addr: operand(w.addr),
-    data: valueSlot(x, layout, w.data), mask: w.mask ? valueSlot(x, layout, w.mask) : -1,
-  }));
-  const reads = flat.memReads.map((r) => ({ r, en: operand(r.enable), addr: operand(r.addr) }));
+  // Memories first, while every slot still holds its pre-edge value (so no operand needs a
+  // copy): all reads (old contents), then the writes in list order. A read register that a
+  // later edge statement reads is read into a temporary and committed at the end.
+  const reads = flat.memReads.map((r) => {
+    const m = r.mem as FlatMemory, n = wordsFor(m.width), mi = memIndex.get(m)!;
+    const rd = layout.readData.get(m)![r.port]!, tmp = layout.alloc(n);
+    const en = x.narrow(r.enable), addr = x.narrow(r.addr);
+    // `to`: where the data goes (rd itself, or tmp, which keeps rd's value when not enabled).
+    const text = (to: number) => {
+      const copy = Array.from({ length: n }, (_, i) => `s[${to + i}]=m${mi}[a*${n}+${i}];`).join('');
+      // An address past the depth (non-power-of-two memories) reads zero, as Verilator does.
+      const zero = Array.from({ length: n }, (_, i) => `s[${to + i}]=0;`).join('');
+      const hold = to === rd ? '' : `else{${Array.from({ length: n }, (_, i) => `s[${to + i}]=s[${rd + i}];`).join('')}}`;
+      return `if(${en}){a=${addr};if(a<${m.depth}){${copy}}else{${zero}}}${hold}`;
+    };
+    edge.push(text(tmp));
+    return { at: edge.length - 1, rd, tmp, n, text };
+  });
+  for (const w of flat.memWrites) {
+    const m = w.mem as FlatMemory, n = wordsFor(m.width), mi = memIndex.get(m)!;
+    const en = x.narrow(w.enable), addr = x.narrow(w.addr);
+    const body = w.mask
+      ? laneWrites(m, mi, (k) => x.simpleWord(w.data, k), (k) => x.simpleWord(w.mask!, k))
+      : Array.from({ length: n }, (_, i) => `m${mi}[a*${n}+${i}]=${x.word(w.data, i)};`).join('');
+    edge.push(`if(${en}){a=${addr};if(a<${m.depth}){${body}}}`);
+  }
   const commits: { dst: number; src: number; at: number }[] = [];
   for (const r of inPlaceOrder(flat.regs)) {
-    const sig = r.signal as FlatSignal;
-    if (r.next.kind === 'ref' && r.next.signal === sig) continue; // holds forever
+    const sig = r.signal as FlatSignal, e = r.next;
+    if (e.kind === 'ref' && e.signal === sig) continue; // holds forever
     const dst = layout.signal.get(sig)!, n = wordsFor(sig.width);
-    const src = valueSlot(x, layout, r.next);
-    // `at`: the statement computing a one-word next value, which may write the register in place.
-    for (let i = 0; i < n; i++) commits.push({ dst: dst + i, src: src + i, at: n === 1 ? edge.length - 1 : -1 });
+    // `at`: the statement computing a word of the next value, which may write the register in
+    // place. Arithmetic wider than 32 bits is a multi-statement chain: it keeps its shadow.
+    if (n > 1 && !isLazy(e) && e.kind !== 'ref' && e.kind !== 'memread' && e.kind !== 'const') {
+      const src = x.wide(e);
+      for (let i = 0; i < n; i++) commits.push({ dst: dst + i, src: src + i, at: -1 });
+      continue;
+    }
+    const src = layout.alloc(n);
+    for (let i = 0; i < n; i++) {
+      edge.push(`s[${src + i}]=${x.word(e, i)};`);
+      commits.push({ dst: dst + i, src: src + i, at: edge.length - 1 });
+    }
   }
-
-  for (const { r, en, addr } of reads) {
-    const m = r.mem as FlatMemory, n = wordsFor(m.width), mi = memIndex.get(m)!;
-    const rd = layout.readData.get(m)![r.port]!;
-    const copy = Array.from({ length: n }, (_, i) => `s[${rd + i}]=m${mi}[a*${n}+${i}];`).join('');
-    // An address past the depth (non-power-of-two memories) reads zero, as Verilator does.
-    const zero = Array.from({ length: n }, (_, i) => `s[${rd + i}]=0;`).join('');
-    edge.push(`if(${en}){a=${addr};if(a<${m.depth}){${copy}}else{${zero}}}`);
-  }
-  for (const { w, en, addr, data, mask } of writes) {
-    const m = w.mem as FlatMemory, n = wordsFor(m.width), mi = memIndex.get(m)!;
-    let body: string;
-    if (mask < 0) body = Array.from({ length: n }, (_, i) => `m${mi}[a*${n}+${i}]=s[${data + i}];`).join('');
-    else body = laneWrites(m, mi, data, mask);
-    edge.push(`if(${en}){a=${addr};if(a<${m.depth}){${body}}}`);
+  // A read register no other edge statement reads takes the data directly.
+  const readers = new Map<number, Set<number>>();
+  edge.forEach((st, i) => { for (const k of slotsRead(st)) (readers.get(k) ?? readers.set(k, new Set()).get(k)!).add(i); });
+  for (const r of reads) {
+    if (Array.from({ length: r.n }, (_, i) => readers.get(r.rd + i)).some((at) => at && [...at].some((i) => i !== r.at))) {
+      for (let i = 0; i < r.n; i++) commits.push({ dst: r.rd + i, src: r.tmp + i, at: -1 });
+    } else edge[r.at] = r.text(r.rd);
   }
   edge.push(...commitInPlace(edge, commits));
 
@@ -107,9 +124,13 @@ export function generate(flat: FlatDesign, chunkChars = CHUNK_CHARS): Program {
   }
 
   const rstSig = flat.inputs.find((s) => s.local === 'rst' && s.scope.length === 0);
+  // Slots the engine reads directly (peek, port handles, VCD): every signal and read register.
+  const pinned = new Set<number>();
+  for (const [sig, off] of layout.signal) for (let i = 0; i < wordsFor(sig.width); i++) pinned.add(off + i);
+  for (const [m, offs] of layout.readData) for (const o of offs) for (let i = 0; o >= 0 && i < wordsFor(m.width); i++) pinned.add(o + i);
+  const [c, e, r] = packFunctions([comb, edge, reset], chunkChars, (slot) => pinned.has(slot));
   return {
-    layout, memories: flat.memories,
-    comb: chunk(comb, chunkChars), edge: chunk(edge, chunkChars), reset: chunk(reset, chunkChars),
+    layout, memories: flat.memories, comb: c!, edge: e!, reset: r!,
     rst: rstSig ? layout.signal.get(rstSig)! : -1,
   };
 }
@@ -120,33 +141,15 @@ function assignInto(x: ExprCompiler, dst: number, e: Expr): void {
   for (let i = 0; i < wordsFor(e.width); i++) x.out.push(`s[${dst + i}]=${x.word(e, i)};`);
 }
 
-/** A narrow value computed now into a fresh slot (so later state changes cannot alter it). */
-function scalarSlot(x: ExprCompiler, layout: SlotLayout, e: Expr): number {
-  const off = layout.alloc(1);
-  x.out.push(`s[${off}]=${x.narrow(e)};`);
-  return off;
-}
-
-/** Any value computed now into slots nothing writes before the commit. */
-function valueSlot(x: ExprCompiler, layout: SlotLayout, e: Expr): number {
-  if (e.width <= 32) return scalarSlot(x, layout, e);
-  // Arithmetic results sit in slots nothing else writes; anything that may read a signal or a
-  // read register (which change during the edge) is copied out first.
-  if (!isLazy(e) && e.kind !== 'ref' && e.kind !== 'memread' && e.kind !== 'const') return x.wide(e);
-  const n = wordsFor(e.width), off = layout.alloc(n);
-  for (let i = 0; i < n; i++) x.out.push(`s[${off + i}]=${x.word(e, i)};`);
-  return off;
-}
-
-/** A byte-masked write: lane i (8 bits) is written when mask bit i is set. */
-function laneWrites(m: FlatMemory, mi: number, data: number, mask: number): string {
+/** A byte-masked write: lane i (8 bits) is written when mask bit i is set (`data(k)`, `mask(k)`: word k, simple texts). */
+function laneWrites(m: FlatMemory, mi: number, data: (k: number) => string, mask: (k: number) => string): string {
   const n = wordsFor(m.width), lanes = m.width / m.laneWidth!;
   const out: string[] = [];
   for (let i = 0; i < lanes; i++) {
-    const bit = lanes <= 32 ? `(s[${mask}]>>>${i})&1` : `(s[${mask + (i >>> 5)}]>>>${i & 31})&1`;
+    const bit = `(${mask(i >>> 5)}>>>${i & 31})&1`;
     const k = (i * 8) >>> 5, sh = (i * 8) & 31;
     const lm = (0xff << sh) >>> 0;
-    out.push(`if(${bit}){m${mi}[a*${n}+${k}]=(m${mi}[a*${n}+${k}]&${~lm >>> 0})|(s[${data + k}]&${lm});}`);
+    out.push(`if(${bit}){m${mi}[a*${n}+${k}]=(m${mi}[a*${n}+${k}]&${~lm >>> 0})|(${data(k)}&${lm});}`);
   }
   return out.join('');
 }
@@ -158,17 +161,13 @@ function laneWrites(m: FlatMemory, mi: number, data: number, mask: number): stri
  * still needed.
  */
 function commitInPlace(edge: string[], commits: readonly { dst: number; src: number; at: number }[]): string[] {
-  // Reads are found in the text (`s[n]`). The wide helpers (mulW, shlW, shrW) take offsets,
-  // invisible here, but only for values over 32 bits, and only one-word registers (at >= 0)
-  // are ever written in place.
+  // Reads are found in the text, wide helpers' operands included (slotsRead).
   const lastRead = new Map<number, number>();
-  // A slot is read wherever it appears other than as the target of a plain assignment.
-  const READ = /s\[(\d+)\](?!=[^=])/g;
-  edge.forEach((st, i) => { for (const m of st.matchAll(READ)) lastRead.set(Number(m[1]), i); });
+  edge.forEach((st, i) => { for (const k of slotsRead(st)) lastRead.set(k, i); });
   const out: string[] = [];
   for (const c of commits) {
     const prefix = `s[${c.src}]=`;
-    if (c.at >= 0 && (lastRead.get(c.dst) ?? -1) <= c.at && edge[c.at]!.startsWith(prefix) && (lastRead.get(c.src) ?? -1) <= c.at) {
+    if (c.at >= 0 && (lastRead.get(c.dst) ?? -1) <= c.at && edge[c.at]!.startsWith(prefix) && isAssignment(edge[c.at]!) && (lastRead.get(c.src) ?? -1) <= c.at) {
       edge[c.at] = `s[${c.dst}]=${edge[c.at]!.slice(prefix.length)}`;
     } else out.push(`s[${c.dst}]=s[${c.src}];`);
   }
@@ -209,18 +208,5 @@ function inPlaceOrder(regs: readonly RegUpdate[]): RegUpdate[] {
     while (placed.has(regs[next]!)) next++;
     place(regs[next]!);
   }
-  return out;
-}
-
-/** Packs statements into function bodies of at most `limit` characters (a longer statement gets one of its own). */
-function chunk(stmts: readonly string[], limit: number): string[] {
-  const out: string[] = [];
-  let cur: string[] = [], size = 0;
-  for (const st of stmts) {
-    if (size + st.length > limit && cur.length) { out.push(cur.join('\n')); cur = []; size = 0; }
-    cur.push(st);
-    size += st.length + 1;
-  }
-  if (cur.length) out.push(cur.join('\n'));
   return out;
 }

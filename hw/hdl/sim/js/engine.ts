@@ -14,6 +14,24 @@ import { VcdWriter, type TraceSignal } from '../vcd.ts';
 
 type Fn = () => void;
 
+let published = 0;
+/** Removes a simulator's globals once the simulator is garbage (the globals hold only its arrays). */
+const unpublish = new FinalizationRegistry<readonly string[]>((names) => {
+  for (const n of names) delete (globalThis as Record<string, unknown>)[n];
+});
+
+/** Makes each array a read-only, non-enumerable global under a fresh name; returns the names. */
+function publish(owner: object, arrays: readonly Uint32Array[]): string[] {
+  const id = published++;
+  const names = arrays.map((a, i) => {
+    const name = `__hdl_sim${id}_${i}`;
+    Object.defineProperty(globalThis, name, { value: a, writable: false, enumerable: false, configurable: true });
+    return name;
+  });
+  unpublish.register(owner, names);
+  return names;
+}
+
 export interface JsEngineOptions {
   /** Size bound of each generated function in characters (tests make it tiny to cross many boundaries). */
   readonly chunkChars?: number;
@@ -29,6 +47,8 @@ export class JsSimulator implements Simulator {
   private readonly edgeFn: Fn;
   private readonly resetFn: Fn;
   private readonly rst: number;
+  /** Global names of the state array and the memories (see link). */
+  private readonly globals: readonly string[];
   private readonly named = new Map<string, { off: number; width: number; input: boolean }>();
   private readonly memByName = new Map<string, { mem: FlatMemory; data: Uint32Array }>();
   private readonly handles = new Map<string, PortHandle>();
@@ -49,6 +69,7 @@ export class JsSimulator implements Simulator {
       this.memByName.set(m.name, { mem: m, data });
       return data;
     });
+    this.globals = publish(this, [this.s, ...this.mems]);
     this.combFn = this.link(p.comb);
     this.edgeFn = this.link(p.edge);
     this.resetFn = this.link(p.reset);
@@ -77,17 +98,26 @@ export class JsSimulator implements Simulator {
     this.memories = flat.memories.map((m) => ({ name: m.name, width: m.width, depth: m.depth }));
   }
 
-  /** Compiles function bodies and a driver that calls them in order. */
+  /**
+   * Compiles function bodies and a driver that calls them in order.
+   *
+   * The state array and the memories reach the generated code as read-only global properties
+   * (one per array, unique to this simulator), not as parameters: TurboFan folds a global that
+   * never changes into a constant, and for a constant typed array it knows the length and data
+   * pointer, so `s[123]` compiles to one load with no bounds check (the asm.js pattern). Measured
+   * on bench/designs/lanes.ts: ~1.3-1.5x the cycles/s of passing `s` as a parameter.
+   */
   private link(bodies: readonly string[]): Fn {
-    const memNames = this.mems.map((_, i) => `m${i}`);
     const prologue = 'const imul=Math.imul,par=rt.parity,mulW=rt.mulW,shlW=rt.shlW,shrW=rt.shrW;';
     const fns = bodies.map((body, i) => {
-      const make = new Function('rt', ...memNames, `${prologue}return function chunk${i}(s){let t=0,c=0,v=0,a=0;\n${body}\n};`);
-      return make(runtime, ...this.mems) as (s: Uint32Array) => void;
+      const mems = [...new Set(Array.from(body.matchAll(/\bm(\d+)\[/g), (m) => Number(m[1])))];
+      const arrays = [`s=${this.globals[0]}`, ...mems.map((k) => `m${k}=${this.globals[k + 1]}`)].join(',');
+      const make = new Function('rt', `${prologue}return function chunk${i}(){const ${arrays};let t=0,c=0,v=0,a=0;\n${body}\n};`);
+      return make(runtime) as Fn;
     });
     const names = fns.map((_, i) => `c${i}`);
-    const driver = new Function('s', ...names, `return function run(){${names.map((n) => `${n}(s);`).join('')}};`);
-    return driver(this.s, ...fns) as Fn;
+    const driver = new Function(...names, `return function run(){${names.map((n) => `${n}();`).join('')}};`);
+    return driver(...fns) as Fn;
   }
 
   get cycle(): number { return this.cycles; }
