@@ -65,8 +65,10 @@ cat > /bin/host_root <<'EOF'
 for m in $(cat /lib/modules/load-order); do insmod /lib/modules/$m || exit 1; done
 mkdir -p /host
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=loose,ro host /host || exit 1
+# Writable scratch for programs run under chroot /host (TMPDIR=/dev/shm). Not a tmpfs over
+# /host/tmp: the repository itself may live under the host's /tmp (a CI clone does).
 mount -t devtmpfs dev /host/dev && mount -t proc proc /host/proc && mount -t sysfs sys /host/sys &&
-  mount -t tmpfs tmp /host/tmp
+  mkdir -p /host/dev/shm && mount -t tmpfs shm /host/dev/shm
 EOF
 chmod +x /bin/host_root
 echo HNIC-BOOTED

@@ -42,7 +42,7 @@ hnic rpc /dev/homa_nic1 10.0.0.2 ${SERVER_PORT} wait
 grep "homa_nic" /proc/interrupts | awk '{ n += $2 } END { if (n > 0) print "ok msi-x interrupts" }'
 step node
 if [ -n "$NODE_CHECK" ]; then
-  host_root && chroot /host sh -c "cd $REPO && node --import tsx driver/native/guest-check.ts /dev/homa_nic1 10.0.0.2 ${SERVER_PORT} &&
+  host_root && chroot /host sh -c "export TMPDIR=/dev/shm; cd $REPO && node --import tsx driver/native/guest-check.ts /dev/homa_nic1 10.0.0.2 ${SERVER_PORT} &&
     node --import tsx driver/native/guest-hostlib.ts /dev/homa_nic1 10.0.0.1 10.0.0.2 ${SERVER_PORT}"
 fi
 step misuse
