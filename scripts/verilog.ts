@@ -29,9 +29,15 @@ function main(): void {
   }
   const out = resolve(values.out!);
   mkdirSync(out, { recursive: true });
+  const written = new Map<string, string>();
   for (const n of names) {
     try {
       const v = toVerilog(designs[n]!);
+      // Files are named after their top module (as Verilator's lint expects): two designs
+      // with one top name would overwrite each other.
+      const other = written.get(v.top);
+      if (other) { console.error(`verilog: designs '${other}' and '${n}' both have the top module '${v.top}'; give one of them another module name`); process.exit(1); }
+      written.set(v.top, n);
       const file = join(out, `${v.top}.v`);
       writeFileSync(file, v.text);
       console.log(`${file}  (${v.modules.length} module${v.modules.length > 1 ? 's' : ''}: ${v.modules.join(', ')})`);

@@ -60,6 +60,11 @@ describe.runIf(has('yosys'))('memories map to block RAM (yosys synth_ice40)', ()
   });
 });
 
+test('every design has its own top module name (files are named after it)', () => {
+  const tops = files.map((f) => f.top);
+  expect(tops.filter((t, i) => tops.indexOf(t) !== i)).toEqual([]);
+});
+
 test('the tools are present (or their tests say what to install)', () => {
   const missing = ['verilator', 'iverilog', 'yosys'].filter((t) => !has(t));
   if (missing.length) console.warn(`skipped tool checks: install with apt-get install ${missing.join(' ')}`);
