@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SendOpcode, completionEntry, queuePairRegisterList, readRecord, sendDescriptor, writeRecord } from '../../hw/homa/abi.ts';
+import { BPAGE_SIZE, SendOpcode, completionEntry, gatherBpages, queuePairRegisterList, readRecord, sendDescriptor, writeRecord } from '../../hw/homa/abi.ts';
 
 export const ADDON_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'native', 'homa_nic_native.node');
 
@@ -49,7 +49,6 @@ export function loadAddon(path = ADDON_PATH): NativeAddon {
 const REG: Record<string, number> = Object.fromEntries(queuePairRegisterList().map((r) => [r.name, r.offset / 4]));
 const SEND_SIZE = sendDescriptor.width / 8;
 const CQE_SIZE = completionEntry.width / 8;
-const BPAGE_SIZE = 1 << 16;
 const pageUp = (n: number): number => Math.ceil(n / 4096) * 4096;
 
 export interface Completion {
@@ -148,14 +147,7 @@ export class PcieQueuePair {
   /** The message's bytes, copied out of the bpages. */
   messageBytes(c: Completion): Uint8Array {
     if (!this.region) throw new Error('no bpage region registered');
-    const out = new Uint8Array(c.length);
-    let done = 0;
-    for (const off of c.bpageOffsets) {
-      const n = Math.min(BPAGE_SIZE, c.length - done);
-      out.set(this.region.subarray(off, off + n), done);
-      done += n;
-    }
-    return out;
+    return gatherBpages(this.region, c.bpageOffsets, c.length);
   }
 
   /** Hand the bpages of a completion back to the engine (bret ring, then bret_tail). */

@@ -7,8 +7,9 @@
 // effect). Each bpage counts references: one per message piece in it; the owner's reference
 // is implicit in `owned`. A page is free when its count is 0 and the pool doesn't own it.
 
-export const BPAGE_SHIFT = 16;
-export const BPAGE_SIZE = 1 << BPAGE_SHIFT;
+import { BPAGE_SHIFT, BPAGE_SIZE } from '../../hw/homa/abi.ts';
+
+export { BPAGE_SHIFT, BPAGE_SIZE };
 
 export class BpagePool {
   readonly numBpages: number;

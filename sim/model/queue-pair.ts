@@ -3,6 +3,7 @@
 // bpage returns and aborts. A queue pair only ever sees its own RPCs and its own region.
 
 import { BPAGE_SIZE, BpagePool } from './bpool.ts';
+import { gatherBpages } from '../../hw/homa/abi.ts';
 import type { ModelNic } from './nic.ts';
 import type { Completion, ReplyArgs, RequestArgs } from './types.ts';
 
@@ -69,15 +70,8 @@ export class QueuePair {
 
   /** The bytes of a completed message (copied out of the region, in order). */
   messageBytes(c: Completion): Uint8Array {
-    const out = new Uint8Array(c.length);
-    if (!this.region) return out;
-    let done = 0;
-    for (const off of c.bpageOffsets) {
-      const n = Math.min(BPAGE_SIZE, c.length - done);
-      out.set(this.region.subarray(off, off + n), done);
-      done += n;
-    }
-    return out;
+    if (!this.region) return new Uint8Array(c.length);
+    return gatherBpages(this.region, c.bpageOffsets, c.length);
   }
 
   /** Internal: the NIC posts a completion. */

@@ -7,7 +7,8 @@
 // sink sees the frame when its last bit has arrived, plus the sink's own fixed delay.
 
 import type { EventHandler, Simulator } from './events.ts';
-import { crc32 } from './crc32.ts';
+// The receiving MAC's FCS check is real: a corrupted frame carries a CRC computed before the fault.
+import { ethernetCrc32 as crc32 } from '../../hw/lib/models.ts';
 import type { LinkFaults } from './faults.ts';
 import { ETH_MIN_FRAME_BYTES, ETH_WIRE_OVERHEAD_BYTES } from './frame.ts';
 

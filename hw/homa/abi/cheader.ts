@@ -9,6 +9,7 @@ import type { RecordLayout } from '../../hdl/layout.ts';
 import { bpageReturnEntry, completionEntry, CompletionType, QpCtrl, QpStatus, queuePairRegisters, sendDescriptor, SendFlag, SendOpcode } from './records.ts';
 import { ABI_VERSION_MAJOR, ABI_VERSION_MINOR, BLOCK_HEADER, BlockType, Feature, QP_BASE, QP_STRIDE, queuePairRegisterList, registerBlocks } from './regmap.ts';
 import type { RegisterBlock } from './regmap.ts';
+import { BPAGE_SHIFT } from './memory.ts';
 
 const P = 'HOMA_NIC';
 const up = (s: string): string => s.toUpperCase();
@@ -95,7 +96,7 @@ export function generateCHeader(): string {
     '',
     define(`${P}_ABI_VERSION_MAJOR`, String(ABI_VERSION_MAJOR)),
     define(`${P}_ABI_VERSION_MINOR`, String(ABI_VERSION_MINOR)),
-    define(`${P}_BPAGE_SHIFT`, '16'),
+    define(`${P}_BPAGE_SHIFT`, String(BPAGE_SHIFT)),
     define(`${P}_BPAGE_SIZE`, '(1u << HOMA_NIC_BPAGE_SHIFT)'),
     define(`${P}_MAX_BPAGES`, '16'),
     define(`${P}_MAX_MESSAGE_LENGTH`, '1000000'),

@@ -6,6 +6,25 @@ import { byteFields } from '../../hdl/layout.ts';
 import type { RecordLayout } from '../../hdl/layout.ts';
 
 export type MemValue = number | bigint | Uint8Array | number[];
+
+/** Receive regions are split into bpages of 64 KiB (spec §4). */
+export const BPAGE_SHIFT = 16;
+export const BPAGE_SIZE = 1 << BPAGE_SHIFT;
+
+/**
+ * A received message's bytes, copied out of its bpages in `region`: every offset but the
+ * last starts a whole bpage, the last holds the remainder (spec §4).
+ */
+export function gatherBpages(region: Uint8Array, bpageOffsets: readonly number[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let done = 0;
+  for (const off of bpageOffsets) {
+    const n = Math.min(BPAGE_SIZE, length - done);
+    out.set(region.subarray(off, off + n), done);
+    done += n;
+  }
+  return out;
+}
 export type MemRecord = Record<string, MemValue>;
 
 interface Slot { name: string; offset: number; bytes: number; kind: 'int' | 'wide' | 'bytes' | 'array'; elem: number; count: number }
