@@ -2,7 +2,7 @@
 // Verilator's lint with every warning on, Icarus in Verilog-2005 mode, and Yosys synthesis
 // with no latch inferred. Skipped, with what to install, where a tool is missing.
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ import { elaborate, toVerilog } from '../hw/hdl/index.ts';
 import { allDesigns } from '../hw/designs.ts';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const missing = ['verilator', 'iverilog', 'yosys'].filter((t) => !has(t));
+if (missing.length) console.warn(`tool checks skipped: install with apt-get install ${missing.join(' ')}`);
 const dir = mkdtempSync(join(tmpdir(), 'homa-verilog-'));
 const files = Object.entries(allDesigns()).map(([name, def]) => {
   const v = toVerilog(def);
@@ -63,10 +65,4 @@ describe.runIf(has('yosys'))('memories map to block RAM (yosys synth_ice40)', ()
 test('every design has its own top module name (files are named after it)', () => {
   const tops = files.map((f) => f.top);
   expect(tops.filter((t, i) => tops.indexOf(t) !== i)).toEqual([]);
-});
-
-test('the tools are present (or their tests say what to install)', () => {
-  const missing = ['verilator', 'iverilog', 'yosys'].filter((t) => !has(t));
-  if (missing.length) console.warn(`skipped tool checks: install with apt-get install ${missing.join(' ')}`);
-  expect(execFileSync('node', ['--version']).toString()).toMatch(/^v\d+/);
 });
