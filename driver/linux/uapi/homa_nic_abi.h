@@ -7,24 +7,41 @@
  * BAR 0 is a list of register blocks: each starts with {type, version, next},
  * next being the BAR offset of the following block (0 = last). Walk it from
  * offset 0; register offsets below are relative to their block. Queue pair i
- * has its own 4 KiB page at QP_PAGE_BASE + i * QP_PAGE_STRIDE (both also in the
- * queue-pair block). Registers are 32-bit little-endian.
+ * has two 4 KiB pages: its control page at QP_CTRL_BASE + i * QP_STRIDE
+ * (kernel only: ring bases and sizes, bpage region, send region, port, ctrl)
+ * and its user page at QP_USER_BASE + i * QP_STRIDE (the doorbells sq_tail,
+ * cq_head, bret_tail, and read-only copies of the engine's side). Registers
+ * are 32-bit little-endian.
  *
  * Host-memory records: fields in declaration order, little-endian, naturally
  * aligned; *_addr is an IPv6 address in network byte order (IPv4 as
  * ::ffff:a.b.c.d).
+ *
+ * Rings: head and tail count entries and never wrap at the ring size (slot =
+ * counter & (entries - 1)); empty when head == tail, full when tail - head ==
+ * entries. The completion at counter i is valid when its phase equals
+ * ((i >> cq_log_size) & 1) ^ 1 (1 on the first pass). A completion with more
+ * than 5 bpages is followed by a CONTINUATION entry holding the rest.
+ *
+ * Send descriptors name their bytes as send_offset + length inside the
+ * queue pair's registered send region; the engine refuses anything outside it
+ * with an ERROR completion (EINVAL), status BAD_DESCRIPTOR and no DMA.
  */
 #ifndef _UAPI_HOMA_NIC_ABI_H
 #define _UAPI_HOMA_NIC_ABI_H
 
 #include <linux/types.h>
 
-#define HOMA_NIC_ABI_VERSION_MAJOR              1
+#define HOMA_NIC_ABI_VERSION_MAJOR              2
 #define HOMA_NIC_ABI_VERSION_MINOR              0
 #define HOMA_NIC_BPAGE_SHIFT                    16
 #define HOMA_NIC_BPAGE_SIZE                     (1u << HOMA_NIC_BPAGE_SHIFT)
 #define HOMA_NIC_MAX_BPAGES                     16
 #define HOMA_NIC_MAX_MESSAGE_LENGTH             1000000
+#define HOMA_NIC_MIN_REGION_BPAGES              33
+#define HOMA_NIC_MIN_RING_LOG                   2
+#define HOMA_NIC_MAX_RING_LOG                   16
+#define HOMA_NIC_COMPLETION_INLINE_BPAGES       5
 
 /* Register block header */
 #define HOMA_NIC_RB_TYPE                        0x0000
@@ -53,6 +70,21 @@
 #define HOMA_NIC_ID_MAX_BPAGES_PER_MSG          0x0024
 /* HOMA_MAX_MESSAGE_LENGTH (spec section 2) (ro) */
 #define HOMA_NIC_ID_MAX_MESSAGE_LENGTH          0x0028
+/*
+ * smallest receive region a queue pair may register, in bpages (spec section 4)
+ * (ro)
+ */
+#define HOMA_NIC_ID_MIN_REGION_BPAGES           0x002c
+/* largest receive region a queue pair may register, in bpages (ro) */
+#define HOMA_NIC_ID_MAX_REGION_BPAGES           0x0030
+/* peer table entries (ro) */
+#define HOMA_NIC_ID_MAX_PEERS                   0x0034
+/*
+ * out-of-order gaps tracked per incoming message (0 = no bound); a packet
+ * that would open one more is dropped and recovered by RESEND (spec section 3.5)
+ * (ro)
+ */
+#define HOMA_NIC_ID_MAX_GAPS                    0x0038
 #define HOMA_NIC_FEATURE_IPV6                   0x1
 #define HOMA_NIC_FEATURE_HIJACK_TCP             0x2
 #define HOMA_NIC_FEATURE_INCAST                 0x4
@@ -233,6 +265,21 @@
 /* timer tick (HomaModule: 1 ms hrtimer) (section 3.5) */
 #define HOMA_NIC_CFG_TICK_USECS                 0x0130
 #define HOMA_NIC_CFG_TICK_USECS_DEFAULT         1000
+/*
+ * this NIC's IP address, 16 bytes (IPv4 as ::ffff:a.b.c.d, section 1.1): word i
+ * holds bytes 4i..4i+3, byte 4i in bits 31..24; frames to other addresses
+ * are dropped
+ */
+#define HOMA_NIC_CFG_IP_ADDR                    0x0134
+#define HOMA_NIC_CFG_IP_ADDR_COUNT              4
+#define HOMA_NIC_CFG_IP_ADDR_DEFAULT            { 0, 0, 0, 0 }
+/*
+ * this NIC's Ethernet address: word 0 its low 32 bits, word 1 its high 16
+ * bits
+ */
+#define HOMA_NIC_CFG_MAC_ADDR                   0x0144
+#define HOMA_NIC_CFG_MAC_ADDR_COUNT             2
+#define HOMA_NIC_CFG_MAC_ADDR_DEFAULT           { 0, 0 }
 
 /* Counter block: 64-bit counters, low word first */
 #define HOMA_NIC_CNT_PACKETS_SENT_DATA          0x000c
@@ -290,43 +337,50 @@
 #define HOMA_NIC_CNT_PACER_FIFO_BYTES           0x01ac
 #define HOMA_NIC_CNT_REQUESTS_TO_NON_SERVER     0x01b4
 #define HOMA_NIC_CNT_BAD_IP_HEADERS             0x01bc
-#define HOMA_NIC_NUM_COUNTERS                   55
+#define HOMA_NIC_CNT_BAD_CHECKSUMS              0x01c4
+#define HOMA_NIC_CNT_NON_HOMA_FRAMES            0x01cc
+#define HOMA_NIC_CNT_RX_FRAME_ERRORS            0x01d4
+#define HOMA_NIC_CNT_BAD_MESSAGE_LENGTHS        0x01dc
+#define HOMA_NIC_CNT_NOT_FOR_THIS_HOST          0x01e4
+#define HOMA_NIC_CNT_GAP_OVERFLOWS              0x01ec
+#define HOMA_NIC_CNT_PEER_TABLE_FULL            0x01f4
+#define HOMA_NIC_CNT_BAD_DESCRIPTORS            0x01fc
+#define HOMA_NIC_CNT_BPAGE_DOUBLE_FREES         0x0204
+#define HOMA_NIC_NUM_COUNTERS                   64
 
 /* Queue-pair block */
-/* number of queue-pair pages (ro) */
+/* number of queue pairs (ro) */
 #define HOMA_NIC_QPB_NUM_QUEUE_PAIRS            0x000c
-/* BAR offset of queue pair 0 (ro) */
-#define HOMA_NIC_QPB_QP_BASE                    0x0010
-/* bytes between queue pairs (one page each) (ro) */
-#define HOMA_NIC_QPB_QP_STRIDE                  0x0014
-#define HOMA_NIC_QP_PAGE_BASE                   0x1000
-#define HOMA_NIC_QP_PAGE_STRIDE                 0x1000
+/* BAR offset of queue pair 0's control page (kernel only) (ro) */
+#define HOMA_NIC_QPB_CTRL_BASE                  0x0010
+/* BAR offset of queue pair 0's user page (doorbells) (ro) */
+#define HOMA_NIC_QPB_USER_BASE                  0x0014
+/* bytes between the pages of consecutive queue pairs (ro) */
+#define HOMA_NIC_QPB_STRIDE                     0x0018
+#define HOMA_NIC_QP_CTRL_BASE                   0x100000
+#define HOMA_NIC_QP_USER_BASE                   0x200000
+#define HOMA_NIC_QP_STRIDE                      0x1000
 
-/* Registers of one queue pair, relative to its page */
-#define HOMA_NIC_QP_CTRL                        0x0000
-#define HOMA_NIC_QP_PORT                        0x0004
-#define HOMA_NIC_QP_STATUS                      0x0008
-#define HOMA_NIC_QP_RESERVED0                   0x000c
-#define HOMA_NIC_QP_SQ_BASE_LO                  0x0010
-#define HOMA_NIC_QP_SQ_BASE_HI                  0x0014
-#define HOMA_NIC_QP_SQ_LOG_SIZE                 0x0018
-#define HOMA_NIC_QP_SQ_HEAD                     0x001c
-#define HOMA_NIC_QP_SQ_TAIL                     0x0020
-#define HOMA_NIC_QP_CQ_BASE_LO                  0x0024
-#define HOMA_NIC_QP_CQ_BASE_HI                  0x0028
-#define HOMA_NIC_QP_CQ_LOG_SIZE                 0x002c
-#define HOMA_NIC_QP_CQ_HEAD                     0x0030
-#define HOMA_NIC_QP_CQ_TAIL                     0x0034
-#define HOMA_NIC_QP_BPOOL_BASE_LO               0x0038
-#define HOMA_NIC_QP_BPOOL_BASE_HI               0x003c
-#define HOMA_NIC_QP_BPOOL_NUM_BPAGES            0x0040
-#define HOMA_NIC_QP_BPOOL_AVAIL_BPAGES          0x0044
-#define HOMA_NIC_QP_BRET_BASE_LO                0x0048
-#define HOMA_NIC_QP_BRET_BASE_HI                0x004c
-#define HOMA_NIC_QP_BRET_LOG_SIZE               0x0050
-#define HOMA_NIC_QP_BRET_HEAD                   0x0054
-#define HOMA_NIC_QP_BRET_TAIL                   0x0058
-#define HOMA_NIC_QP_REGS_SIZE                   92
+/* A queue pair's control page (kernel only), offsets from the page */
+#define HOMA_NIC_QPC_CTRL                       0x0000
+#define HOMA_NIC_QPC_PORT                       0x0004
+#define HOMA_NIC_QPC_STATUS                     0x0008
+#define HOMA_NIC_QPC_SQ_BASE_LO                 0x0010
+#define HOMA_NIC_QPC_SQ_BASE_HI                 0x0014
+#define HOMA_NIC_QPC_SQ_LOG_SIZE                0x0018
+#define HOMA_NIC_QPC_CQ_BASE_LO                 0x0020
+#define HOMA_NIC_QPC_CQ_BASE_HI                 0x0024
+#define HOMA_NIC_QPC_CQ_LOG_SIZE                0x0028
+#define HOMA_NIC_QPC_BRET_BASE_LO               0x0030
+#define HOMA_NIC_QPC_BRET_BASE_HI               0x0034
+#define HOMA_NIC_QPC_BRET_LOG_SIZE              0x0038
+#define HOMA_NIC_QPC_BPOOL_BASE_LO              0x0040
+#define HOMA_NIC_QPC_BPOOL_BASE_HI              0x0044
+#define HOMA_NIC_QPC_BPOOL_NUM_BPAGES           0x0048
+#define HOMA_NIC_QPC_SEND_BASE_LO               0x0050
+#define HOMA_NIC_QPC_SEND_BASE_HI               0x0054
+#define HOMA_NIC_QPC_SEND_SIZE                  0x0058
+#define HOMA_NIC_QPC_SIZE                       96
 #define HOMA_NIC_QP_CTRL_ENABLE                 0x1
 #define HOMA_NIC_QP_CTRL_SERVER                 0x2
 #define HOMA_NIC_QP_CTRL_IRQ_ENABLE             0x4
@@ -334,6 +388,18 @@
 #define HOMA_NIC_QP_STATUS_BAD_DESCRIPTOR       0x2
 #define HOMA_NIC_QP_STATUS_BPAGE_DOUBLE_FREE    0x4
 #define HOMA_NIC_QP_STATUS_PORT_IN_USE          0x8
+#define HOMA_NIC_QP_STATUS_BAD_CONFIG           0x10
+
+/* A queue pair's user page (doorbells), offsets from the page */
+#define HOMA_NIC_QPU_SQ_TAIL                    0x0000
+#define HOMA_NIC_QPU_CQ_HEAD                    0x0004
+#define HOMA_NIC_QPU_BRET_TAIL                  0x0008
+#define HOMA_NIC_QPU_SQ_HEAD                    0x0010
+#define HOMA_NIC_QPU_CQ_TAIL                    0x0014
+#define HOMA_NIC_QPU_BRET_HEAD                  0x0018
+#define HOMA_NIC_QPU_STATUS                     0x001c
+#define HOMA_NIC_QPU_BPOOL_AVAIL_BYTES          0x0020
+#define HOMA_NIC_QPU_SIZE                       48
 
 /* Send queue */
 #define HOMA_NIC_OP_REQUEST                     1
@@ -341,18 +407,18 @@
 #define HOMA_NIC_OP_ABORT                       3
 #define HOMA_NIC_SEND_PRIVATE                   0x1
 #define HOMA_NIC_SEND_NOTIFY_ID                 0x2
+#define HOMA_NIC_SEND_NOTIFY_TX_DONE            0x4
 struct homa_nic_send_desc {
 	__u8 opcode;                    /* offset 0 */
 	__u8 flags;                     /* offset 1 */
 	__le16 dport;                   /* offset 2 */
 	__le32 length;                  /* offset 4 */
 	__le32 error;                   /* offset 8 */
-	__le32 reserved0;               /* offset 12 */
+	__le32 send_offset;             /* offset 12 */
 	__le64 id;                      /* offset 16 */
 	__le64 cookie;                  /* offset 24 */
-	__le64 buffer;                  /* offset 32 */
-	__u8 peer_addr[16];             /* offset 40 */
-	__le64 reserved1;               /* offset 56 */
+	__u8 peer_addr[16];             /* offset 32 */
+	__u8 reserved[16];              /* offset 48 */
 };
 #define HOMA_NIC_SEND_DESC_SIZE                 64
 
@@ -361,6 +427,8 @@ struct homa_nic_send_desc {
 #define HOMA_NIC_CQE_RESPONSE                   2
 #define HOMA_NIC_CQE_ERROR                      3
 #define HOMA_NIC_CQE_ACCEPTED                   4
+#define HOMA_NIC_CQE_TX_DONE                    5
+#define HOMA_NIC_CQE_CONTINUATION               6
 struct homa_nic_completion {
 	__u8 type;                      /* offset 0 */
 	__u8 phase;                     /* offset 1 */
@@ -368,13 +436,20 @@ struct homa_nic_completion {
 	__le32 length;                  /* offset 4 */
 	__le64 id;                      /* offset 8 */
 	__le64 cookie;                  /* offset 16 */
-	__le32 error;                   /* offset 24 */
-	__le32 num_bpages;              /* offset 28 */
-	__u8 peer_addr[16];             /* offset 32 */
-	__le32 bpage_offsets[16];       /* offset 48 */
-	__u8 reserved[16];              /* offset 112 */
+	__u8 peer_addr[16];             /* offset 24 */
+	__le16 error;                   /* offset 40 */
+	__u8 num_bpages;                /* offset 42 */
+	__u8 reserved;                  /* offset 43 */
+	__le32 bpage_offsets[5];        /* offset 44 */
 };
-#define HOMA_NIC_COMPLETION_SIZE                128
+#define HOMA_NIC_COMPLETION_SIZE                64
+struct homa_nic_completion_cont {
+	__u8 type;                      /* offset 0 */
+	__u8 phase;                     /* offset 1 */
+	__le16 reserved;                /* offset 2 */
+	__le32 bpage_offsets[15];       /* offset 4 */
+};
+#define HOMA_NIC_COMPLETION_CONT_SIZE           64
 
 /* Bpage return ring */
 struct homa_nic_bpage_return {

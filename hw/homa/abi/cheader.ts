@@ -6,8 +6,14 @@
 
 import { byteFields } from '../../hdl/layout.ts';
 import type { RecordLayout } from '../../hdl/layout.ts';
-import { bpageReturnEntry, completionEntry, CompletionType, QpCtrl, QpStatus, queuePairRegisters, sendDescriptor, SendFlag, SendOpcode } from './records.ts';
-import { ABI_VERSION_MAJOR, ABI_VERSION_MINOR, BLOCK_HEADER, BlockType, Feature, QP_BASE, QP_STRIDE, queuePairRegisterList, registerBlocks } from './regmap.ts';
+import {
+  bpageReturnEntry, COMPLETION_INLINE_BPAGES, completionContinuation, completionEntry, CompletionType, MAX_RING_LOG, MIN_RING_LOG,
+  QpCtrl, QpStatus, queuePairControl, queuePairUser, sendDescriptor, SendFlag, SendOpcode,
+} from './records.ts';
+import {
+  ABI_VERSION_MAJOR, ABI_VERSION_MINOR, BLOCK_HEADER, BlockType, Feature, MIN_REGION_BPAGES, QP_CTRL_BASE, QP_STRIDE, QP_USER_BASE,
+  queuePairControlRegisters, queuePairUserRegisters, registerBlocks,
+} from './regmap.ts';
 import type { RegisterBlock } from './regmap.ts';
 import { BPAGE_SHIFT } from './memory.ts';
 
@@ -82,12 +88,25 @@ export function generateCHeader(): string {
     ' * BAR 0 is a list of register blocks: each starts with {type, version, next},',
     ' * next being the BAR offset of the following block (0 = last). Walk it from',
     ' * offset 0; register offsets below are relative to their block. Queue pair i',
-    ' * has its own 4 KiB page at QP_PAGE_BASE + i * QP_PAGE_STRIDE (both also in the',
-    ' * queue-pair block). Registers are 32-bit little-endian.',
+    ' * has two 4 KiB pages: its control page at QP_CTRL_BASE + i * QP_STRIDE',
+    ' * (kernel only: ring bases and sizes, bpage region, send region, port, ctrl)',
+    ' * and its user page at QP_USER_BASE + i * QP_STRIDE (the doorbells sq_tail,',
+    ' * cq_head, bret_tail, and read-only copies of the engine\'s side). Registers',
+    ' * are 32-bit little-endian.',
     ' *',
     ' * Host-memory records: fields in declaration order, little-endian, naturally',
     ' * aligned; *_addr is an IPv6 address in network byte order (IPv4 as',
     ' * ::ffff:a.b.c.d).',
+    ' *',
+    ' * Rings: head and tail count entries and never wrap at the ring size (slot =',
+    ' * counter & (entries - 1)); empty when head == tail, full when tail - head ==',
+    ' * entries. The completion at counter i is valid when its phase equals',
+    ' * ((i >> cq_log_size) & 1) ^ 1 (1 on the first pass). A completion with more',
+    ` * than ${COMPLETION_INLINE_BPAGES} bpages is followed by a CONTINUATION entry holding the rest.`,
+    ' *',
+    ' * Send descriptors name their bytes as send_offset + length inside the',
+    ' * queue pair\'s registered send region; the engine refuses anything outside it',
+    ' * with an ERROR completion (EINVAL), status BAD_DESCRIPTOR and no DMA.',
     ' */',
     '#ifndef _UAPI_HOMA_NIC_ABI_H',
     '#define _UAPI_HOMA_NIC_ABI_H',
@@ -100,6 +119,10 @@ export function generateCHeader(): string {
     define(`${P}_BPAGE_SIZE`, '(1u << HOMA_NIC_BPAGE_SHIFT)'),
     define(`${P}_MAX_BPAGES`, '16'),
     define(`${P}_MAX_MESSAGE_LENGTH`, '1000000'),
+    define(`${P}_MIN_REGION_BPAGES`, String(MIN_REGION_BPAGES)),
+    define(`${P}_MIN_RING_LOG`, String(MIN_RING_LOG)),
+    define(`${P}_MAX_RING_LOG`, String(MAX_RING_LOG)),
+    define(`${P}_COMPLETION_INLINE_BPAGES`, String(COMPLETION_INLINE_BPAGES)),
     '',
     '/* Register block header */',
     ...Object.entries(BLOCK_HEADER).filter(([k]) => k !== 'size').map(([k, v]) => define(`${P}_RB_${up(k)}`, hex(v))),
@@ -119,14 +142,19 @@ export function generateCHeader(): string {
     '',
     '/* Queue-pair block */',
     ...blockDefines(by('queue_pairs'), `${P}_QPB`),
-    define(`${P}_QP_PAGE_BASE`, hex(QP_BASE)),
-    define(`${P}_QP_PAGE_STRIDE`, hex(QP_STRIDE)),
+    define(`${P}_QP_CTRL_BASE`, hex(QP_CTRL_BASE)),
+    define(`${P}_QP_USER_BASE`, hex(QP_USER_BASE)),
+    define(`${P}_QP_STRIDE`, hex(QP_STRIDE)),
     '',
-    '/* Registers of one queue pair, relative to its page */',
-    ...queuePairRegisterList().map((r) => define(`${P}_QP_${up(r.name)}`, hex(r.offset))),
-    define(`${P}_QP_REGS_SIZE`, String(queuePairRegisters.width / 8)),
+    '/* A queue pair\'s control page (kernel only), offsets from the page */',
+    ...queuePairControlRegisters().map((r) => define(`${P}_QPC_${up(r.name)}`, hex(r.offset))),
+    define(`${P}_QPC_SIZE`, String(queuePairControl.width / 8)),
     ...Object.entries(QpCtrl).map(([k, v]) => define(`${P}_QP_CTRL_${k}`, `0x${v.toString(16)}`)),
     ...Object.entries(QpStatus).map(([k, v]) => define(`${P}_QP_STATUS_${k}`, `0x${v.toString(16)}`)),
+    '',
+    '/* A queue pair\'s user page (doorbells), offsets from the page */',
+    ...queuePairUserRegisters().map((r) => define(`${P}_QPU_${up(r.name)}`, hex(r.offset))),
+    define(`${P}_QPU_SIZE`, String(queuePairUser.width / 8)),
     '',
     '/* Send queue */',
     ...Object.entries(SendOpcode).map(([k, v]) => define(`${P}_OP_${k}`, String(v))),
@@ -136,6 +164,7 @@ export function generateCHeader(): string {
     '/* Completion queue */',
     ...Object.entries(CompletionType).map(([k, v]) => define(`${P}_CQE_${k}`, String(v))),
     ...cStruct(completionEntry, 'homa_nic_completion'),
+    ...cStruct(completionContinuation, 'homa_nic_completion_cont'),
     '',
     '/* Bpage return ring */',
     ...cStruct(bpageReturnEntry, 'homa_nic_bpage_return'),

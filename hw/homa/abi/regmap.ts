@@ -2,13 +2,17 @@
 // (as Corundum's mqnic does): every block starts with {type, version, next}, `next` being the
 // byte offset of the following block (0 ends the list), so the driver walks from offset 0
 // instead of hard-coding where things are.
+//
+// Then, for each queue pair i, two 4 KiB pages: its control page at ctrl_base + i * stride
+// (kernel only) and its user page at user_base + i * stride (the one a process maps), both
+// bases reported by the queue-pair block (records.ts says what each page holds).
 
 import { byteFields } from '../../hdl/layout.ts';
-import { COUNTERS, queuePairRegisters } from './records.ts';
+import { COUNTERS, QP_CONTROL_WRITABLE, QP_USER_WRITABLE, queuePairControl, queuePairUser } from './records.ts';
 import { TUNABLES, tunableWords } from './tunables.ts';
 import type { TunableSpec } from './tunables.ts';
 
-export const ABI_VERSION_MAJOR = 1;
+export const ABI_VERSION_MAJOR = 2;
 export const ABI_VERSION_MINOR = 0;
 export const ABI_VERSION = (ABI_VERSION_MAJOR << 16) | ABI_VERSION_MINOR;
 
@@ -43,20 +47,34 @@ export interface RegisterBlock {
   readonly registers: readonly Register[];
 }
 
-/** Engine parameters the identity block reports; the defaults are the reference build's. */
+/** What an engine build reports in its identity block (the engine's configuration decides them). */
 export interface EngineParams {
   numQueuePairs: number;
   maxRpcs: number;
+  maxPeers: number;
   datapathBytes: number;
+  /** Largest receive region a queue pair may register, in bpages. */
+  maxRegionBpages: number;
+  /** Out-of-order gaps tracked per incoming message; 0 = no bound. */
+  maxGaps: number;
 }
-export const DEFAULT_ENGINE_PARAMS: EngineParams = { numQueuePairs: 16, maxRpcs: 4096, datapathBytes: 8 };
+/** The reference model's parameters (what `sim` devices report when they run the model). */
+export const DEFAULT_ENGINE_PARAMS: EngineParams = {
+  numQueuePairs: 16, maxRpcs: 16384, maxPeers: 4096, datapathBytes: 8, maxRegionBpages: 65536, maxGaps: 0,
+};
+
+/** Smallest receive region: two maximum messages plus the page being carved (2 x 16 + 1, spec §4). */
+export const MIN_REGION_BPAGES = 33;
 
 /** Feature bits in identity.features. */
 export const Feature = { IPV6: 0x1, HIJACK_TCP: 0x2, INCAST: 0x4 } as const;
 
-/** Queue pair i's registers live in their own 4 KiB page at QP_BASE + i * QP_STRIDE. */
-export const QP_BASE = 0x1000;
+/** Queue pair i's control page is at QP_CTRL_BASE + i * QP_STRIDE, its user page at QP_USER_BASE + i * QP_STRIDE. */
+export const QP_CTRL_BASE = 0x100000;
+export const QP_USER_BASE = 0x200000;
 export const QP_STRIDE = 0x1000;
+/** At most this many queue pairs fit between the bases. */
+export const MAX_QUEUE_PAIRS = (QP_USER_BASE - QP_CTRL_BASE) / QP_STRIDE;
 
 function regs(list: [string, number, Register['access'], number[], string][], start: number): Register[] {
   let off = start;
@@ -71,6 +89,7 @@ const align = (x: number, a: number): number => Math.ceil(x / a) * a;
 
 /** The register blocks, in discovery order, with their BAR offsets. */
 export function registerBlocks(p: EngineParams = DEFAULT_ENGINE_PARAMS): RegisterBlock[] {
+  if (p.numQueuePairs < 1 || p.numQueuePairs > MAX_QUEUE_PAIRS) throw new Error(`numQueuePairs ${p.numQueuePairs}: 1..${MAX_QUEUE_PAIRS}`);
   const h = BLOCK_HEADER.size;
   const identity = regs([
     ['abi_version', 1, 'ro', [ABI_VERSION], 'major << 16 | minor'],
@@ -81,15 +100,20 @@ export function registerBlocks(p: EngineParams = DEFAULT_ENGINE_PARAMS): Registe
     ['bpage_shift', 1, 'ro', [16], 'log2 of the bpage size: 64 KiB (spec §2, §4)'],
     ['max_bpages_per_msg', 1, 'ro', [16], 'HOMA_MAX_BPAGES (spec §2)'],
     ['max_message_length', 1, 'ro', [1000000], 'HOMA_MAX_MESSAGE_LENGTH (spec §2)'],
+    ['min_region_bpages', 1, 'ro', [MIN_REGION_BPAGES], 'smallest receive region a queue pair may register, in bpages (spec §4)'],
+    ['max_region_bpages', 1, 'ro', [p.maxRegionBpages], 'largest receive region a queue pair may register, in bpages'],
+    ['max_peers', 1, 'ro', [p.maxPeers], 'peer table entries'],
+    ['max_gaps', 1, 'ro', [p.maxGaps], 'out-of-order gaps tracked per incoming message (0 = no bound); a packet that would open one more is dropped and recovered by RESEND (spec §3.5)'],
   ], h);
   const config = regs((Object.entries(TUNABLES) as [string, TunableSpec][]).map(([name, t]) => [
     name, tunableWords(t), t.access, typeof t.def === 'number' ? [t.def] : [...t.def], t.doc,
   ]), h);
   const counters = regs(COUNTERS.map((c) => [c, 2, 'ro', [0, 0], 'event count, 64 bits (lo word first)']), h);
   const qpHeader = regs([
-    ['num_queue_pairs', 1, 'ro', [p.numQueuePairs], 'number of queue-pair pages'],
-    ['qp_base', 1, 'ro', [QP_BASE], 'BAR offset of queue pair 0'],
-    ['qp_stride', 1, 'ro', [QP_STRIDE], 'bytes between queue pairs (one page each)'],
+    ['num_queue_pairs', 1, 'ro', [p.numQueuePairs], 'number of queue pairs'],
+    ['ctrl_base', 1, 'ro', [QP_CTRL_BASE], 'BAR offset of queue pair 0\'s control page (kernel only)'],
+    ['user_base', 1, 'ro', [QP_USER_BASE], 'BAR offset of queue pair 0\'s user page (doorbells)'],
+    ['stride', 1, 'ro', [QP_STRIDE], 'bytes between the pages of consecutive queue pairs'],
   ], h);
   const blocks: { name: RegisterBlock['name']; type: number; registers: Register[] }[] = [
     { name: 'identity', type: BlockType.IDENTITY, registers: identity },
@@ -104,25 +128,35 @@ export function registerBlocks(p: EngineParams = DEFAULT_ENGINE_PARAMS): Registe
     const last = b.registers[b.registers.length - 1]!;
     off = align(off + last.offset + 4 * last.words, 0x100);
   }
-  if (off > QP_BASE) throw new Error(`register blocks (${off} bytes) overlap queue pair 0 at ${QP_BASE}`);
+  if (off > QP_CTRL_BASE) throw new Error(`register blocks (${off} bytes) overlap the queue-pair pages at ${QP_CTRL_BASE}`);
   return out;
 }
 
-/** Registers of one queue pair, offsets from its page (from the queuePairRegisters record). */
-export function queuePairRegisterList(): Register[] {
-  const writable = new Set(['ctrl', 'port', 'sq_base_lo', 'sq_base_hi', 'sq_log_size', 'sq_tail', 'cq_base_lo',
-    'cq_base_hi', 'cq_log_size', 'cq_head', 'bpool_base_lo', 'bpool_base_hi', 'bpool_num_bpages',
-    'bret_base_lo', 'bret_base_hi', 'bret_log_size', 'bret_tail']);
-  return byteFields(queuePairRegisters).map((f) => ({
-    name: f.name, offset: f.offset, words: f.bytes / 4, access: writable.has(f.name) ? 'rw' : 'ro',
-    reset: [0], doc: f.name.endsWith('_tail') || f.name === 'cq_head' ? 'doorbell' : '',
+function pageRegisters(layout: typeof queuePairControl | typeof queuePairUser, writable: readonly string[]): Register[] {
+  return byteFields(layout).filter((f) => !f.name.startsWith('reserved')).map((f) => ({
+    name: f.name, offset: f.offset, words: f.bytes / 4, access: writable.includes(f.name) ? 'rw' : 'ro',
+    reset: [0], doc: writable.includes(f.name) && layout === queuePairUser ? 'doorbell' : '',
   }));
 }
 
-/** BAR 0 as the engine presents it after reset (32-bit words), for tests and the model. */
+/** Registers of a queue pair's control page (kernel only), offsets from the page. */
+export function queuePairControlRegisters(): Register[] { return pageRegisters(queuePairControl, QP_CONTROL_WRITABLE); }
+/** Registers of a queue pair's user page (what a process maps), offsets from the page. */
+export function queuePairUserRegisters(): Register[] { return pageRegisters(queuePairUser, QP_USER_WRITABLE); }
+
+/** Byte offsets of each register in a queue pair's pages, by name. */
+export const QP_CTRL_REG: Readonly<Record<string, number>> = Object.fromEntries(byteFields(queuePairControl).map((f) => [f.name, f.offset]));
+export const QP_USER_REG: Readonly<Record<string, number>> = Object.fromEntries(byteFields(queuePairUser).map((f) => [f.name, f.offset]));
+
+/** BAR bytes an engine with `p` needs (both page arrays). */
+export function barBytes(p: EngineParams = DEFAULT_ENGINE_PARAMS): number {
+  return QP_USER_BASE + p.numQueuePairs * QP_STRIDE;
+}
+
+/** BAR 0 below the queue-pair pages as the engine presents it after reset (32-bit words), for tests and models. */
 export function resetImage(p: EngineParams = DEFAULT_ENGINE_PARAMS): Uint32Array {
-  const bar = new Uint32Array((QP_BASE + p.numQueuePairs * QP_STRIDE) / 4);
   const blocks = registerBlocks(p);
+  const bar = new Uint32Array(QP_CTRL_BASE / 4);
   blocks.forEach((b, i) => {
     bar[(b.offset + BLOCK_HEADER.type) / 4] = b.type;
     bar[(b.offset + BLOCK_HEADER.version) / 4] = b.version;
@@ -146,4 +180,12 @@ export function discoverBlocks(read32: (offset: number) => number): { type: numb
     off = next;
   }
   return out;
+}
+
+/** Offset of register `name` in block `block` (from the block list, never hand-written). */
+export function registerOffset(block: RegisterBlock['name'], name: string, p: EngineParams = DEFAULT_ENGINE_PARAMS): number {
+  const b = registerBlocks(p).find((x) => x.name === block)!;
+  const r = b.registers.find((x) => x.name === name);
+  if (!r) throw new Error(`register block '${block}' has no register '${name}'`);
+  return b.offset + r.offset;
 }

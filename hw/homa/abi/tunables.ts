@@ -79,6 +79,8 @@ export const TUNABLES = {
   incast_unsched_bytes: { def: 1000, access: 'rw', effect: 'protocol', origin: 'nic', doc: 'unscheduled bytes of a response to an incast-marked request' },
   mtu: { def: 1500, access: 'rw', effect: 'protocol', origin: 'nic', doc: 'IP MTU; DATA payload = mtu - IP header - 56 (§1.4)' },
   tick_usecs: { def: 1000, access: 'rw', effect: 'protocol', origin: 'nic', doc: 'timer tick (HomaModule: 1 ms hrtimer) (§3.5)' },
+  ip_addr: { def: [0, 0, 0, 0], access: 'rw', effect: 'protocol', origin: 'nic', doc: 'this NIC\'s IP address, 16 bytes (IPv4 as ::ffff:a.b.c.d, §1.1): word i holds bytes 4i..4i+3, byte 4i in bits 31..24; frames to other addresses are dropped' },
+  mac_addr: { def: [0, 0], access: 'rw', effect: 'protocol', origin: 'nic', doc: 'this NIC\'s Ethernet address: word 0 its low 32 bits, word 1 its high 16 bits' },
 } as const satisfies Record<string, TunableSpec>;
 
 export type TunableName = keyof typeof TUNABLES;
