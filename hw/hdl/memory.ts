@@ -10,7 +10,7 @@ import { clog2, type Layout } from './layout.ts';
 import { ElaborationError, here, type SourceLoc } from './loc.ts';
 import { currentBlockKind, emitStmt } from './context.ts';
 import { Bits, UInt, constExpr } from './values.ts';
-import { unpack, pack, type AnyValue, type ValueOf } from './structs.ts';
+import { unpack, packAs, type AnyValue, type ValueOf } from './structs.ts';
 
 export type MemPortKind = 'r' | 'w' | 'rw';
 
@@ -77,7 +77,7 @@ export class MemPort<L extends Layout> {
     const loc = here();
     this.check('write', loc);
     this.checkAddr(addr, loc);
-    const bits = data instanceof Bits ? data : pack(data as AnyValue);
+    const bits = data instanceof Bits ? data : packAs(this.layout, data as AnyValue);
     if (bits.width !== this.mem.width) throw new ElaborationError(`memory '${this.mem.name}': data is ${bits.width} bits, words are ${this.mem.width}`, loc);
     let m: Expr | null = null;
     if (mask) {

@@ -12,12 +12,12 @@
 // parameters twice gives identical Verilog, which the emitter prints once.
 
 import type { Block, Instance, Memory, ModuleIR, Signal, SignalKind, Stmt, Expr, EnumInfo } from './ir.ts';
-import { enumType, type Layout } from './layout.ts';
+import { enumType, type Layout, type VecLayout } from './layout.ts';
 import { ElaborationError, here, type SourceLoc } from './loc.ts';
 import { currentBuilder, inBlock, popModule, pushModule, type BuilderHooks } from './context.ts';
 import { flattenIo, type FlatPort, type IoOf, type IoSpec, type PortSpec, type StreamSpec, type Stream } from './ports.ts';
 import { Bits, Bool, SInt, UInt, constExpr } from './values.ts';
-import { EnumValue, build, leafValues, unpack, type AnyValue, type ValueOf } from './structs.ts';
+import { EnumValue, VecValue, build, leafValues, pack, unpack, type AnyValue, type ValueOf } from './structs.ts';
 import { MemoryHandle, type MemoryOptions } from './memory.ts';
 import { Fsm } from './fsm.ts';
 import { when } from './statements.ts';
@@ -98,11 +98,25 @@ export class ModuleBuilder implements BuilderHooks {
 
   declareIo(spec: IoSpec): unknown {
     const loc = this.loc;
+    const drivable = new Set<Signal>();
     return buildIo(spec, flattenIo(spec), (p) => {
       const sig = this.newSignal(p.name, p.layout.width, p.dir === 'in' ? 'input' : 'output', loc, { path: p.path, enumType: enumInfo(p.layout) });
       this.ports.push(sig);
+      if (p.dir === 'out') drivable.add(sig);
       return sig;
-    });
+    }, (sig, l) => (drivable.has(sig) ? this.vectorDriver(sig, l, loc) : null));
+  }
+
+  /**
+   * A vector port this module drives, as one wire per element: a port is one signal, whose
+   * elements would be slices (not assignable), so the port is driven from the elements'
+   * concatenation instead (element 0 in the low bits, as pack() lays a vector out).
+   */
+  private vectorDriver(sig: Signal, l: VecLayout, loc: SourceLoc): VecValue {
+    const items = Array.from({ length: l.length }, (_, i) => this.leafSignals(`${sig.name}_${i}`, l.element, 'wire', loc, undefined));
+    const v = new VecValue(l, items as never);
+    this.blocks.push({ kind: 'comb', body: [{ kind: 'assign', target: sig, value: pack(v).expr, loc }], loc });
+    return v;
   }
 
   /** A register of any layout with its reset value (default all zeros). */
@@ -205,13 +219,14 @@ export class ModuleBuilder implements BuilderHooks {
     if (child.clocked) this.clocked = true;
     const inputs = new Map<string, Expr>();
     const outputs = new Map<string, Signal>();
+    const drivable = new Set<Signal>();
     const value = buildIo(def.io, flattenIo(def.io), (p) => {
       // Child inputs become wires this module drives; child outputs wires the child drives.
       const sig = this.newSignal(`${name}_${p.name}`, p.layout.width, 'wire', loc, { path: [name, ...p.path], enumType: enumInfo(p.layout) });
-      if (p.dir === 'in') inputs.set(p.name, { kind: 'ref', width: sig.width, signal: sig });
+      if (p.dir === 'in') { inputs.set(p.name, { kind: 'ref', width: sig.width, signal: sig }); drivable.add(sig); }
       else { outputs.set(p.name, sig); this.owned.delete(sig); }
       return sig;
-    });
+    }, (sig, l) => (drivable.has(sig) ? this.vectorDriver(sig, l, loc) : null));
     this.claimName(name, loc);
     this.instances.push({ name, module: child, inputs, outputs, loc });
     return value as IoOf<S>;
@@ -251,7 +266,7 @@ function resetBits(r: unknown, l: Layout, loc: SourceLoc): bigint {
 }
 
 /** Builds an interface value whose leaves reference signals made by `mk`. */
-function buildIo(spec: IoSpec, flat: readonly FlatPort[], mk: (p: FlatPort) => Signal): unknown {
+function buildIo(spec: IoSpec, flat: readonly FlatPort[], mk: (p: FlatPort) => Signal, vectorOf: (sig: Signal, l: VecLayout) => VecValue | null): unknown {
   const byPath = new Map<string, Signal>();
   for (const p of flat) byPath.set(p.path.join('.'), mk(p));
   const leaf = (path: readonly string[], l: Layout): unknown => {
@@ -263,7 +278,7 @@ function buildIo(spec: IoSpec, flat: readonly FlatPort[], mk: (p: FlatPort) => S
         return { kind: 'ref', width: s.width, signal: s };
       });
     }
-    if (l.kind === 'vec') return unpack(l, new UInt(ref));
+    if (l.kind === 'vec') return vectorOf(sig, l) ?? unpack(l, new UInt(ref));
     return build(l, () => ref);
   };
   const walk = (s: IoSpec, prefix: readonly string[]): Record<string, unknown> => {

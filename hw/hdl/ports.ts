@@ -53,6 +53,18 @@ export type IoOf<S> =
   S extends IoSpec ? { readonly [K in keyof S]: IoOf<S[K]> } :
   never;
 
+/** 0 | 1 | ... | N-1 for a literal N (up to a few dozen; a computed N gives `number`). */
+export type Indices<N extends number, A extends number[] = []> = number extends N ? number : A['length'] extends N ? A[number] : Indices<N, [...A, A['length']]>;
+/** Ports `${prefix}0` .. `${prefix}${N-1}` of one kind, typed, for generators with n numbered ports. */
+export type Numbered<P extends string, N extends number, V> = { readonly [K in `${P}${Indices<N>}`]: V };
+
+/** The interface record for numbered ports: `numbered('in', n, stream.sink(payload))` gives in0..in{n-1}. */
+export function numbered<P extends string, const N extends number, V>(prefix: P, n: N, spec: V): Numbered<P, N, V> {
+  const out: Record<string, V> = {};
+  for (let i = 0; i < n; i++) out[`${prefix}${i}`] = spec;
+  return out as Numbered<P, N, V>;
+}
+
 /** One flattened port leaf: its Verilog name, direction, layout and interface path. */
 export interface FlatPort {
   readonly name: string;

@@ -145,11 +145,48 @@ function rewrap(like: Bits, e: Expr): Bits {
   return new UInt(e);
 }
 
-/** Drives every leaf of `target` from the matching leaf of `value`. */
+/**
+ * Drives every leaf of `target` from the matching leaf of `value`: record fields by name (so a
+ * value written as an object literal in any key order lands right), vector elements by index.
+ */
 export function assign(target: AnyValue, value: AnyValue): void {
-  const t = leafValues(target), v = leafValues(value);
-  if (t.length !== v.length) throw new ElaborationError('assign: the two values have different layouts', here());
-  t.forEach((x, i) => (x.set as (v: Bits) => void)(v[i]!));
+  if (target instanceof Bits) {
+    if (!(value instanceof Bits)) throw new ElaborationError('assign: a bit vector cannot take a record or vector', here());
+    (target.set as (v: Bits) => void)(value);
+    return;
+  }
+  if (target instanceof VecValue) {
+    if (!(value instanceof VecValue) || value.length !== target.length) throw new ElaborationError(`assign: a vector of ${target.length} needs a vector of ${target.length}`, here());
+    target.items.forEach((x, i) => assign(x as unknown as AnyValue, value.items[i] as unknown as AnyValue));
+    return;
+  }
+  if (value instanceof Bits || value instanceof VecValue) throw new ElaborationError('assign: a record needs a record', here());
+  const t = target as Record<string, AnyValue | (() => unknown)>;
+  const v = value as Record<string, AnyValue>;
+  for (const k of Object.keys(t)) {
+    if (typeof t[k] === 'function') continue;                 // a stream's fire()
+    if (v[k] === undefined) throw new ElaborationError(`assign: field '${k}' is missing from the value`, here());
+    assign(t[k] as AnyValue, v[k]!);
+  }
+  for (const k of Object.keys(v)) if (t[k] === undefined && typeof v[k] !== 'function') throw new ElaborationError(`assign: the target has no field '${k}'`, here());
+}
+
+/** All the bits of `value` laid out as `layout` (record fields taken by name, in the layout's order). */
+export function packAs(layout: Layout, value: AnyValue): UInt<number> {
+  if (layout.kind === 'record') {
+    if (value instanceof Bits || value instanceof VecValue) throw new ElaborationError('packAs: a record layout needs a record value', here());
+    const v = value as Record<string, AnyValue>;
+    return new UInt(concat(Object.entries(layout.fields).map(([k, f]) => {
+      if (v[k] === undefined) throw new ElaborationError(`packAs: field '${k}' is missing from the value`, here());
+      return packAs(f, v[k]!).expr;
+    })));
+  }
+  if (layout.kind === 'vec') {
+    if (!(value instanceof VecValue) || value.length !== layout.length) throw new ElaborationError(`packAs: a vector of ${layout.length} needs a vector value of that length`, here());
+    return new UInt(concat([...value.items].reverse().map((x) => packAs(layout.element, x as unknown as AnyValue).expr)));
+  }
+  if (!(value instanceof Bits) || value.width !== layout.width) throw new ElaborationError(`packAs: a ${layout.width}-bit field needs a ${layout.width}-bit value`, here());
+  return new UInt(value.expr);
 }
 
 /** A constant of any layout from a JS value (numbers/bigints for leaves, objects for records, arrays for vectors, names for enums). */

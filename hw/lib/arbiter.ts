@@ -5,7 +5,7 @@
 // locked in until it leaves (a higher-priority arrival does not change the offered payload,
 // which the stream rules forbid). Latency 0, one beat per cycle.
 
-import { False, assign, bool, clog2, lit, module, mux, record, stream, u, when, type AnyValue, type Bool, type Layout, type Stream, type StreamSpec, type UInt, type ValueOf } from '../hdl/index.ts';
+import { False, assign, bool, clog2, lit, module, mux, numbered, record, stream, u, when, type AnyValue, type Bool, type Layout, type Stream, type UInt, type ValueOf } from '../hdl/index.ts';
 import { requireParam } from './beat.ts';
 
 export type ArbiterPolicy = 'priority' | 'round-robin';
@@ -15,12 +15,10 @@ export function arbitrated<L extends Layout>(payload: L, n: number) {
   return record({ index: u(clog2(n)), data: payload });
 }
 
-export function arbiter<L extends Layout>(payload: L, n: number, policy: ArbiterPolicy) {
+export function arbiter<L extends Layout, const N extends number>(payload: L, n: N, policy: ArbiterPolicy) {
   requireParam(Number.isInteger(n) && n >= 2, `arbiter: n must be an integer >= 2 (got ${n})`);
-  const ins = {} as Record<string, StreamSpec<'sink', L>>;
-  for (let i = 0; i < n; i++) ins[`in${i}`] = stream.sink(payload);
   const name = policy === 'priority' ? 'priority_arbiter' : 'rr_arbiter';
-  return module(name, { ...ins, out: stream.source(arbitrated(payload, n)) }, (m, io) => {
+  return module(name, { ...numbered('in', n, stream.sink(payload)), out: stream.source(arbitrated(payload, n)) }, (m, io) => {
     const k = clog2(n);
     const ports = io as unknown as Record<string, Stream<ValueOf<L>>>;
     const out = (io as unknown as { out: Stream<{ index: UInt<number>; data: ValueOf<L> }> }).out;

@@ -5,14 +5,12 @@
 // within a beat, and no output's valid depends on any ready (the stream rule). The input beat
 // is released in the cycle its last output takes it. Latency 0, one beat per cycle.
 
-import { assign, bool, module, stream, when, type AnyValue, type Bool, type Layout, type StreamSpec, type Stream, type ValueOf } from '../hdl/index.ts';
+import { assign, bool, module, numbered, stream, when, type AnyValue, type Bool, type Layout, type Stream, type ValueOf } from '../hdl/index.ts';
 import { requireParam } from './beat.ts';
 
-export function streamFork<L extends Layout>(payload: L, n: number) {
+export function streamFork<L extends Layout, const N extends number>(payload: L, n: N) {
   requireParam(Number.isInteger(n) && n >= 2, `streamFork: n must be an integer >= 2 (got ${n})`);
-  const outs = {} as Record<string, StreamSpec<'source', L>>;
-  for (let i = 0; i < n; i++) outs[`out${i}`] = stream.source(payload);
-  return module('stream_fork', { in: stream.sink(payload), ...outs }, (m, io) => {
+  return module('stream_fork', { in: stream.sink(payload), ...numbered('out', n, stream.source(payload)) }, (m, io) => {
     const ports = io as unknown as Record<string, Stream<ValueOf<L>>>;
     const input = ports['in']!;
     const taken: Bool[] = [];

@@ -10,15 +10,20 @@
 // reads its bucket at the same edge the previous request writes, so that one write is
 // forwarded from a register; every earlier write is already in the RAM.
 //
-// Responses: lookup  found = present, value = its value;
-//            insert  found = was present (value replaced), full = absent and no free way;
-//            remove  found = was present (removed), value = the removed value.
+// Responses: lookup          found = present, value = its value;
+//            insert          found = was present (value replaced), full = absent and no free way;
+//            remove          found = was present (removed), value = the removed value;
+//            find_or_insert  found = was present (value = its value, nothing written); else
+//                            inserted with the request's value, or full when no way is free.
+// Every response names the entry's position, `index` = bucket * 2^clog2(ways) + way (the hit,
+// the way written, or 0 when absent/full), so a table of records indexed by it can sit beside
+// the hash table: an entry's position never changes while the key is present.
 // The table is empty at power-up (RAM initial contents); reset does not clear it.
 
 import { bool, clog2, enumType, lit, module, mux, record, stream, u, when, type Bool, type UInt } from '../hdl/index.ts';
 import { isPow2, requireParam } from './beat.ts';
 
-export const hashOp = enumType('hash_op', ['lookup', 'insert', 'remove']);
+export const hashOp = enumType('hash_op', ['lookup', 'insert', 'remove', 'find_or_insert']);
 
 export interface HashTableOptions {
   readonly buckets: number;
@@ -40,6 +45,9 @@ export function hashMasks(o: HashTableOptions): bigint[] {
   return masks;
 }
 
+/** Bits of a response's `index`: the bucket, then the way. */
+export function hashIndexWidth(o: HashTableOptions): number { return clog2(o.buckets) + clog2(o.ways); }
+
 /** The bucket a key hashes to (the same function as the hardware). */
 export function hashBucket(key: bigint, o: HashTableOptions): number {
   let idx = 0;
@@ -59,7 +67,7 @@ export function hashTable(o: HashTableOptions) {
   const entry = record({ used: bool, key: u(kw), value: u(vw) });
   return module(`hash_table${buckets * ways}`, {
     req: stream.sink(record({ op: hashOp, key: u(kw), value: u(vw) })),
-    resp: stream.source(record({ op: hashOp, key: u(kw), value: u(vw), found: bool, full: bool })),
+    resp: stream.source(record({ op: hashOp, key: u(kw), value: u(vw), found: bool, full: bool, index: u(bw + clog2(ways)) })),
   }, (m, io) => {
     const masks = hashMasks(o);
     let bucketIn: UInt<number> | null = null;
@@ -70,7 +78,7 @@ export function hashTable(o: HashTableOptions) {
     const bucket = m.let('bucket_in', bucketIn!);
     const rams = Array.from({ length: ways }, (_, w) => m.memory(`way${w}`, { layout: entry, depth: buckets, ports: ['w', 'r'] }));
     const s1 = m.reg('s1', record({ valid: bool, op: hashOp, key: u(kw), value: u(vw), bucket: u(bw) }));
-    const s2 = m.reg('s2', record({ valid: bool, op: hashOp, key: u(kw), value: u(vw), found: bool, full: bool }));
+    const s2 = m.reg('s2', record({ valid: bool, op: hashOp, key: u(kw), value: u(vw), found: bool, full: bool, index: u(bw + clog2(ways)) }));
     const fwd = m.reg('fwd', record({ valid: bool, bucket: u(bw), way: u(clog2(ways)), used: bool, key: u(kw), value: u(vw) }));
     const advance = m.let('advance', s1.valid.and(s2.valid.not().or(io.resp.ready)));
     io.req.ready.set(s1.valid.not().or(advance));
@@ -94,10 +102,13 @@ export function hashTable(o: HashTableOptions) {
     const freeWay = m.let('free_way', firstOf(free, ways));
     let oldValue: UInt<number> = seen[0]!.value;
     for (let w = 1; w < ways; w++) oldValue = mux(match[w]!, seen[w]!.value, oldValue);
-    const isInsert = s1.op.is('insert'), isRemove = s1.op.is('remove');
-    const writes = m.let('writes', advance.and(isInsert.and(found.or(hasFree)).or(isRemove.and(found))));
+    const isInsert = s1.op.is('insert'), isRemove = s1.op.is('remove'), isFindOrInsert = s1.op.is('find_or_insert');
+    const adds = m.let('adds', isFindOrInsert.and(found.not()).and(hasFree));
+    const writes = m.let('writes', advance.and(isInsert.and(found.or(hasFree)).or(isRemove.and(found)).or(adds)));
     const way = m.let('write_way', mux(found, hitWay, freeWay));
-    const newEntry = { used: isInsert, key: s1.key, value: mux(isInsert, s1.value, oldValue) };
+    const stores = isInsert.or(adds);
+    const newEntry = { used: isInsert.or(isFindOrInsert), key: s1.key, value: mux(stores, s1.value, oldValue) };
+    const present = m.let('present', found.or(isInsert.and(hasFree)).or(adds));
 
     io.resp.valid.set(s2.valid);
     io.resp.payload.op.set(s2.op);
@@ -105,6 +116,7 @@ export function hashTable(o: HashTableOptions) {
     io.resp.payload.value.set(s2.value);
     io.resp.payload.found.set(s2.found);
     io.resp.payload.full.set(s2.full);
+    io.resp.payload.index.set(s2.index);
 
     m.seq(() => {
       when(io.req.fire(), () => {
@@ -127,9 +139,10 @@ export function hashTable(o: HashTableOptions) {
         s2.valid.set(true);
         s2.op.set(s1.op);
         s2.key.set(s1.key);
-        s2.value.set(mux(isInsert, s1.value, mux(found, oldValue, lit(vw, 0))));
+        s2.value.set(mux(isInsert.or(isFindOrInsert.and(found.not())), s1.value, mux(found, oldValue, lit(vw, 0))));
         s2.found.set(found);
-        s2.full.set(isInsert.and(found.not()).and(hasFree.not()));
+        s2.full.set(isInsert.or(isFindOrInsert).and(found.not()).and(hasFree.not()));
+        s2.index.set(mux(present, s1.bucket.cat(way) as UInt<number>, lit(bw + clog2(ways), 0)));
       }).elsewhen(io.resp.ready, () => s2.valid.set(false));
     });
   }, { buckets, ways, keyWidth: kw, valueWidth: vw });

@@ -100,24 +100,39 @@ export class RankedStoreModel {
   }
 }
 
-export type HashOpName = 'lookup' | 'insert' | 'remove';
-export interface HashResponse { readonly op: HashOpName; readonly key: bigint; readonly value: number; readonly found: number; readonly full: number }
+export type HashOpName = 'lookup' | 'insert' | 'remove' | 'find_or_insert';
+export interface HashResponse {
+  readonly op: HashOpName; readonly key: bigint; readonly value: number; readonly found: number; readonly full: number;
+  /** bucket * 2^clog2(ways) + way of the entry (0 when absent or full). */
+  readonly index: number;
+}
 
-/** A bucketed hash table: `ways` keys per bucket, the bucket given by `bucketOf`. */
+/** A bucketed hash table: `ways` slots per bucket, the bucket given by `bucketOf`; inserts take the first free way. */
 export class HashTableModel {
-  private readonly buckets: Map<bigint, number>[];
+  private readonly slots: ({ key: bigint; value: number } | null)[][];
+  private readonly wayBits: number;
   constructor(buckets: number, private readonly ways: number, private readonly bucketOf: (key: bigint) => number) {
-    this.buckets = Array.from({ length: buckets }, () => new Map());
+    this.slots = Array.from({ length: buckets }, () => Array.from({ length: ways }, () => null));
+    this.wayBits = Math.max(1, Math.ceil(Math.log2(ways)));
   }
   apply(op: HashOpName, key: bigint, value: number): HashResponse {
-    const b = this.buckets[this.bucketOf(key)]!;
-    const had = b.get(key);
-    const found = had === undefined ? 0 : 1;
-    if (op === 'lookup') return { op, key, value: had ?? 0, found, full: 0 };
-    if (op === 'remove') { b.delete(key); return { op, key, value: had ?? 0, found, full: 0 }; }
-    if (!found && b.size === this.ways) return { op, key, value, found, full: 1 };
-    b.set(key, value);
-    return { op, key, value, found, full: 0 };
+    const bucket = this.bucketOf(key);
+    const b = this.slots[bucket]!;
+    const hit = b.findIndex((e) => e !== null && e.key === key);
+    const free = b.findIndex((e) => e === null);
+    const at = (way: number): number => bucket * (1 << this.wayBits) + way;
+    const had = hit >= 0 ? b[hit]!.value : undefined;
+    const found = hit >= 0 ? 1 : 0;
+    if (op === 'lookup') return { op, key, value: had ?? 0, found, full: 0, index: hit >= 0 ? at(hit) : 0 };
+    if (op === 'remove') {
+      if (hit >= 0) b[hit] = null;
+      return { op, key, value: had ?? 0, found, full: 0, index: hit >= 0 ? at(hit) : 0 };
+    }
+    if (op === 'find_or_insert' && hit >= 0) return { op, key, value: had!, found, full: 0, index: at(hit) };
+    if (hit < 0 && free < 0) return { op, key, value, found, full: 1, index: 0 };
+    const way = hit >= 0 ? hit : free;
+    b[way] = { key, value };
+    return { op, key, value, found, full: 0, index: at(way) };
   }
 }
 

@@ -15,6 +15,8 @@ export interface EngineConfig {
   readonly beatBytes: number;
   /** Clock the configuration is built for (MHz). */
   readonly clockMhz: number;
+  /** Ethernet line rate of the boards that use it (Gb/s). */
+  readonly lineGbps: number;
   /** RPC table: buckets x ways entries (a slot per entry). */
   readonly rpcBuckets: number;
   readonly rpcWays: number;
@@ -34,17 +36,17 @@ export interface EngineConfig {
 export const ENGINE_CONFIGS = {
   /** Alveo U250: 100G at 250 MHz, 64-byte beats. */
   u250: {
-    name: 'u250', beatBytes: 64, clockMhz: 250, rpcBuckets: 4096, rpcWays: 4, peerBuckets: 1024, peerWays: 4,
+    name: 'u250', beatBytes: 64, clockMhz: 250, lineGbps: 100, rpcBuckets: 4096, rpcWays: 4, peerBuckets: 1024, peerWays: 4,
     queuePairs: 256, maxRegionBpages: 1024, maxGaps: 4, rxBufferBeats: 512,
   },
   /** Arty A7-100T: 100 Mb/s MII, 8-byte beats at 100 MHz. */
   arty: {
-    name: 'arty', beatBytes: 8, clockMhz: 100, rpcBuckets: 256, rpcWays: 4, peerBuckets: 64, peerWays: 4,
+    name: 'arty', beatBytes: 8, clockMhz: 100, lineGbps: 0.1, rpcBuckets: 256, rpcWays: 4, peerBuckets: 64, peerWays: 4,
     queuePairs: 16, maxRegionBpages: 256, maxGaps: 4, rxBufferBeats: 1024,
   },
   /** iCE40 UP5K / HX8K: 100 Mb/s RMII, 1-byte beats at >= 25 MHz. */
   ice40: {
-    name: 'ice40', beatBytes: 1, clockMhz: 25, rpcBuckets: 16, rpcWays: 4, peerBuckets: 4, peerWays: 4,
+    name: 'ice40', beatBytes: 1, clockMhz: 25, lineGbps: 0.1, rpcBuckets: 16, rpcWays: 4, peerBuckets: 4, peerWays: 4,
     queuePairs: 4, maxRegionBpages: 64, maxGaps: 2, rxBufferBeats: 8192,
   },
 } as const satisfies Record<string, EngineConfig>;

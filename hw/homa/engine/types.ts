@@ -16,7 +16,7 @@
 //   `error` (bad FCS) on the last beat. Byte j of a beat is data[8j+7:8j].
 // - irq: {qp} event pulses (a completion was written, or a ring moved), as a stream.
 
-import { bool, enumType, record, u, vec } from '../../hdl/index.ts';
+import { bool, enumType, output, record, stream, u, vec } from '../../hdl/index.ts';
 import { beat } from '../../lib/beat.ts';
 import { engineWidths, type EngineConfig } from './config.ts';
 
@@ -127,3 +127,24 @@ export function engineLayouts(c: EngineConfig) {
 }
 
 export type EngineLayouts = ReturnType<typeof engineLayouts>;
+
+/**
+ * The engine top's interface (engine.ts): the four external interfaces plus `idle`, which is
+ * high when nothing is in flight inside the engine (no frame, no pending DMA, no event to
+ * raise): a co-simulation may then stop stepping the clock until the next input arrives.
+ */
+export function engineIo(c: EngineConfig) {
+  const L = engineLayouts(c);
+  return {
+    reg_req: stream.sink(L.regReq),
+    reg_resp: stream.source(L.regResp),
+    dma_rd_req: stream.source(L.dmaRdReq),
+    dma_rd_data: stream.sink(L.dmaRdData),
+    dma_wr_req: stream.source(L.dmaWrReq),
+    dma_wr_data: stream.source(L.dmaWrData),
+    mac_rx: stream.sink(L.macRx),
+    mac_tx: stream.source(L.macTx),
+    irq: stream.source(L.irq),
+    idle: output(bool),
+  };
+}

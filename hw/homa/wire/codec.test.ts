@@ -167,6 +167,30 @@ describe('bad bytes give typed errors (never throw)', () => {
     const w = good.slice(); w[2] = 0xff;
     expect(kind(w)).toBe('bad_ip_header');
   });
+  test('IPv4 options are a bad header (IHL != 5), even with a good header checksum', () => {
+    // A 24-byte header: one 4-byte option (NOP x4) before the Homa header.
+    const opt = new Uint8Array(good.length + 4);
+    opt.set(good.subarray(0, 20)); opt.set([1, 1, 1, 1], 20); opt.set(good.subarray(20), 24);
+    opt[0] = 0x46; opt[2] = (opt.length >> 8) & 0xff; opt[3] = opt.length & 0xff;
+    opt[10] = 0; opt[11] = 0;
+    const cs = (~fold(sum16(opt, 0, 24))) & 0xffff; opt[10] = cs >> 8; opt[11] = cs & 0xff;
+    expect(kind(opt)).toBe('bad_ip_header');
+    const short = good.slice(); short[0] = 0x44;           // IHL 4: shorter than the fixed header
+    expect(kind(short)).toBe('bad_ip_header');
+  });
+  test('a version nibble that disagrees with the ethertype is a bad header', () => {
+    const frameKind = (f: Uint8Array): string => { const d = decodeFrame(f); return d.ok ? 'ok' : d.kind; };
+    const f4 = encodeFrame(2, 1, v4, grantPacket(1, 2, 4n, 100, 3));
+    const f6 = encodeFrame(2, 1, v6, grantPacket(1, 2, 4n, 100, 3));
+    expect(frameKind(f4)).toBe('ok');
+    expect(frameKind(f6)).toBe('ok');
+    const swapped4 = f4.slice(); swapped4[12] = 0x86; swapped4[13] = 0xdd;    // IPv4 bytes under IPv6's ethertype
+    expect(frameKind(swapped4)).toBe('bad_ip_header');
+    const swapped6 = f6.slice(); swapped6[12] = 0x08; swapped6[13] = 0x00;    // and the other way round
+    expect(frameKind(swapped6)).toBe('bad_ip_header');
+    // Without a link layer the nibble still decides (decodeIp on a bare datagram).
+    expect(decodeIp(f6.subarray(14)).ok).toBe(true);
+  });
   test('random garbage never throws', () => {
     const r = rng(7);
     for (let i = 0; i < 20000; i++) {

@@ -196,21 +196,34 @@ export function decodeFrame(frame: Uint8Array, opt?: DecodeOptions): DecodeResul
   if (frame.length < ETH_HLEN) return fail('too_short', `frame of ${frame.length} bytes has no Ethernet header`);
   const et = rd16(frame, E.ethertype);
   if (et !== ETHERTYPE_IPV4 && et !== ETHERTYPE_IPV6) return fail('not_homa', `ethertype 0x${et.toString(16)} is not IP`);
-  return decodeIp(frame.subarray(ETH_HLEN), opt);
+  // The ethertype says which IP this is; a version nibble that disagrees is a bad header.
+  return decodeIpAs(frame.subarray(ETH_HLEN), et === ETHERTYPE_IPV4 ? 4 : 6, opt);
 }
 
 /** Decode an IP datagram (from the IP header on; trailing Ethernet padding is ignored). */
 export function decodeIp(b: Uint8Array, opt?: DecodeOptions): DecodeResult {
   if (b.length < 1) return fail('too_short', 'empty datagram');
-  const version = b[0]! >> 4;
+  return decodeIpAs(b, b[0]! >> 4, opt);
+}
+
+/**
+ * Decode `b` as IP version `version` (from the link layer, or from the nibble itself).
+ * The checks and their order are the ones the receive parser in RTL makes
+ * (hw/homa/engine/rx_parser.ts), so both count every bad frame under the same reason.
+ */
+function decodeIpAs(b: Uint8Array, version: number, opt?: DecodeOptions): DecodeResult {
   let h: number;
   let end: number;
   let ip: IpFields;
   if (version === 4) {
     if (b.length < IPV4_HLEN) return fail('too_short', `${b.length} bytes is shorter than an IPv4 header`);
+    const nibble = rdBits(b, V4.version);
+    if (nibble !== 4) return fail('bad_ip_header', `IP version ${nibble} in an IPv4 packet`);
     const ihl = rdBits(b, V4.ihl) * 4;
     const total = rd16(b, V4.total_length);
-    if (ihl < IPV4_HLEN || b.length < ihl) return fail('bad_ip_header', `IPv4 header length ${ihl}`);
+    // Homa never sends IP options (§1.1), and the receive parser knows where the Homa header
+    // is only for a 20-byte IPv4 header.
+    if (ihl !== IPV4_HLEN) return fail('bad_ip_header', `IPv4 header length ${ihl} (options are not accepted)`);
     if (total < ihl || total > b.length) return fail('bad_ip_header', `IPv4 total length ${total} with ${b.length} bytes present`);
     if ((rdBits(b, V4.ip_flags) & 1) !== 0 || rdBits(b, V4.fragment_offset) !== 0) return fail('bad_ip_header', 'IPv4 fragment');
     if (ipv4HeaderChecksum(b, 0, ihl) !== rd16(b, V4.header_checksum)) return fail('bad_ip_header', 'IPv4 header checksum');
@@ -219,6 +232,8 @@ export function decodeIp(b: Uint8Array, opt?: DecodeOptions): DecodeResult {
       protocol: rd8(b, V4.protocol), saddr: b.subarray(V4.saddr, V4.saddr + 4), daddr: b.subarray(V4.daddr, V4.daddr + 4) };
   } else if (version === 6) {
     if (b.length < IPV6_HLEN) return fail('too_short', `${b.length} bytes is shorter than an IPv6 header`);
+    const nibble = rdBits(b, V6.version);
+    if (nibble !== 6) return fail('bad_ip_header', `IP version ${nibble} in an IPv6 packet`);
     const plen = rd16(b, V6.payload_length);
     if (IPV6_HLEN + plen > b.length) return fail('bad_ip_header', `IPv6 payload length ${plen} with ${b.length - IPV6_HLEN} bytes present`);
     h = IPV6_HLEN; end = IPV6_HLEN + plen;

@@ -1,0 +1,69 @@
+// host-lib/backends/rtl.ts — an RTL NIC (sim/cosim RtlNic: the engine's RTL in a Simulator,
+// with host memory, DMA watchdog and MAC around it) as host-lib's Device, shaped like SimDevice
+// (backends/sim.ts) so that one simulated cluster can hold model and RTL hosts side by side.
+//
+// Registers go straight to the engine's register port (it decodes the ABI itself: nothing
+// is translated here), DMA buffers are the NIC's host memory, and the event count is the
+// engine's irq pulses. Simulated time belongs to whoever runs the event loop (a SimCluster):
+// waitEvent and sleep are the cluster's, with its rules — the loop runs only while the
+// application waits, until the waiter's condition holds, and 'idle' when nothing is left to
+// simulate (an RTL NIC schedules nothing while its engine is quiet).
+
+import type { RtlNic } from '../../sim/cosim/rtl-nic.ts';
+import type { Endpoint } from '../../sim/net/endpoint.ts';
+import type { Device, DmaBuffer, WaitResult } from '../device.ts';
+
+/**
+ * What an RtlDevice needs from the owner of simulated time. SimCluster has these methods
+ * (its waitEvent reads only `device.events`); a test can implement them over any event queue.
+ */
+export interface SimClock {
+  /** Simulated time in nanoseconds. */
+  now(): number;
+  sleep(ns: number): Promise<void>;
+  /** Resolves once `device.events` > `after`, at `deadlineNs`, or 'idle' when nothing can happen. */
+  waitEvent(device: { readonly events: number } | null, after: number, deadlineNs?: number): Promise<WaitResult>;
+  /** An event a waiter may care about just happened: stop the simulation after this event. */
+  wake(): void;
+}
+
+export interface RtlDeviceOptions {
+  /** The URL the application opened (default `rtl:<index>`). */
+  readonly url?: string;
+}
+
+/** One simulated host whose NIC is RTL, as a Device. */
+export class RtlDevice implements Device {
+  readonly url: string;
+  /** The host's IP address as given to the NIC (4 bytes IPv4, 16 bytes IPv6). */
+  readonly address: Uint8Array;
+  /** Problems noticed on the host side (SimDevice has the same list; the engine reports its own through status bits and counters). */
+  readonly problems: string[] = [];
+
+  constructor(readonly cluster: SimClock, readonly index: number, readonly nic: RtlNic, opt: RtlDeviceOptions = {}) {
+    this.url = opt.url ?? `rtl:${index}`;
+    this.address = Uint8Array.from(nic.ip);
+    // An irq pulse is the moment a waiter on this device may be satisfied.
+    const before = nic.onEvent;
+    nic.onEvent = (qp: number): void => { before?.(qp); cluster.wake(); };
+  }
+
+  /** What the network attaches: the RTL NIC itself. */
+  get endpoint(): Endpoint { return this.nic; }
+  /** Events so far (the cluster's waitEvent reads this, as it reads SimDevice.events). */
+  get events(): number { return this.nic.events; }
+
+  read32(offset: number): number { return this.nic.read32(offset); }
+  write32(offset: number, value: number): void { this.nic.write32(offset, value); }
+  allocateDma(bytes: number, align?: number): DmaBuffer { return this.nic.allocateDma(bytes, align); }
+  freeDma(buffer: DmaBuffer): void { this.nic.freeDma(buffer); }
+  eventCount(): number { return this.nic.events; }
+  waitEvent(after: number, deadlineNs?: number): Promise<WaitResult> { return this.cluster.waitEvent(this, after, deadlineNs); }
+  now(): number { return this.cluster.now(); }
+  sleep(ns: number): Promise<void> { return this.cluster.sleep(ns); }
+  /**
+   * Like SimDevice's, a no-op: the NIC stays on the network (other hosts may still send to it)
+   * and whoever built it disposes of it with the cluster (`nic.dispose()`).
+   */
+  close(): void {}
+}

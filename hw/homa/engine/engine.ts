@@ -1,0 +1,116 @@
+// hw/homa/engine/engine.ts — the Homa engine: the top that joins the blocks (README.md has the
+// map) behind the four external interfaces of types.ts (register access, DMA, MAC, irq) and
+// the `idle` output co-simulation uses to stop the clock when nothing is in flight.
+//
+//   homaEngine(ENGINE_CONFIGS.u250)   // 64-byte beats, 250 MHz, 16 Ki RPCs, 256 queue pairs
+
+import { connect, lit, module, type Bool, type UInt } from '../../hdl/index.ts';
+import { COUNTERS } from '../abi.ts';
+import { streamFork } from '../../lib/fork.ts';
+import { arbiter } from '../../lib/arbiter.ts';
+import { bpool } from './bpool.ts';
+import { bretFetch } from './bret_fetch.ts';
+import { completion } from './completion.ts';
+import { checkConfig, type EngineConfig } from './config.ts';
+import { dmaWriteMux } from './dma_write_mux.ts';
+import { engineRegs, COUNT_INC_BITS } from './regs.ts';
+import { rxData } from './rx_data.ts';
+import { rxDispatch } from './rx_dispatch.ts';
+import { rxDma } from './rx_dma.ts';
+import { rxParser } from './rx_parser.ts';
+import { engineIo, engineLayouts, RX_DROP_COUNTER, rxDrop } from './types.ts';
+
+export function homaEngine(c: EngineConfig) {
+  checkConfig(c);
+  const L = engineLayouts(c);
+  return module(`homa_engine_${c.name}`, engineIo(c), (m, io) => {
+    const regs = m.instance('regs', engineRegs(c));
+    const parser = m.instance('rx_parser', rxParser(c));
+    const dispatch = m.instance('rx_dispatch', rxDispatch(c));
+    const data = m.instance('rx_data', rxData(c));
+    const pool = m.instance('bpool', bpool(c));
+    const returns = m.instance('bret_fetch', bretFetch(c));
+    const writer = m.instance('rx_dma', rxDma(c));
+    const cq = m.instance('completion', completion(c));
+    const wmux = m.instance('dma_write_mux', dmaWriteMux(c, 2));
+    const events = m.instance('qp_events', streamFork(L.qpEvent, 5));
+    const bells = m.instance('doorbells', streamFork(L.doorbell, 2));
+    const updates = m.instance('updates', arbiter(L.qpUpdate, 3, 'round-robin'));
+    const irqs = m.instance('irqs', arbiter(L.irq, 2, 'round-robin'));
+
+    // Host access, and what the register block announces to the blocks.
+    connect(regs.req, io.reg_req);
+    connect(io.reg_resp, regs.resp);
+    connect(events.in, regs.qp_event);
+    connect(dispatch.qp_event, events.out0);
+    connect(data.qp_event, events.out1);
+    connect(pool.qp_event, events.out2);
+    connect(returns.qp_event, events.out3);
+    connect(cq.qp_event, events.out4);
+    connect(bells.in, regs.doorbell);
+    connect(cq.doorbell, bells.out0);
+    connect(returns.doorbell, bells.out1);
+    connect(updates.in0, pool.update);
+    connect(updates.in1, returns.update);
+    connect(updates.in2, cq.update);
+    regs.update.valid.set(updates.out.valid);
+    connect(regs.update.payload, updates.out.payload.data);
+    updates.out.ready.set(regs.update.ready);
+
+    // Receive: MAC -> parser -> dispatch -> rx_data (bpages) -> rx_dma (payload) -> completion.
+    connect(parser.mac, io.mac_rx);
+    parser.ip_addr.set(regs.ip_addr);
+    connect(dispatch.hdr, parser.hdr);
+    regs.port_lookup.set(dispatch.port_lookup);
+    connect(dispatch.port_found, regs.port_found);
+    connect(data.work, dispatch.work);
+    connect(pool.alloc, data.alloc);
+    connect(data.grant, pool.grant);
+    connect(pool.release, returns.release);
+    connect(writer.work, data.out);
+    parser.buf_rd_en.set(writer.buf_rd_en);
+    parser.buf_rd_addr.set(writer.buf_rd_addr);
+    writer.buf_rd_data.set(parser.buf_rd_data);
+    parser.buf_free.set(writer.buf_free);
+    connect(cq.req, writer.done);
+
+    // DMA: payload and completion writes share the write port in order; returns read.
+    connect(wmux.req0, writer.wr_req);
+    connect(wmux.data0, writer.wr_data);
+    connect(wmux.req1, cq.wr_req);
+    connect(wmux.data1, cq.wr_data);
+    connect(io.dma_wr_req, wmux.req);
+    connect(io.dma_wr_data, wmux.data);
+    connect(io.dma_rd_req, returns.rd_req);
+    connect(returns.rd_data, io.dma_rd_data);
+
+    // Events: completions and return-ring progress.
+    connect(irqs.in0, cq.irq);
+    connect(irqs.in1, returns.event);
+    io.irq.valid.set(irqs.out.valid);
+    io.irq.payload.set(irqs.out.payload.data);
+    irqs.out.ready.set(io.irq.ready);
+
+    // Transmit arrives with the transmit issue; the port is idle until then.
+    io.mac_tx.valid.set(false);
+    io.mac_tx.payload.data.set(0n);
+    io.mac_tx.payload.keep.set(0n);
+    io.mac_tx.payload.last.set(false);
+
+    // Counters: every block's events by name; several may count one name in a cycle.
+    const incs = new Map<string, Bool[]>(COUNTERS.map((n) => [n, []]));
+    const add = (name: string, b: Bool): void => { const l = incs.get(name); if (!l) throw new Error(`no counter '${name}'`); l.push(b); };
+    for (const [reason, counter] of Object.entries(RX_DROP_COUNTER)) add(counter, parser.drop.eq(rxDrop.values[reason as keyof typeof rxDrop.values]));
+    for (const [n, b] of Object.entries(dispatch.count as Record<string, Bool>)) add(n, b);
+    for (const [n, b] of Object.entries(data.count as Record<string, Bool>)) add(n, b);
+    add('bpage_double_frees', pool.double_free);
+    for (const n of COUNTERS) {
+      const sum = incs.get(n)!.reduce<UInt<number>>((a, b) => a.add(b.asUInt().zext(COUNT_INC_BITS)), lit(COUNT_INC_BITS, 0) as UInt<number>);
+      (regs.count as Record<string, UInt<number>>)[n]!.set(sum);
+    }
+
+    const dmaIdle = m.let('dma_idle', dispatch.idle.and(data.idle).and(writer.idle).and(cq.idle).and(wmux.idle).and(returns.idle).and(pool.idle));
+    regs.dma_idle.set(dmaIdle);
+    io.idle.set(dmaIdle.and(parser.idle).and(regs.idle).and(io.mac_rx.valid.not()).and(io.reg_req.valid.not()));
+  }, { config: c.name });
+}

@@ -1,0 +1,324 @@
+// hw/homa/engine/rx_data.ts — a message arriving: per-RPC receive state in block RAM, updated
+// by every DATA packet (spec §3.2 message init, §3.5 gap tracking, §4 bpages).
+//
+// For each packet rx_dispatch delivers: the RPC's state and its bpages are read (one cycle),
+// then the packet is judged and the state written back. Consecutive packets may hit one RPC:
+// a packet reads its state at the edge the previous one writes it, so that one write is
+// forwarded from a register; every earlier write is in the RAM. One packet per cycle, except
+// a message's first packet, which waits for its bpages (bpool).
+//
+// The judgement, in HomaModule's order (homa_data_pkt / homa_add_packet, and the reference
+// model's receiver.ts, so both count the same):
+//  - the slot no longer holds this RPC (queue pair stopped, or restarted: its generation moved
+//    on; or another port pair) -> dropped, unknown_rpcs;
+//  - first packet: the message length is set and bpages are asked for; none -> the message
+//    waits for buffers (buffer_alloc_failures), and its DATA is dropped (dropped_data_no_bufs)
+//    until a later issue's RESEND restarts it;
+//  - a packet with another message_length, a duplicate, an overlap or one past the message ->
+//    packet_discards (resent_discards for retransmissions);
+//  - a packet that would open more than maxGaps gaps -> gap_overflows (RESEND recovers it);
+//  - otherwise its bytes go to their bpages (rx_dma), and when the last byte has arrived the
+//    message completes.
+
+import { assign, bool, clog2, lit, module, mux, output, record, stream, u, vec, when, type Bool, type UInt } from '../../hdl/index.ts';
+import { CompletionType } from '../abi.ts';
+import { engineWidths, rpcSlots, type EngineConfig } from './config.ts';
+import { rxWorkLayout } from './rx_dispatch.ts';
+import { engineLayouts, MSG_BITS } from './types.ts';
+
+const BPAGE_SHIFT = 16;
+
+/** What rx_dma gets for each frame, in order: where its payload goes, and a completion if it finished a message. */
+export function rxDmaWorkLayout(c: EngineConfig) {
+  const w = engineWidths(c);
+  return record({
+    /** Write the payload (len1 bytes at addr1, then len2 at addr2 when it crosses a 64 KiB page). */
+    write: bool,
+    qp: u(w.qp),
+    ipv6: bool,
+    buf_start: u(w.rxBufferAddr + 1),
+    buf_end: u(w.rxBufferAddr + 1),
+    addr1: u(64),
+    len1: u(16),
+    addr2: u(64),
+    len2: u(16),
+    /** The message is complete once this payload is written: post its completion. */
+    complete: bool,
+    cq: completionRequestLayout(c),
+  });
+}
+
+/** A completion to post (completion.ts turns it into one or two 64-byte ring entries). */
+export function completionRequestLayout(c: EngineConfig) {
+  const w = engineWidths(c);
+  return record({
+    qp: u(w.qp),
+    gen: u(8),
+    type: u(8),
+    id: u(64),
+    cookie: u(64),
+    peer_addr: u(128),
+    peer_port: u(16),
+    length: u(32),
+    error: u(16),
+    num_bpages: u(5),
+    bpage_offsets: vec(u(32), 16),
+  });
+}
+
+export const RX_DATA_COUNTERS = [
+  'packet_discards', 'resent_discards', 'dropped_data_no_bufs', 'buffer_alloc_failures', 'gap_overflows', 'unknown_rpcs',
+  'server_requests_done', 'client_responses_done',
+] as const;
+
+export function rxData(c: EngineConfig) {
+  const L = engineLayouts(c);
+  const w = engineWidths(c);
+  const G = c.maxGaps;
+  const gap = record({ start: u(MSG_BITS), end: u(MSG_BITS) });
+  const rpcState = record({
+    live: bool, qp: u(w.qp), gen: u(8), peer_port: u(16),
+    known: bool, waiting: bool, in_length: u(MSG_BITS), received: u(MSG_BITS), recv_end: u(MSG_BITS),
+    gap_count: u(clog2(G + 1)), gaps: vec(gap, G),
+  });
+  const rpcPages = record({ pages: vec(u(w.bpage), 16), tail_offset: u(16) });
+  const work = rxWorkLayout(c);
+  const out = rxDmaWorkLayout(c);
+  return module(`rx_data_${c.name}`, {
+    work: stream.sink(work),
+    qp_event: stream.sink(L.qpEvent),
+    alloc: stream.source(L.bpoolAlloc),
+    grant: stream.sink(L.bpoolGrant),
+    out: stream.source(out),
+    idle: output(bool),
+    count: output(record(Object.fromEntries(RX_DATA_COUNTERS.map((n) => [n, bool])) as { [K in (typeof RX_DATA_COUNTERS)[number]]: typeof bool })),
+  }, (m, io) => {
+    const slots = rpcSlots(c);
+    const stateRam = m.memory('rpc_state', { layout: rpcState, depth: slots, ports: ['w', 'r'] });
+    const pagesRam = m.memory('rpc_pages', { layout: rpcPages, depth: slots, ports: ['w', 'r'] });
+    const qpRam = m.memory('qp_region', { layout: record({ enabled: bool, gen: u(8), base: u(64) }), depth: c.queuePairs, ports: ['w', 'r'] });
+    const [stateW, stateR, pagesW, pagesR, qpW, qpR] = [stateRam.ports[0]!, stateRam.ports[1]!, pagesRam.ports[0]!, pagesRam.ports[1]!, qpRam.ports[0]!, qpRam.ports[1]!];
+    io.qp_event.ready.set(true);
+
+    // ---- the packet being judged (stage E) and the last write (forwarded) ----
+    const e = m.reg('e', record({ valid: bool, w: work }));
+    const allocSt = m.reg('alloc_state', u(2));          // 0 none, 1 asking, 2 waiting for the grant, 3 granted
+    const granted = m.reg('granted', L.bpoolGrant);
+    const fwd = m.reg('fwd', record({ valid: bool, slot: u(w.rpcSlot), state: rpcState, pages: rpcPages }));
+    const x = e.w;
+    const useFwd = m.let('use_fwd', fwd.valid.and(fwd.slot.eq(x.slot)));
+    const stRead = stateR.data;
+    const pgRead = pagesR.data;
+    const q = qpR.data;
+
+    // The RPC as this packet finds it (a new RPC starts empty).
+    const fresh = m.let('fresh', x.created);
+    const live = m.let('live', mux(useFwd, fwd.state.live, stRead.live));
+    const sQp = m.let('s_qp', mux(useFwd, fwd.state.qp, stRead.qp));
+    const sGen = m.let('s_gen', mux(useFwd, fwd.state.gen, stRead.gen));
+    const sPort = m.let('s_port', mux(useFwd, fwd.state.peer_port, stRead.peer_port));
+    const known0 = m.let('s_known', fresh.not().and(mux(useFwd, fwd.state.known, stRead.known)));
+    const waiting0 = m.let('s_waiting', fresh.not().and(mux(useFwd, fwd.state.waiting, stRead.waiting)));
+    const inLen0 = m.let('s_in_length', mux(useFwd, fwd.state.in_length, stRead.in_length));
+    const received0 = m.let('s_received', mux(fresh, lit(MSG_BITS, 0), mux(useFwd, fwd.state.received, stRead.received)));
+    const recvEnd0 = m.let('s_recv_end', mux(fresh, lit(MSG_BITS, 0), mux(useFwd, fwd.state.recv_end, stRead.recv_end)));
+    const gapCount0 = m.let('s_gap_count', mux(fresh, lit(clog2(G + 1), 0), mux(useFwd, fwd.state.gap_count, stRead.gap_count)));
+    const gaps0 = Array.from({ length: G }, (_, i) => ({
+      start: m.let(`s_gap${i}_start`, mux(useFwd, fwd.state.gaps.at(i).start, stRead.gaps.at(i).start)),
+      end: m.let(`s_gap${i}_end`, mux(useFwd, fwd.state.gaps.at(i).end, stRead.gaps.at(i).end)),
+    }));
+    const pagesIn = Array.from({ length: 16 }, (_, i) => mux(useFwd, fwd.pages.pages.at(i), pgRead.pages.at(i)));
+    const tailIn = mux(useFwd, fwd.pages.tail_offset, pgRead.tail_offset);
+
+    // Is the slot still this RPC, and its queue pair still the one it was created on?
+    const mine = m.let('mine', fresh.or(live.and(sQp.eq(x.qp)).and(sGen.eq(x.gen)).and(sPort.eq(x.sport))));
+    const qpUp = m.let('qp_up', q.enabled.and(q.gen.eq(x.gen)));
+    const ok = m.let('rpc_ok', x.deliver.and(mine).and(qpUp));
+
+    // First packet: the message gets its length and asks for bpages (§3.2, §4).
+    const needAlloc = m.let('need_alloc', ok.and(known0.not()));
+    const inLen = m.let('in_length', mux(known0, inLen0, x.message_length));
+    io.alloc.valid.set(e.valid.and(needAlloc).and(allocSt.eq(1)));
+    io.alloc.payload.qp.set(x.qp);
+    io.alloc.payload.length.set(x.message_length);
+    io.grant.ready.set(allocSt.eq(2));
+    const allocDone = m.let('alloc_done', needAlloc.not().or(allocSt.eq(3)));
+    const gotPages = m.let('got_pages', needAlloc.and(granted.ok));
+    const pages = Array.from({ length: 16 }, (_, i) => mux(gotPages, granted.pages.at(i), pagesIn[i]!));
+    const tailOffset = m.let('tail_offset', mux(gotPages, granted.tail_offset, tailIn));
+    const waiting = m.let('waiting', waiting0.or(needAlloc.and(granted.ok.not())));
+
+    // Gap tracking (§3.5 homa_add_packet), at most G gaps, kept in order.
+    const s = x.offset;
+    const end = m.let('pkt_end', s.addW(x.payload_bytes.zext(MSG_BITS).trunc(MSG_BITS)).trunc(MSG_BITS + 1).as(MSG_BITS + 1));
+    const endFits = m.let('end_fits', end.le(inLen.zext(MSG_BITS + 1)).and(x.payload_bytes.ne(0)));
+    const endT = m.let('pkt_end_t', end.trunc(MSG_BITS));
+    const atFront = m.let('at_front', s.ge(recvEnd0));
+    const opensGap = m.let('opens_gap', atFront.and(s.gt(recvEnd0)));
+    const full = m.let('gaps_full', gapCount0.eq(G));
+    const inGap = gaps0.map((g, i) => m.let(`in_gap${i}`, lit(clog2(G + 1), i).lt(gapCount0).and(g.start.le(s)).and(endT.le(g.end))));
+    const anyInGap = m.let('in_a_gap', inGap.reduce<Bool>((a, b) => a.or(b), lit(1, 0).asBool()));
+    let gi: UInt<number> = lit(clog2(G), 0);
+    for (let i = G - 1; i >= 0; i--) gi = mux(inGap[i]!, lit(clog2(G), i), gi);
+    const hitIdx = m.let('gap_idx', gi);
+    const hitGap = { start: m.let('hit_start', mux1(gaps0.map((g) => g.start), hitIdx)), end: m.let('hit_end', mux1(gaps0.map((g) => g.end), hitIdx)) };
+    const exact = m.let('fills_gap', anyInGap.and(hitGap.start.eq(s)).and(hitGap.end.eq(endT)));
+    const trimFront = m.let('trims_front', anyInGap.and(hitGap.start.eq(s)).and(hitGap.end.ne(endT)));
+    const trimBack = m.let('trims_back', anyInGap.and(hitGap.start.ne(s)).and(hitGap.end.eq(endT)));
+    const splits = m.let('splits_gap', anyInGap.and(hitGap.start.ne(s)).and(hitGap.end.ne(endT)));
+    const lengthOk = m.let('length_ok', x.message_length.eq(inLen));
+    const overflow = m.let('gap_overflow', opensGap.or(splits).and(full));
+    const fits = m.let('fits', lengthOk.and(endFits).and(atFront.or(anyInGap)).and(overflow.not()));
+    const accept = m.let('accept', ok.and(allocDone).and(waiting.not()).and(fits));
+    const newReceived = m.let('new_received', received0.add(x.payload_bytes.zext(MSG_BITS).trunc(MSG_BITS)));
+    const complete = m.let('completes', accept.and(newReceived.eq(inLen)));
+
+    // The gap list after this packet.
+    const gapsNew = gaps0.map((g, i) => {
+      const above = lit(clog2(G), i).gt(hitIdx);
+      const at = lit(clog2(G), i).eq(hitIdx);
+      const next = gaps0[Math.min(i + 1, G - 1)]!;
+      const prev = gaps0[Math.max(i - 1, 0)]!;
+      const appendHere = opensGap.and(gapCount0.eq(i));
+      let start = g.start, endv = g.end;
+      // Fill: entries above the filled gap move down one.
+      start = mux(exact.and(at.or(above)), next.start, start);
+      endv = mux(exact.and(at.or(above)), next.end, endv);
+      start = mux(trimFront.and(at), endT, start);
+      endv = mux(trimBack.and(at), s, endv);
+      // Split: [gs, s) stays at i, [end, ge) goes to i + 1, entries above move up one.
+      endv = mux(splits.and(at), s, endv);
+      if (i > 0) {
+        const justAbove = lit(clog2(G), i - 1).eq(hitIdx);
+        start = mux(splits.and(justAbove), endT, mux(splits.and(above).and(justAbove.not()), prev.start, start));
+        endv = mux(splits.and(justAbove), hitGap.end, mux(splits.and(above).and(justAbove.not()), prev.end, endv));
+      }
+      start = mux(appendHere, recvEnd0, start);
+      endv = mux(appendHere, s, endv);
+      return { start, end: endv };
+    });
+    const gapCountNew = m.let('new_gap_count', mux(exact, gapCount0.sub(1), mux(opensGap.or(splits), gapCount0.add(1), gapCount0)));
+
+    // Where the payload goes: bpage of its first byte; a second write past a 64 KiB boundary.
+    const whole = m.let('whole_pages', inLen.bits(MSG_BITS - 1, BPAGE_SHIFT) as UInt<number>);
+    const pageIdx = m.let('page_idx', s.bits(MSG_BITS - 1, BPAGE_SHIFT) as UInt<number>);
+    const within = m.let('within', s.bits(BPAGE_SHIFT - 1, 0).zext(17));
+    const pageAddr = (idx: UInt<number>): UInt<64> => {
+      const page = mux1(pages, idx.zext(4));
+      const tail = mux(idx.eq(whole), tailOffset, lit(16, 0));
+      return q.base.add(page.zext(64).shl(BPAGE_SHIFT)).add(tail.zext(64));
+    };
+    const crosses = m.let('crosses', within.add(x.payload_bytes.zext(17)).gt(1 << BPAGE_SHIFT));
+    const len1 = m.let('len1', mux(crosses, lit(17, 1 << BPAGE_SHIFT).sub(within), x.payload_bytes.zext(17)).trunc(16));
+    const addr1 = m.let('addr1', pageAddr(pageIdx).add(within.zext(64)));
+    const addr2 = m.let('addr2', pageAddr(pageIdx.add(1)));
+
+    // ---- outputs ----
+    const o = io.out.payload;
+    const step = m.let('e_ready', e.valid.and(allocDone));
+    io.out.valid.set(step);
+    o.write.set(accept);
+    o.qp.set(x.qp);
+    o.ipv6.set(x.ipv6);
+    o.buf_start.set(x.buf_start);
+    o.buf_end.set(x.buf_end);
+    o.addr1.set(addr1);
+    o.len1.set(len1);
+    o.addr2.set(addr2);
+    o.len2.set(mux(crosses, x.payload_bytes.sub(len1), lit(16, 0)));
+    o.complete.set(complete);
+    const isServer = x.local_id.bit(0);
+    o.cq.qp.set(x.qp);
+    o.cq.gen.set(x.gen);
+    o.cq.type.set(mux(isServer, lit(8, CompletionType.REQUEST), lit(8, CompletionType.RESPONSE)));
+    o.cq.id.set(x.local_id);
+    o.cq.cookie.set(0n);
+    o.cq.peer_addr.set(x.saddr);
+    o.cq.peer_port.set(x.sport);
+    o.cq.length.set(inLen.zext(32));
+    o.cq.error.set(0);
+    const hasTail = m.let('has_tail', inLen.bits(BPAGE_SHIFT - 1, 0).ne(0));
+    o.cq.num_bpages.set(whole.zext(5).add(hasTail.asUInt().zext(5)));
+    for (let i = 0; i < 16; i++) {
+      o.cq.bpage_offsets.at(i).set(pages[i]!.zext(32).shl(BPAGE_SHIFT).or(mux(whole.eq(i), tailOffset.zext(32), lit(32, 0))));
+    }
+    const done = m.let('e_done', io.out.fire());
+    io.idle.set(e.valid.not());
+    io.work.ready.set(e.valid.not().or(done));
+
+    const cnt = io.count as Record<string, Bool>;
+    const judged = m.let('judged', done.and(x.deliver));
+    cnt['unknown_rpcs']!.set(judged.and(mine.not().or(qpUp.not())));
+    cnt['buffer_alloc_failures']!.set(done.and(needAlloc).and(granted.ok.not()));
+    cnt['dropped_data_no_bufs']!.set(done.and(ok).and(waiting));
+    const discard = m.let('discard', done.and(ok).and(allocDone).and(waiting.not()).and(fits.not()).and(overflow.not()));
+    cnt['packet_discards']!.set(discard.and(x.retransmit.not()));
+    cnt['resent_discards']!.set(discard.and(x.retransmit));
+    cnt['gap_overflows']!.set(done.and(ok).and(waiting.not()).and(lengthOk).and(endFits).and(overflow));
+    cnt['server_requests_done']!.set(done.and(complete).and(isServer));
+    cnt['client_responses_done']!.set(done.and(complete).and(isServer.not()));
+
+    // The state written back (and forwarded to the next packet).
+    const next = m.wire('next_state', rpcState);
+    const nextPages = m.wire('next_pages', rpcPages);
+    m.comb(() => {
+      next.live.set(true);
+      next.qp.set(x.qp);
+      next.gen.set(x.gen);
+      next.peer_port.set(x.sport);
+      next.known.set(true);
+      next.waiting.set(waiting);
+      next.in_length.set(inLen);
+      next.received.set(mux(accept, newReceived, received0));
+      next.recv_end.set(mux(accept.and(atFront), endT, recvEnd0));
+      next.gap_count.set(mux(accept, gapCountNew, gapCount0));
+      gapsNew.forEach((g, i) => {
+        next.gaps.at(i).start.set(mux(accept, g.start, gaps0[i]!.start));
+        next.gaps.at(i).end.set(mux(accept, g.end, gaps0[i]!.end));
+      });
+      pages.forEach((p, i) => nextPages.pages.at(i).set(p));
+      nextPages.tail_offset.set(tailOffset);
+    });
+
+    m.seq(() => {
+      when(io.qp_event.valid, () => {
+        const ev = io.qp_event.payload;
+        qpW.write(ev.qp, { enabled: ev.kind.is('disable').not(), gen: ev.gen, base: ev.bpool_base });
+      });
+      // A new packet's reads happen at the edge the packet before it is written.
+      when(io.work.fire(), () => {
+        stateR.read(io.work.payload.slot);
+        pagesR.read(io.work.payload.slot);
+        qpR.read(io.work.payload.qp);
+        assign(e.w, io.work.payload);
+        allocSt.set(1);
+      });
+      e.valid.set(io.work.fire().or(e.valid.and(done.not())));
+      when(io.alloc.fire(), () => allocSt.set(2));
+      when(io.grant.fire(), () => { allocSt.set(3); assign(granted, io.grant.payload); });
+      when(done.and(io.work.fire().not()), () => allocSt.set(0));
+      // The last write stays forwardable: a packet that read its slot at that edge may wait in
+      // stage E (rx_dma busy) for many cycles, and its RAM data stays what it read then.
+      when(done.and(ok), () => {
+        stateW.write(x.slot, next);
+        pagesW.write(x.slot, nextPages);
+        fwd.valid.set(true);
+        fwd.slot.set(x.slot);
+        assign(fwd.state, next);
+        assign(fwd.pages, nextPages);
+      });
+    });
+  }, { config: c.name });
+}
+
+/** values[idx] by a hardware index (a balanced mux). */
+function mux1<T extends UInt<number>>(values: readonly T[], idx: UInt<number>): T {
+  let level: T[] = [...values];
+  for (let bit = 0; level.length > 1; bit++) {
+    const next: T[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? mux(idx.bit(bit), level[i + 1]!, level[i]!) : level[i]!);
+    level = next;
+  }
+  return level[0]!;
+}
+

@@ -1,0 +1,187 @@
+// hw/homa/engine/rx_dispatch.ts — which RPC an accepted packet belongs to (spec §3.5
+// homa_dispatch_pkts): the port map (dport -> queue pair), the peer table (saddr -> peer)
+// and the RPC table ((peer, sender_id ^ 1) -> slot, §1.2), a server RPC created for request
+// DATA to a queue pair that accepts requests (SO_HOMA_SERVER, §2).
+//
+// Three stages joined by FIFOs, in arrival order, one packet per cycle:
+//   A  header in: the port map and the peer table are asked at once; the queue pair's SERVER
+//      bit and generation (kept here from qp_event) are read the cycle the port answers;
+//   B  peer answer: the RPC table is asked (find_or_insert for request DATA to a server queue
+//      pair, lookup otherwise);
+//   C  RPC answer: the packet goes on to rx_data as `deliver` (DATA for an RPC, new or not)
+//      or `drop` (its beats are only freed), counted by reason.
+// Control packets (GRANT, RESEND, ...) are counted and dropped here until their handlers
+// exist (grant scheduler, transmit, reliability issues).
+
+import { assign, bool, input, module, output, record, stream, u, when, type Bool } from '../../hdl/index.ts';
+import { regFifo } from '../../lib/fifo.ts';
+import { HomaType } from '../wire/index.ts';
+import { engineWidths, type EngineConfig } from './config.ts';
+import { peerTable } from './peer_table.ts';
+import { rpcTable } from './rpc_table.ts';
+import { engineLayouts, MSG_BITS } from './types.ts';
+
+const TYPES = ['DATA', 'GRANT', 'RESEND', 'RPC_UNKNOWN', 'BUSY', 'CUTOFFS', 'FREEZE', 'NEED_ACK', 'ACK'] as const;
+
+/** What rx_data gets for each accepted frame, in order. */
+export function rxWorkLayout(c: EngineConfig) {
+  const w = engineWidths(c);
+  return record({
+    /** DATA for an RPC (existing, or `created` now); 0: free the frame's beats, nothing else. */
+    deliver: bool,
+    created: bool,
+    slot: u(w.rpcSlot),
+    qp: u(w.qp),
+    gen: u(8),
+    ipv6: bool,
+    saddr: u(128),
+    sport: u(16),
+    local_id: u(64),
+    message_length: u(MSG_BITS),
+    incoming: u(32),
+    offset: u(MSG_BITS),
+    payload_bytes: u(16),
+    retransmit: bool,
+    incast: bool,
+    buf_start: u(w.rxBufferAddr + 1),
+    buf_end: u(w.rxBufferAddr + 1),
+  });
+}
+
+/** The counters rx_dispatch drives. */
+export const DISPATCH_COUNTERS = [
+  ...TYPES.map((t) => `packets_rcvd_${t}`), 'peer_table_full', 'unknown_rpcs', 'requests_to_non_server', 'server_cant_create_rpcs',
+] as const;
+
+export function rxDispatch(c: EngineConfig) {
+  const L = engineLayouts(c);
+  const w = engineWidths(c);
+  const work = rxWorkLayout(c);
+  const stageA = record({ hdr: L.rxHeader, hit: bool, qp: u(w.qp), server: bool, gen: u(8), enabled: bool });
+  const stageB = record({ a: stageA, asked: bool, create: bool, peer_full: bool });
+  return module(`rx_dispatch_${c.name}`, {
+    hdr: stream.sink(L.rxHeader),
+    qp_event: stream.sink(L.qpEvent),
+    port_lookup: output(u(16)),
+    port_found: input(record({ hit: bool, qp: u(w.qp) })),
+    work: stream.source(work),
+    idle: output(bool),
+    count: output(record(Object.fromEntries(DISPATCH_COUNTERS.map((n) => [n, bool])) as { [K in (typeof DISPATCH_COUNTERS)[number]]: typeof bool })),
+  }, (m, io) => {
+    const peers = m.instance('peers', peerTable(c));
+    const rpcs = m.instance('rpcs', rpcTable(c));
+    const fifoA = m.instance('fifo_a', regFifo(stageA, 8));
+    const fifoB = m.instance('fifo_b', regFifo(stageB, 8));
+
+    // Per-queue-pair SERVER bit and generation, from the register block's events.
+    const qpInfo = m.memory('qp_info', { layout: record({ enabled: bool, server: bool, gen: u(8) }), depth: c.queuePairs, ports: ['w', 'r'] });
+    const [infoW, infoR] = [qpInfo.ports[0]!, qpInfo.ports[1]!];
+    io.qp_event.ready.set(true);
+
+    // ---- stage A ----
+    const a1 = m.reg('a1', record({ valid: bool, hdr: L.rxHeader }));
+    const a2 = m.reg('a2', record({ valid: bool, hdr: L.rxHeader, hit: bool, qp: u(w.qp) }));
+    const inFlight = m.let('a_in_flight', a1.valid.asUInt().zext(4).add(a2.valid.asUInt().zext(4)));
+    const room = m.let('a_room', fifoA.count.zext(4).add(inFlight).lt(8));
+    io.hdr.ready.set(room.and(peers.req.ready));
+    peers.req.valid.set(io.hdr.valid.and(room));
+    peers.req.payload.addr.set(io.hdr.payload.saddr);
+    io.port_lookup.set(io.hdr.payload.dport);
+    const info = infoR.data;
+    fifoA.in.valid.set(a2.valid);
+    assign(fifoA.in.payload.hdr, a2.hdr);
+    fifoA.in.payload.hit.set(a2.hit);
+    fifoA.in.payload.qp.set(a2.qp);
+    fifoA.in.payload.server.set(info.server);
+    fifoA.in.payload.gen.set(info.gen);
+    fifoA.in.payload.enabled.set(info.enabled);
+
+    // Packets received, by type (spec §5 packets_rcvd_*).
+    const hdrFire = m.let('hdr_fire', io.hdr.fire());
+    for (const t of TYPES) (io.count as Record<string, Bool>)[`packets_rcvd_${t}`]!.set(hdrFire.and(io.hdr.payload.type.eq(HomaType[t])));
+
+    // ---- stage B ----
+    const a = fifoA.out.payload;
+    const isData = m.let('b_is_data', a.hdr.type.eq(HomaType.DATA));
+    const serverId = m.let('b_server_id', a.hdr.sender_id.bit(0).not());   // local id = sender_id ^ 1 is odd (§1.2)
+    const peerFull = peers.resp.payload.full;
+    const create = m.let('b_create', isData.and(serverId).and(a.hit).and(a.enabled).and(a.server));
+    const ask = m.let('b_ask', peerFull.not());
+    const bGo = m.let('b_go', fifoA.out.valid.and(peers.resp.valid).and(fifoB.in.ready).and(ask.not().or(rpcs.req.ready)));
+    fifoA.out.ready.set(bGo);
+    peers.resp.ready.set(bGo);
+    rpcs.req.valid.set(fifoA.out.valid.and(peers.resp.valid).and(fifoB.in.ready).and(ask));
+    rpcs.req.payload.peer.set(peers.resp.payload.peer);
+    rpcs.req.payload.id.set(a.hdr.sender_id.xor(1));
+    fifoB.in.valid.set(bGo);
+    assign(fifoB.in.payload.a.hdr, a.hdr);
+    fifoB.in.payload.a.hit.set(a.hit);
+    fifoB.in.payload.a.qp.set(a.qp);
+    fifoB.in.payload.a.server.set(a.server);
+    fifoB.in.payload.a.gen.set(a.gen);
+    fifoB.in.payload.a.enabled.set(a.enabled);
+    fifoB.in.payload.asked.set(ask);
+    fifoB.in.payload.create.set(create);
+    fifoB.in.payload.peer_full.set(peerFull);
+    m.comb(() => {
+      rpcs.req.payload.op.setTo('lookup');
+      when(create, () => rpcs.req.payload.op.setTo('find_or_insert'));
+    });
+
+    // ---- stage C ----
+    const b = fifoB.out.payload;
+    const h = b.a.hdr;
+    const r = rpcs.resp.payload;
+    const cGo = m.let('c_go', fifoB.out.valid.and(b.asked.not().or(rpcs.resp.valid)).and(io.work.ready));
+    fifoB.out.ready.set(cGo);
+    rpcs.resp.ready.set(cGo.and(b.asked));
+    const data = m.let('c_is_data', h.type.eq(HomaType.DATA));
+    const known = m.let('c_known', b.asked.and(r.found));
+    const created = m.let('c_created', b.asked.and(b.create).and(r.found.not()).and(r.full.not()));
+    const deliver = m.let('c_deliver', data.and(known.or(created)));
+    io.work.valid.set(fifoB.out.valid.and(b.asked.not().or(rpcs.resp.valid)));
+    const o = io.work.payload;
+    o.deliver.set(deliver);
+    o.created.set(created);
+    o.slot.set(r.slot);
+    o.qp.set(b.a.qp);
+    o.gen.set(b.a.gen);
+    o.ipv6.set(h.ipv6);
+    o.saddr.set(h.saddr);
+    o.sport.set(h.sport);
+    o.local_id.set(h.sender_id.xor(1));
+    o.message_length.set(h.message_length);
+    o.incoming.set(h.incoming);
+    o.offset.set(h.offset);
+    o.payload_bytes.set(h.payload_bytes);
+    o.retransmit.set(h.retransmit);
+    o.incast.set(h.incast);
+    o.buf_start.set(h.buf_start);
+    o.buf_end.set(h.buf_end);
+    const cnt = io.count as Record<string, Bool>;
+    const dropped = m.let('c_dropped', cGo.and(data).and(deliver.not()));
+    cnt['peer_table_full']!.set(cGo.and(b.peer_full));
+    cnt['unknown_rpcs']!.set(dropped.and(b.asked).and(h.sender_id.bit(0)));          // a response for no client RPC
+    cnt['requests_to_non_server']!.set(dropped.and(b.asked).and(h.sender_id.bit(0).not()).and(b.create.not()));
+    cnt['server_cant_create_rpcs']!.set(dropped.and(b.asked).and(b.create).and(r.full));
+
+    io.idle.set(a1.valid.not().and(a2.valid.not()).and(fifoA.count.eq(0)).and(fifoB.count.eq(0)));
+
+    m.seq(() => {
+      when(io.qp_event.valid, () => {
+        const e = io.qp_event.payload;
+        infoW.write(e.qp, { enabled: e.kind.is('disable').not(), server: e.server, gen: e.gen });
+      });
+      a1.valid.set(hdrFire);
+      when(hdrFire, () => assign(a1.hdr, io.hdr.payload));
+      a2.valid.set(a1.valid);
+      when(a1.valid, () => {
+        assign(a2.hdr, a1.hdr);
+        a2.hit.set(io.port_found.hit);
+        a2.qp.set(io.port_found.qp);
+        infoR.read(io.port_found.qp);
+      });
+    });
+  }, { config: c.name });
+}
+
