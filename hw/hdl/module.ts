@@ -213,8 +213,9 @@ export class ModuleBuilder implements BuilderHooks {
   }
 
   /** Instantiates a child module; returns its interface as this module sees it. */
-  instance<S extends IoSpec>(name: string, def: ModuleDef<S>): IoOf<S> {
+  instance<S extends IoSpec>(designerName: string, def: ModuleDef<S>): IoOf<S> {
     const loc = here();
+    const name = verilogName(designerName);          // an instance named e.g. `table` is a Verilog keyword
     const child = def.elaborate();
     if (child.clocked) this.clocked = true;
     const inputs = new Map<string, Expr>();

@@ -19,6 +19,51 @@ export function readSignals(m: ModuleIR): Set<Signal> {
   return read;
 }
 
+/**
+ * Signals some of whose bits nothing reads (read only through bit ranges that leave bits
+ * out), or that nothing reads at all. The emitter tells the linter these are by design for
+ * ports (an interface carries fields a block does not need) and for partly read values.
+ */
+export function unreadBits(m: ModuleIR): { partial: Set<Signal>; unread: Set<Signal> } {
+  const whole = new Set<Signal>();
+  const bits = new Map<Signal, Uint8Array>();
+  const seen = new Set<Expr>();
+  const visit = (e: Expr): void => {
+    const stack: Expr[] = [e];
+    while (stack.length) {
+      const x = stack.pop()!;
+      if (seen.has(x)) continue;
+      seen.add(x);
+      switch (x.kind) {
+        case 'ref': whole.add(x.signal); break;
+        case 'slice':
+          if (x.a.kind === 'ref') {
+            let b = bits.get(x.a.signal);
+            if (!b) { b = new Uint8Array(x.a.signal.width); bits.set(x.a.signal, b); }
+            b.fill(1, x.lo, x.lo + x.width);
+          } else stack.push(x.a);
+          break;
+        case 'unary': case 'ext': stack.push(x.a); break;
+        case 'binary': stack.push(x.a, x.b); break;
+        case 'mux': stack.push(x.sel, x.then, x.else); break;
+        case 'concat': for (const p of x.parts) stack.push(p); break;
+        default: break;
+      }
+    }
+  };
+  for (const b of m.blocks) for (const e of blockExprs(b.body)) visit(e);
+  for (const i of m.instances) for (const e of i.inputs.values()) visit(e);
+  const partial = new Set<Signal>();
+  const unread = new Set<Signal>();
+  for (const sig of m.signals) {
+    if (whole.has(sig)) continue;
+    const b = bits.get(sig);
+    if (!b) unread.add(sig);
+    else if (b.includes(0)) partial.add(sig);
+  }
+  return { partial, unread };
+}
+
 /** Signals assigned anywhere in a statement list, in first-assignment order. */
 export function assignedIn(list: readonly Stmt[], out: Signal[] = [], seen = new Set<Signal>()): Signal[] {
   for (const s of list) {

@@ -9,7 +9,7 @@
 
 import type { Block, Expr, Memory, ModuleIR, Signal, Stmt } from './ir.ts';
 import { lowerModule } from './lower.ts';
-import { TEMP_SUFFIX, assignedIn, blockExprs, firstTarget, isName, readSignals, readsAny, readsNothing, sharedExprs } from './verilog-blocks.ts';
+import { TEMP_SUFFIX, assignedIn, blockExprs, firstTarget, isName, readSignals, readsAny, readsNothing, sharedExprs, unreadBits } from './verilog-blocks.ts';
 
 export interface VerilogOptions {
   /** Give memory read registers an initial zero (for 4-state simulators; not needed for synthesis). */
@@ -105,11 +105,16 @@ class ModuleEmitter {
     for (const i of m.instances) this.instance(i);
     const out: string[] = [];
     out.push(`// ${m.baseName}${Object.keys(m.params).length ? ` (${Object.entries(m.params).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''} — from ${m.loc.text}`);
-    const ports = m.ports.map((p) => {
+    // An input some of whose bits the module does not read is normal (an interface carries
+    // fields a block does not need, a record's bit ranges); so is a value read in part.
+    const { partial, unread } = unreadBits(m);
+    const ports = m.ports.map((p, i) => {
       const dir = p.kind === 'input' ? 'input  wire' : this.driver.get(p) === 'always' ? 'output reg ' : 'output wire';
-      return `  ${dir} ${dims(p.width)}${p.name}`;
+      const decl = `  ${dir} ${dims(p.width)}${p.name}${i < m.ports.length - 1 ? ',' : ''}`;
+      const quiet = p.kind === 'input' && p.name !== 'clk' && p.name !== 'rst' && (partial.has(p) || unread.has(p));
+      return quiet ? `  /* verilator lint_off UNUSEDSIGNAL */\n${decl}\n  /* verilator lint_on UNUSEDSIGNAL */` : decl;
     });
-    out.push(`module ${name} (`, ports.join(',\n'), ');');
+    out.push(`module ${name} (`, ports.join('\n'), ');');
     for (const [en, info] of [...this.enumsUsed].sort(([a], [b]) => a.localeCompare(b))) {
       for (const [mem, v] of [...info.members].sort((a, b) => Number(a[1] - b[1]))) {
         out.push(`  localparam ${dims(info.width)}${en}_${mem} = ${literal(info.width, v)};`);
@@ -122,7 +127,7 @@ class ModuleEmitter {
       const kw = d === 'always' || d === 'reg' ? 'reg ' : 'wire';
       const decl = `  ${kw} ${dims(s.width)}${s.name};  // ${s.loc.text}`;
       // A child's output that this module does not use is normal; say so to the linter.
-      if (d === 'instance' && !read.has(s)) out.push(`  /* verilator lint_off UNUSEDSIGNAL */`, decl, `  /* verilator lint_on UNUSEDSIGNAL */`);
+      if ((d === 'instance' && !read.has(s)) || partial.has(s)) out.push(`  /* verilator lint_off UNUSEDSIGNAL */`, decl, `  /* verilator lint_on UNUSEDSIGNAL */`);
       else out.push(decl);
     }
     for (const mem of m.memories) out.push(...this.memoryDecl(mem));

@@ -104,7 +104,8 @@ export function engineRegs(c: EngineConfig) {
     const stage = m.reg('stage', vec(u(32), ENABLE_WORDS.length));
     const ev = m.reg('ev', L.qpEvent);
     const db = m.reg('db', L.doorbell);
-    const held = m.reg('held', qpState);                  // the queue pair's state word being worked on
+    const { sticky: _s, ...heldFields } = qpState.fields;
+    const held = m.reg('held', record(heldFields));       // the queue pair's state word being worked on (status bits are rewritten)
     const drainWait = m.reg('drain_wait', bool);
     const drainEpoch = m.reg('drain_epoch', u(16));
     const pending = m.reg('status_pending', record({ valid: bool, qp: u(w.qp), bits: u(4) }));
@@ -216,7 +217,7 @@ export function engineRegs(c: EngineConfig) {
           imm.set(0);
           cfgReadable.set(false);
           held.enabled.set(cur.enabled); held.server.set(cur.server); held.irq.set(cur.irq); held.draining.set(cur.draining);
-          held.gen.set(cur.gen); held.epoch.set(cur.epoch); held.sticky.set(cur.sticky); held.port.set(cur.port);
+          held.gen.set(cur.gen); held.epoch.set(cur.epoch); held.port.set(cur.port);
           st.goto('respond');
           when(inCfg, () => {
             src.set(1);

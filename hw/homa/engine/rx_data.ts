@@ -20,7 +20,7 @@
 //  - otherwise its bytes go to their bpages (rx_dma), and when the last byte has arrived the
 //    message completes.
 
-import { assign, bool, clog2, lit, module, mux, output, record, stream, u, vec, when, type Bool, type UInt } from '../../hdl/index.ts';
+import { assign, bool, clog2, lit, module, type AnyValue, mux, output, record, stream, u, vec, when, type Bool, type UInt } from '../../hdl/index.ts';
 import { CompletionType } from '../abi.ts';
 import { engineWidths, rpcSlots, type EngineConfig } from './config.ts';
 import { rxWorkLayout } from './rx_dispatch.ts';
@@ -94,93 +94,104 @@ export function rxData(c: EngineConfig) {
     count: output(record(Object.fromEntries(RX_DATA_COUNTERS.map((n) => [n, bool])) as { [K in (typeof RX_DATA_COUNTERS)[number]]: typeof bool })),
   }, (m, io) => {
     const slots = rpcSlots(c);
+    const qpRec = record({ enabled: bool, gen: u(8), base: u(64) });
     const stateRam = m.memory('rpc_state', { layout: rpcState, depth: slots, ports: ['w', 'r'] });
     const pagesRam = m.memory('rpc_pages', { layout: rpcPages, depth: slots, ports: ['w', 'r'] });
-    const qpRam = m.memory('qp_region', { layout: record({ enabled: bool, gen: u(8), base: u(64) }), depth: c.queuePairs, ports: ['w', 'r'] });
+    const qpRam = m.memory('qp_region', { layout: qpRec, depth: c.queuePairs, ports: ['w', 'r'] });
     const [stateW, stateR, pagesW, pagesR, qpW, qpR] = [stateRam.ports[0]!, stateRam.ports[1]!, pagesRam.ports[0]!, pagesRam.ports[1]!, qpRam.ports[0]!, qpRam.ports[1]!];
     io.qp_event.ready.set(true);
 
-    // ---- the packet being judged (stage E) and the last write (forwarded) ----
-    const e = m.reg('e', record({ valid: bool, w: work }));
-    const allocSt = m.reg('alloc_state', u(2));          // 0 none, 1 asking, 2 waiting for the grant, 3 granted
-    const granted = m.reg('granted', L.bpoolGrant);
+    // ---- stage A: the RPC as the packet finds it; a first packet asks for bpages ----
+    // Its state is read the cycle it enters (with the last write forwarded, as that write may
+    // land at the same edge as the read); while it waits, writes to its slot are snooped, so
+    // its copy is always the latest.
+    const a = m.reg('a', record({ valid: bool, first: bool, w: work, st: rpcState, pg: rpcPages, q: qpRec }));
     const fwd = m.reg('fwd', record({ valid: bool, slot: u(w.rpcSlot), state: rpcState, pages: rpcPages }));
-    const x = e.w;
-    const useFwd = m.let('use_fwd', fwd.valid.and(fwd.slot.eq(x.slot)));
-    const stRead = stateR.data;
-    const pgRead = pagesR.data;
-    const q = qpR.data;
-
-    // The RPC as this packet finds it (a new RPC starts empty).
-    const fresh = m.let('fresh', x.created);
-    const live = m.let('live', mux(useFwd, fwd.state.live, stRead.live));
-    const sQp = m.let('s_qp', mux(useFwd, fwd.state.qp, stRead.qp));
-    const sGen = m.let('s_gen', mux(useFwd, fwd.state.gen, stRead.gen));
-    const sPort = m.let('s_port', mux(useFwd, fwd.state.peer_port, stRead.peer_port));
-    const known0 = m.let('s_known', fresh.not().and(mux(useFwd, fwd.state.known, stRead.known)));
-    const waiting0 = m.let('s_waiting', fresh.not().and(mux(useFwd, fwd.state.waiting, stRead.waiting)));
-    const inLen0 = m.let('s_in_length', mux(useFwd, fwd.state.in_length, stRead.in_length));
-    const received0 = m.let('s_received', mux(fresh, lit(MSG_BITS, 0), mux(useFwd, fwd.state.received, stRead.received)));
-    const recvEnd0 = m.let('s_recv_end', mux(fresh, lit(MSG_BITS, 0), mux(useFwd, fwd.state.recv_end, stRead.recv_end)));
-    const gapCount0 = m.let('s_gap_count', mux(fresh, lit(clog2(G + 1), 0), mux(useFwd, fwd.state.gap_count, stRead.gap_count)));
-    const gaps0 = Array.from({ length: G }, (_, i) => ({
-      start: m.let(`s_gap${i}_start`, mux(useFwd, fwd.state.gaps.at(i).start, stRead.gaps.at(i).start)),
-      end: m.let(`s_gap${i}_end`, mux(useFwd, fwd.state.gaps.at(i).end, stRead.gaps.at(i).end)),
-    }));
-    const pagesIn = Array.from({ length: 16 }, (_, i) => mux(useFwd, fwd.pages.pages.at(i), pgRead.pages.at(i)));
-    const tailIn = mux(useFwd, fwd.pages.tail_offset, pgRead.tail_offset);
-
-    // Is the slot still this RPC, and its queue pair still the one it was created on?
-    const mine = m.let('mine', fresh.or(live.and(sQp.eq(x.qp)).and(sGen.eq(x.gen)).and(sPort.eq(x.sport))));
+    const x = a.w;
+    const fwdHit = m.let('fwd_hit', fwd.valid.and(fwd.slot.eq(x.slot)));
+    const found = { st: mux(a.first, mux(fwdHit, fwd.state, stateR.data), a.st), pg: mux(a.first, mux(fwdHit, fwd.pages, pagesR.data), a.pg) };
+    const q = mux(a.first, qpR.data, a.q);
+    const fresh = x.created;
+    const mine = m.let('mine', fresh.or(found.st.live.and(found.st.qp.eq(x.qp)).and(found.st.gen.eq(x.gen)).and(found.st.peer_port.eq(x.sport))));
     const qpUp = m.let('qp_up', q.enabled.and(q.gen.eq(x.gen)));
     const ok = m.let('rpc_ok', x.deliver.and(mine).and(qpUp));
+    const known = m.let('a_known', fresh.not().and(found.st.known));
+    const needAlloc = m.let('need_alloc', ok.and(known.not()));
 
-    // First packet: the message gets its length and asks for bpages (§3.2, §4).
-    const needAlloc = m.let('need_alloc', ok.and(known0.not()));
-    const inLen = m.let('in_length', mux(known0, inLen0, x.message_length));
-    io.alloc.valid.set(e.valid.and(needAlloc).and(allocSt.eq(1)));
+    // Packets past stage A, waiting for their bpages or to be judged, in order (at most one per
+    // RPC: a packet waits in A while an earlier one of its RPC is still here).
+    const DEPTH = 4;
+    const { live: _l, qp: _q, gen: _g, peer_port: _p, ...msgFields } = rpcState.fields;
+    const pendingL = record({
+      w: work, st: record(msgFields), pg: rpcPages, base: u(64), ok: bool, mine: bool, qp_up: bool, alloc: bool,
+    });
+    const pend = m.reg('pending', vec(pendingL, DEPTH));
+    const pendValid = m.reg('pending_valid', vec(bool, DEPTH));
+    const ptr = m.regs({ head: u(clog2(DEPTH)), tail: u(clog2(DEPTH)) });
+    let clash: Bool = lit(1, 0).asBool();
+    for (let i = 0; i < DEPTH; i++) clash = clash.or(pendValid.at(i).and(pend.at(i).w.slot.eq(x.slot)));
+    const hazard = m.let('same_rpc_pending', clash);
+    const room = m.let('pending_room', pendValid.get(ptr.tail).not());
+    const aGo = m.let('a_go', a.valid.and(hazard.not()).and(room).and(needAlloc.not().or(io.alloc.ready)));
+    io.alloc.valid.set(a.valid.and(hazard.not()).and(room).and(needAlloc));
     io.alloc.payload.qp.set(x.qp);
     io.alloc.payload.length.set(x.message_length);
-    io.grant.ready.set(allocSt.eq(2));
-    const allocDone = m.let('alloc_done', needAlloc.not().or(allocSt.eq(3)));
-    const gotPages = m.let('got_pages', needAlloc.and(granted.ok));
-    const pages = Array.from({ length: 16 }, (_, i) => mux(gotPages, granted.pages.at(i), pagesIn[i]!));
-    const tailOffset = m.let('tail_offset', mux(gotPages, granted.tail_offset, tailIn));
-    const waiting = m.let('waiting', waiting0.or(needAlloc.and(granted.ok.not())));
+    io.work.ready.set(a.valid.not().or(aGo));
+
+    // ---- stage J: the head packet is judged (with its grant, for a first packet) ----
+    const hd = pend.get(ptr.head);
+    const hValid = m.let('j_valid', pendValid.get(ptr.head));
+    const y = hd.w;
+    const g = io.grant.payload;
+    const hFresh = y.created;
+    const st0 = hd.st;
+    const hKnown = m.let('j_known', hFresh.not().and(st0.known));
+    const hAlloc = hd.alloc;
+    const waiting0 = m.let('j_waiting0', hFresh.not().and(st0.waiting));
+    const inLen = m.let('in_length', mux(hKnown, st0.in_length, y.message_length));
+    const received0 = m.let('s_received', mux(hFresh, lit(MSG_BITS, 0), st0.received));
+    const recvEnd0 = m.let('s_recv_end', mux(hFresh, lit(MSG_BITS, 0), st0.recv_end));
+    const gapCount0 = m.let('s_gap_count', mux(hFresh, lit(clog2(G + 1), 0), st0.gap_count));
+    const gaps0 = Array.from({ length: G }, (_, i) => ({ start: st0.gaps.at(i).start, end: st0.gaps.at(i).end }));
+    const gotPages = m.let('got_pages', hAlloc.and(g.ok));
+    const pages = Array.from({ length: 16 }, (_, i) => mux(gotPages, g.pages.at(i), hd.pg.pages.at(i)));
+    const tailOffset = m.let('tail_offset', mux(gotPages, g.tail_offset, hd.pg.tail_offset));
+    const waiting = m.let('waiting', waiting0.or(hAlloc.and(g.ok.not())));
+    const hOk = hd.ok;
 
     // Gap tracking (§3.5 homa_add_packet), at most G gaps, kept in order.
-    const s = x.offset;
-    const end = m.let('pkt_end', s.addW(x.payload_bytes.zext(MSG_BITS).trunc(MSG_BITS)).trunc(MSG_BITS + 1).as(MSG_BITS + 1));
-    const endFits = m.let('end_fits', end.le(inLen.zext(MSG_BITS + 1)).and(x.payload_bytes.ne(0)));
+    const s = y.offset;
+    const end = m.let('pkt_end', s.addW(y.payload_bytes.zext(MSG_BITS).trunc(MSG_BITS)).trunc(MSG_BITS + 1).as(MSG_BITS + 1));
+    const endFits = m.let('end_fits', end.le(inLen.zext(MSG_BITS + 1)).and(y.payload_bytes.ne(0)));
     const endT = m.let('pkt_end_t', end.trunc(MSG_BITS));
     const atFront = m.let('at_front', s.ge(recvEnd0));
     const opensGap = m.let('opens_gap', atFront.and(s.gt(recvEnd0)));
     const full = m.let('gaps_full', gapCount0.eq(G));
-    const inGap = gaps0.map((g, i) => m.let(`in_gap${i}`, lit(clog2(G + 1), i).lt(gapCount0).and(g.start.le(s)).and(endT.le(g.end))));
-    const anyInGap = m.let('in_a_gap', inGap.reduce<Bool>((a, b) => a.or(b), lit(1, 0).asBool()));
+    const inGap = gaps0.map((gp, i) => m.let(`in_gap${i}`, lit(clog2(G + 1), i).lt(gapCount0).and(gp.start.le(s)).and(endT.le(gp.end))));
+    const anyInGap = m.let('in_a_gap', inGap.reduce<Bool>((acc, b) => acc.or(b), lit(1, 0).asBool()));
     let gi: UInt<number> = lit(clog2(G), 0);
     for (let i = G - 1; i >= 0; i--) gi = mux(inGap[i]!, lit(clog2(G), i), gi);
     const hitIdx = m.let('gap_idx', gi);
-    const hitGap = { start: m.let('hit_start', mux1(gaps0.map((g) => g.start), hitIdx)), end: m.let('hit_end', mux1(gaps0.map((g) => g.end), hitIdx)) };
+    const hitGap = { start: m.let('hit_start', mux1(gaps0.map((gp) => gp.start), hitIdx)), end: m.let('hit_end', mux1(gaps0.map((gp) => gp.end), hitIdx)) };
     const exact = m.let('fills_gap', anyInGap.and(hitGap.start.eq(s)).and(hitGap.end.eq(endT)));
     const trimFront = m.let('trims_front', anyInGap.and(hitGap.start.eq(s)).and(hitGap.end.ne(endT)));
     const trimBack = m.let('trims_back', anyInGap.and(hitGap.start.ne(s)).and(hitGap.end.eq(endT)));
     const splits = m.let('splits_gap', anyInGap.and(hitGap.start.ne(s)).and(hitGap.end.ne(endT)));
-    const lengthOk = m.let('length_ok', x.message_length.eq(inLen));
+    const lengthOk = m.let('length_ok', y.message_length.eq(inLen));
     const overflow = m.let('gap_overflow', opensGap.or(splits).and(full));
     const fits = m.let('fits', lengthOk.and(endFits).and(atFront.or(anyInGap)).and(overflow.not()));
-    const accept = m.let('accept', ok.and(allocDone).and(waiting.not()).and(fits));
-    const newReceived = m.let('new_received', received0.add(x.payload_bytes.zext(MSG_BITS).trunc(MSG_BITS)));
+    const accept = m.let('accept', hOk.and(waiting.not()).and(fits));
+    const newReceived = m.let('new_received', received0.add(y.payload_bytes.zext(MSG_BITS).trunc(MSG_BITS)));
     const complete = m.let('completes', accept.and(newReceived.eq(inLen)));
 
     // The gap list after this packet.
-    const gapsNew = gaps0.map((g, i) => {
-      const above = lit(clog2(G), i).gt(hitIdx);
+    const gapsNew = gaps0.map((gp, i) => {
+      const above = i === 0 ? lit(1, 0).asBool() : lit(clog2(G), i).gt(hitIdx);
       const at = lit(clog2(G), i).eq(hitIdx);
       const next = gaps0[Math.min(i + 1, G - 1)]!;
       const prev = gaps0[Math.max(i - 1, 0)]!;
       const appendHere = opensGap.and(gapCount0.eq(i));
-      let start = g.start, endv = g.end;
+      let start = gp.start, endv = gp.end;
       // Fill: entries above the filled gap move down one.
       start = mux(exact.and(at.or(above)), next.start, start);
       endv = mux(exact.and(at.or(above)), next.end, endv);
@@ -206,35 +217,35 @@ export function rxData(c: EngineConfig) {
     const pageAddr = (idx: UInt<number>): UInt<64> => {
       const page = mux1(pages, idx.zext(4));
       const tail = mux(idx.eq(whole), tailOffset, lit(16, 0));
-      return q.base.add(page.zext(64).shl(BPAGE_SHIFT)).add(tail.zext(64));
+      return hd.base.add(page.zext(64).shl(BPAGE_SHIFT)).add(tail.zext(64));
     };
-    const crosses = m.let('crosses', within.add(x.payload_bytes.zext(17)).gt(1 << BPAGE_SHIFT));
-    const len1 = m.let('len1', mux(crosses, lit(17, 1 << BPAGE_SHIFT).sub(within), x.payload_bytes.zext(17)).trunc(16));
+    const crosses = m.let('crosses', within.add(y.payload_bytes.zext(17)).gt(1 << BPAGE_SHIFT));
+    const len1 = m.let('len1', mux(crosses, lit(17, 1 << BPAGE_SHIFT).sub(within), y.payload_bytes.zext(17)).trunc(16));
     const addr1 = m.let('addr1', pageAddr(pageIdx).add(within.zext(64)));
     const addr2 = m.let('addr2', pageAddr(pageIdx.add(1)));
 
     // ---- outputs ----
     const o = io.out.payload;
-    const step = m.let('e_ready', e.valid.and(allocDone));
-    io.out.valid.set(step);
+    io.out.valid.set(hValid.and(hAlloc.not().or(io.grant.valid)));
+    io.grant.ready.set(hValid.and(hAlloc).and(io.out.ready));
     o.write.set(accept);
-    o.qp.set(x.qp);
-    o.ipv6.set(x.ipv6);
-    o.buf_start.set(x.buf_start);
-    o.buf_end.set(x.buf_end);
+    o.qp.set(y.qp);
+    o.ipv6.set(y.ipv6);
+    o.buf_start.set(y.buf_start);
+    o.buf_end.set(y.buf_end);
     o.addr1.set(addr1);
     o.len1.set(len1);
     o.addr2.set(addr2);
-    o.len2.set(mux(crosses, x.payload_bytes.sub(len1), lit(16, 0)));
+    o.len2.set(mux(crosses, y.payload_bytes.sub(len1), lit(16, 0)));
     o.complete.set(complete);
-    const isServer = x.local_id.bit(0);
-    o.cq.qp.set(x.qp);
-    o.cq.gen.set(x.gen);
+    const isServer = y.local_id.bit(0);
+    o.cq.qp.set(y.qp);
+    o.cq.gen.set(y.gen);
     o.cq.type.set(mux(isServer, lit(8, CompletionType.REQUEST), lit(8, CompletionType.RESPONSE)));
-    o.cq.id.set(x.local_id);
+    o.cq.id.set(y.local_id);
     o.cq.cookie.set(0n);
-    o.cq.peer_addr.set(x.saddr);
-    o.cq.peer_port.set(x.sport);
+    o.cq.peer_addr.set(y.saddr);
+    o.cq.peer_port.set(y.sport);
     o.cq.length.set(inLen.zext(32));
     o.cq.error.set(0);
     const hasTail = m.let('has_tail', inLen.bits(BPAGE_SHIFT - 1, 0).ne(0));
@@ -242,68 +253,92 @@ export function rxData(c: EngineConfig) {
     for (let i = 0; i < 16; i++) {
       o.cq.bpage_offsets.at(i).set(pages[i]!.zext(32).shl(BPAGE_SHIFT).or(mux(whole.eq(i), tailOffset.zext(32), lit(32, 0))));
     }
-    const done = m.let('e_done', io.out.fire());
-    io.idle.set(e.valid.not());
-    io.work.ready.set(e.valid.not().or(done));
+    const done = m.let('j_done', io.out.fire());
+    io.idle.set(a.valid.not().and(pendValid.items.reduce<Bool>((acc, v) => acc.or(v), lit(1, 0).asBool()).not()));
 
     const cnt = io.count as Record<string, Bool>;
-    const judged = m.let('judged', done.and(x.deliver));
-    cnt['unknown_rpcs']!.set(judged.and(mine.not().or(qpUp.not())));
-    cnt['buffer_alloc_failures']!.set(done.and(needAlloc).and(granted.ok.not()));
-    cnt['dropped_data_no_bufs']!.set(done.and(ok).and(waiting));
-    const discard = m.let('discard', done.and(ok).and(allocDone).and(waiting.not()).and(fits.not()).and(overflow.not()));
-    cnt['packet_discards']!.set(discard.and(x.retransmit.not()));
-    cnt['resent_discards']!.set(discard.and(x.retransmit));
-    cnt['gap_overflows']!.set(done.and(ok).and(waiting.not()).and(lengthOk).and(endFits).and(overflow));
+    const judged = m.let('judged', done.and(y.deliver));
+    cnt['unknown_rpcs']!.set(judged.and(hd.mine.not().or(hd.qp_up.not())));
+    cnt['buffer_alloc_failures']!.set(done.and(hAlloc).and(g.ok.not()));
+    cnt['dropped_data_no_bufs']!.set(done.and(hOk).and(waiting));
+    const discard = m.let('discard', done.and(hOk).and(waiting.not()).and(fits.not()).and(overflow.not()));
+    cnt['packet_discards']!.set(discard.and(y.retransmit.not()));
+    cnt['resent_discards']!.set(discard.and(y.retransmit));
+    cnt['gap_overflows']!.set(done.and(hOk).and(waiting.not()).and(lengthOk).and(endFits).and(overflow));
     cnt['server_requests_done']!.set(done.and(complete).and(isServer));
     cnt['client_responses_done']!.set(done.and(complete).and(isServer.not()));
 
-    // The state written back (and forwarded to the next packet).
+    // The state written back (and forwarded, and snooped by stage A).
     const next = m.wire('next_state', rpcState);
     const nextPages = m.wire('next_pages', rpcPages);
     m.comb(() => {
       next.live.set(true);
-      next.qp.set(x.qp);
-      next.gen.set(x.gen);
-      next.peer_port.set(x.sport);
+      next.qp.set(y.qp);
+      next.gen.set(y.gen);
+      next.peer_port.set(y.sport);
       next.known.set(true);
       next.waiting.set(waiting);
       next.in_length.set(inLen);
       next.received.set(mux(accept, newReceived, received0));
       next.recv_end.set(mux(accept.and(atFront), endT, recvEnd0));
       next.gap_count.set(mux(accept, gapCountNew, gapCount0));
-      gapsNew.forEach((g, i) => {
-        next.gaps.at(i).start.set(mux(accept, g.start, gaps0[i]!.start));
-        next.gaps.at(i).end.set(mux(accept, g.end, gaps0[i]!.end));
+      gapsNew.forEach((gp, i) => {
+        next.gaps.at(i).start.set(mux(accept, gp.start, gaps0[i]!.start));
+        next.gaps.at(i).end.set(mux(accept, gp.end, gaps0[i]!.end));
       });
       pages.forEach((p, i) => nextPages.pages.at(i).set(p));
       nextPages.tail_offset.set(tailOffset);
     });
+    const writes = m.let('j_writes', done.and(hOk));
+    const snoop = m.let('a_snoop', writes.and(a.valid).and(y.slot.eq(x.slot)));
 
     m.seq(() => {
       when(io.qp_event.valid, () => {
         const ev = io.qp_event.payload;
         qpW.write(ev.qp, { enabled: ev.kind.is('disable').not(), gen: ev.gen, base: ev.bpool_base });
       });
-      // A new packet's reads happen at the edge the packet before it is written.
+      // Stage A keeps its copy current; a new packet reads its slot as it enters.
+      when(a.valid, () => {
+        a.first.set(false);
+        assign(a.st, mux(snoop, next, found.st));
+        assign(a.pg, mux(snoop, nextPages, found.pg));
+        assign(a.q, q);
+      });
       when(io.work.fire(), () => {
         stateR.read(io.work.payload.slot);
         pagesR.read(io.work.payload.slot);
         qpR.read(io.work.payload.qp);
-        assign(e.w, io.work.payload);
-        allocSt.set(1);
+        assign(a.w, io.work.payload);
+        a.first.set(true);
       });
-      e.valid.set(io.work.fire().or(e.valid.and(done.not())));
-      when(io.alloc.fire(), () => allocSt.set(2));
-      when(io.grant.fire(), () => { allocSt.set(3); assign(granted, io.grant.payload); });
-      when(done.and(io.work.fire().not()), () => allocSt.set(0));
-      // The last write stays forwardable: a packet that read its slot at that edge may wait in
-      // stage E (rx_dma busy) for many cycles, and its RAM data stays what it read then.
-      when(done.and(ok), () => {
-        stateW.write(x.slot, next);
-        pagesW.write(x.slot, nextPages);
+      a.valid.set(io.work.fire().or(a.valid.and(aGo.not())));
+      when(aGo, () => {
+        for (let i = 0; i < DEPTH; i++) {
+          when(ptr.tail.eq(i), () => {
+            pendValid.at(i).set(true);
+            const e = pend.at(i);
+            assign(e.w, x);
+            const cur = mux(snoop, next, found.st) as Record<string, AnyValue>;
+            for (const k of Object.keys(msgFields)) assign((e.st as Record<string, AnyValue>)[k]!, cur[k]!);
+            assign(e.pg, mux(snoop, nextPages, found.pg));
+            e.base.set(q.base);
+            e.ok.set(ok);
+            e.mine.set(mine);
+            e.qp_up.set(qpUp);
+            e.alloc.set(needAlloc);
+          });
+        }
+        ptr.tail.set(ptr.tail.add(1));
+      });
+      when(done, () => {
+        for (let i = 0; i < DEPTH; i++) when(ptr.head.eq(i).and(aGo.and(ptr.tail.eq(i)).not()), () => pendValid.at(i).set(false));
+        ptr.head.set(ptr.head.add(1));
+      });
+      when(writes, () => {
+        stateW.write(y.slot, next);
+        pagesW.write(y.slot, nextPages);
         fwd.valid.set(true);
-        fwd.slot.set(x.slot);
+        fwd.slot.set(y.slot);
         assign(fwd.state, next);
         assign(fwd.pages, nextPages);
       });

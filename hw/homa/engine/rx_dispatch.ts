@@ -38,11 +38,9 @@ export function rxWorkLayout(c: EngineConfig) {
     sport: u(16),
     local_id: u(64),
     message_length: u(MSG_BITS),
-    incoming: u(32),
     offset: u(MSG_BITS),
     payload_bytes: u(16),
     retransmit: bool,
-    incast: bool,
     buf_start: u(w.rxBufferAddr + 1),
     buf_end: u(w.rxBufferAddr + 1),
   });
@@ -151,11 +149,9 @@ export function rxDispatch(c: EngineConfig) {
     o.sport.set(h.sport);
     o.local_id.set(h.sender_id.xor(1));
     o.message_length.set(h.message_length);
-    o.incoming.set(h.incoming);
     o.offset.set(h.offset);
     o.payload_bytes.set(h.payload_bytes);
     o.retransmit.set(h.retransmit);
-    o.incast.set(h.incast);
     o.buf_start.set(h.buf_start);
     o.buf_end.set(h.buf_end);
     const cnt = io.count as Record<string, Bool>;

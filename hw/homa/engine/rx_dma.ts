@@ -47,8 +47,6 @@ export function rxDma(c: EngineConfig) {
     // ---- requests ----
     const x = io.work.payload;
     const second = m.reg('req_second', bool);               // the first of two requests went out
-    const hdr = m.let('payload_start', mux(x.ipv6, lit(8, PAYLOAD_V6), lit(8, PAYLOAD_V4)).zext(16));
-    const p2 = m.let('second_start', hdr.add(x.len1));
     const laneOf = (p: UInt<16>): UInt<number> => (lb === 0 ? lit(1, 0) : p.bits(lb - 1, 0).zext(w.lane));
     const needReq = m.let('needs_request', io.work.valid.and(x.write));
     const twoReqs = m.let('two_requests', x.len2.ne(0));
@@ -56,7 +54,11 @@ export function rxDma(c: EngineConfig) {
     io.wr_req.payload.addr.set(mux(second, x.addr2, x.addr1));
     io.wr_req.payload.len.set(mux(second, x.len2, x.len1));
     io.wr_req.payload.qp.set(x.qp);
-    io.wr_req.payload.lane.set(mux(second, laneOf(p2), laneOf(hdr)));
+    if (lb === 0) io.wr_req.payload.lane.set(0);
+    else {
+      const hdr = m.let('payload_start', mux(x.ipv6, lit(8, PAYLOAD_V6), lit(8, PAYLOAD_V4)).zext(16));
+      io.wr_req.payload.lane.set(mux(second, laneOf(m.let('second_start', hdr.add(x.len1))), laneOf(hdr)));
+    }
     const lastReq = m.let('last_request', x.write.not().or(io.wr_req.fire().and(second.or(twoReqs.not()))));
     const take = m.let('take_frame', io.work.valid.and(frames.in.ready).and(lastReq));
     io.work.ready.set(take);
@@ -79,7 +81,7 @@ export function rxDma(c: EngineConfig) {
     const room = m.let('beat_room', beats.count.zext(4).add(pending.valid.asUInt().zext(4)).lt(3));
     const rd = m.let('rd', reading.and(room));
     const lastOfPiece = m.let('last_of_piece', beat.add(1).eq(pieceBeats));
-    io.buf_rd_en.set(rd);
+    io.buf_rd_en.set(rd);   // a last read held back by `done` is harmless: the next one repeats it
     io.buf_rd_addr.set(firstBeat.add(beat.trunc(aw + 1)).trunc(aw));
     beats.in.valid.set(pending.valid);
     beats.in.payload.data.set(io.buf_rd_data);
@@ -88,10 +90,13 @@ export function rxDma(c: EngineConfig) {
     assign(io.wr_data.payload, beats.out.payload);
     beats.out.ready.set(io.wr_data.ready);
 
-    // A frame is finished when all its beats were read (no read outstanding) and, if it
-    // completed a message, the completion was handed on.
-    const piecesDone = m.let('pieces_done', f.write.not().or(piece.eq(1).or(f.len2.eq(0)).and(beat.eq(pieceBeats))));
-    const readsDone = m.let('reads_done', frames.out.valid.and(piecesDone).and(pending.valid.not().or(f.write.not())));
+    // A frame is finished once its last beat is read (its beats may be overwritten from the
+    // next edge on: the read happened at this one) and, if it completed a message, its
+    // completion was handed on.
+    const finalPiece = m.let('final_piece', piece.eq(1).or(f.len2.eq(0)));
+    const allRead = m.let('all_read', f.write.not().or(finalPiece.and(beat.eq(pieceBeats))));
+    const lastRead = m.let('last_read', rd.and(lastOfPiece).and(finalPiece));
+    const readsDone = m.let('reads_done', frames.out.valid.and(allRead.or(lastRead)));
     io.done.valid.set(readsDone.and(f.complete));
     assign(io.done.payload, f.cq);
     const retire = m.let('retire', readsDone.and(f.complete.not().or(io.done.ready)));
@@ -102,9 +107,11 @@ export function rxDma(c: EngineConfig) {
     m.seq(() => {
       when(io.wr_req.fire(), () => second.set(twoReqs.and(second.not())));
       when(take, () => second.set(false));
-      pending.valid.set(rd);
+      pending.valid.set(rd.and(lastRead.not().or(retire)));
       pending.last.set(lastOfPiece);
-      when(rd, () => {
+      // A read only counts when it goes out: with a completion to hand on and `done` not ready,
+      // the frame stays and its last read is not repeated.
+      when(rd.and(lastRead.not().or(retire)), () => {
         beat.set(beat.add(1));
         when(lastOfPiece.and(piece.eq(0)).and(f.len2.ne(0)), () => { piece.set(1); beat.set(0); });
       });
