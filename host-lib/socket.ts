@@ -1,23 +1,30 @@
-// host-lib/socket.ts — a Homa socket over one ABI v1 queue pair (homa-protocol.md §2): send a
+// host-lib/socket.ts — a Homa socket over one ABI v2 queue pair (homa-protocol.md §2): send a
 // request, reply to one, call (send and await the response), receive any shared message or
 // one private RPC, iterate incoming requests, abort, info (HOMAIOCINFO), close.
 //
-// Everything goes through the Device: descriptors into the send ring plus a doorbell,
-// completions out of the completion ring, bpage offsets into the return ring. The NIC's
-// completion cookie carries a per-socket handle for each request, so responses, errors and
-// the ACCEPTED id find their RPC whatever order they come in; the application's own cookie
-// stays in host memory and is handed back with the response.
+// Everything goes through the Device: messages staged in the queue pair's send region,
+// descriptors naming them by offset into the send ring plus a doorbell, completions out of
+// the completion ring, bpage offsets into the return ring. The NIC's completion cookie
+// carries a per-socket handle for each request, so responses, errors and the ACCEPTED id find
+// their RPC whatever order they come in; the application's own cookie stays in host memory
+// and is handed back with the response.
+//
+// Staged bytes stay put while the engine may read them (records.ts TX_DONE): a request's
+// until its RPC ends (RESPONSE, ERROR, or an abort the engine has taken), a reply's until its
+// TX_DONE. When the send region is full, senders wait in order: back-pressure, never loss.
 
 import { CompletionType, QpStatus, SendFlag, SendOpcode, v4Mapped } from '../hw/homa/abi.ts';
 import type { MemRecord } from '../hw/homa/abi.ts';
 import { checkCookie, destinationAddress, messageBytes } from './arguments.ts';
 import type { Destination, Payload } from './arguments.ts';
-import type { Device, DmaBuffer } from './device.ts';
-import { ERRNO, HomaError, InvalidArgumentError, RpcError, SimulationIdleError, SocketClosedError } from './errors.ts';
+import type { Device } from './device.ts';
+import { ERRNO, HomaError, InvalidArgumentError, RpcError, SimulationIdleError, SocketClosedError, errnoName } from './errors.ts';
 import type { ErrorCode } from './errors.ts';
 import { Message, addressText } from './message.ts';
 import type { Peer } from './message.ts';
-import type { HostQueuePair } from './queue-pair.ts';
+import type { HostCompletion, HostQueuePair } from './queue-pair.ts';
+import { SendSpace } from './send-space.ts';
+import type { Staged } from './send-space.ts';
 import { Waiters } from './waiters.ts';
 
 export type { Destination, Payload } from './arguments.ts';
@@ -57,6 +64,8 @@ export interface SocketInfo {
   readonly server: boolean;
   /** Free receive-region bytes as the NIC reports them (bpool_avail_bytes). */
   readonly bpoolAvailBytes: number;
+  /** Send-region bytes holding messages the NIC may still read. */
+  readonly sendBytesInUse: number;
   readonly numRpcs: number;
   /** Messages the application holds (not yet released) and their bpage pieces. */
   readonly heldMessages: number;
@@ -73,13 +82,16 @@ interface ClientRpc {
   cookie: bigint;
   private: boolean;
   peer: Peer;
-  tx: DmaBuffer;
+  tx: Staged;
   /** The NIC refused the descriptor (an ERROR before any ACCEPTED). */
   rejected?: RpcError;
 }
 
 /** A request being served. Server ids are unique per client host only (§1.2), so the key is (peer address, id). */
 interface ServerRpc { id: bigint; peer: Peer; addr: Uint8Array; replied: boolean }
+
+/** A reply whose bytes the NIC may still read (until its TX_DONE). */
+interface SentReply { address: string; tx: Staged }
 
 const serverKey = (address: string, id: bigint): string => `${address}/${id}`;
 
@@ -100,11 +112,17 @@ export class HomaSocket {
   private readonly inbox: Outcome[] = [];
   /** Finished private RPCs, taken only by receive({ id }). */
   private readonly privateDone = new Map<bigint, Outcome>();
+  /** Where outgoing messages are staged in the queue pair's send region. */
+  private readonly sendSpace: SendSpace;
+  /** Callers waiting for send-region space, served in order (a big message is not overtaken forever). */
+  private readonly stageQueue: symbol[] = [];
+  /** Replies waiting for their TX_DONE, by server id (ids repeat across client hosts, §1.2). */
+  private readonly sentReplies = new Map<bigint, SentReply[]>();
   /**
-   * Payload buffers the NIC may still read: a reply's, and an aborted request's. Each is freed
-   * once the send ring has consumed every descriptor posted before it was retired.
+   * Silently aborted requests' bytes: the RPC ends when the engine takes the ABORT, so each is
+   * released once the send ring has consumed every descriptor posted before it was retired.
    */
-  private readonly retired: { sqPos: number; buf: DmaBuffer }[] = [];
+  private readonly retired: { sqPos: number; tx: Staged }[] = [];
   private sqPosted = 0;
   private readonly returns: number[] = [];
   private held = 0;
@@ -122,6 +140,7 @@ export class HomaSocket {
     this.serverOn = server;
     this.maxLength = Math.min(maxLength || HOMA_MAX_MESSAGE_LENGTH, HOMA_MAX_MESSAGE_LENGTH);
     this.onClose = onClose;
+    this.sendSpace = new SendSpace(qp.send.bytes.length);
     this.waiters = new Waiters(device, () => this.service());
   }
 
@@ -157,10 +176,15 @@ export class HomaSocket {
     if (rpc.replied) this.fail(new InvalidArgumentError('request', `request ${request.id} was already answered (each request gets one reply, spec §2.2)`));
     const bytes = this.checked(() => messageBytes(payload, this.maxLength));
     rpc.replied = true;
-    const buf = this.stage(bytes);
+    const tx = this.stageNow(bytes) ?? await this.stage('reply', bytes);
+    const list = this.sentReplies.get(request.id) ?? [];
+    list.push({ address: request.peer.address, tx });
+    this.sentReplies.set(request.id, list);
     // The client's address and port go with the id: server ids are unique per client only.
-    await this.post('reply', { opcode: SendOpcode.REPLY, id: request.id, buffer: buf.address, length: bytes.length, peer_addr: v4Mapped(rpc.addr), dport: rpc.peer.port });
-    this.retired.push({ sqPos: this.sqPosted, buf });
+    await this.post('reply', {
+      opcode: SendOpcode.REPLY, flags: SendFlag.NOTIFY_TX_DONE, id: request.id, send_offset: tx.offset, length: bytes.length,
+      peer_addr: v4Mapped(rpc.addr), dport: rpc.peer.port,
+    });
     this.serverRpcs.delete(serverKey(request.peer.address, request.id));
   }
 
@@ -228,22 +252,23 @@ export class HomaSocket {
     for (const r of this.byId.values()) rpcs.push({ id: r.id, role: 'client', peer: r.peer, cookie: r.cookie, private: r.private, state: 'sent' });
     for (const r of this.serverRpcs.values()) rpcs.push({ id: r.id, role: 'server', peer: r.peer, cookie: 0n, private: false, state: 'in-service' });
     return {
-      port: this.port, server: this.serverOn, bpoolAvailBytes: this.qp.availBpages() * 65536, numRpcs: rpcs.length,
-      heldMessages: this.held, pendingReturns: this.returns.length, errorMessage: this.lastError, rpcs,
+      port: this.port, server: this.serverOn, bpoolAvailBytes: this.qp.availBytes(), sendBytesInUse: this.sendSpace.usedBytes,
+      numRpcs: rpcs.length, heldMessages: this.held, pendingReturns: this.returns.length, errorMessage: this.lastError, rpcs,
     };
   }
 
-  /** Close: the NIC forgets the queue pair, pending calls fail with ESHUTDOWN. */
+  /**
+   * Close: the NIC forgets the queue pair (its port at once), pending calls fail with
+   * ESHUTDOWN. The queue pair's memory goes back once the engine reports it inactive.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.qp.disable();
-    this.qp.release();
-    for (const r of this.byHandle.values()) this.device.freeDma(r.tx);
-    for (const r of this.retired) this.device.freeDma(r.buf);
     this.byHandle.clear();
     this.byId.clear();
     this.retired.length = 0;
+    this.sentReplies.clear();
     this.waiters.close();
     this.onClose();
   }
@@ -257,21 +282,46 @@ export class HomaSocket {
       checkCookie(cookie);
       return [destinationAddress(dest, this.device.address), messageBytes(payload, this.maxLength)] as const;
     });
+    const tx = this.stageNow(bytes) ?? await this.stage(what, bytes);
     const handle = this.nextHandle++;
-    const rpc: ClientRpc = { handle, id: 0n, cookie, private: opt.private ?? false, peer: { address: addressText(addr), port: dest.port }, tx: this.stage(bytes) };
+    const rpc: ClientRpc = { handle, id: 0n, cookie, private: opt.private ?? false, peer: { address: addressText(addr), port: dest.port }, tx };
     this.byHandle.set(handle, rpc);
     const flags = SendFlag.NOTIFY_ID;      // private is host-side: every completion comes through the one ring
-    await this.post(what, { opcode: SendOpcode.REQUEST, flags, dport: dest.port, length: bytes.length, cookie: BigInt(handle), buffer: rpc.tx.address, peer_addr: v4Mapped(addr) });
+    await this.post(what, { opcode: SendOpcode.REQUEST, flags, dport: dest.port, length: bytes.length, cookie: BigInt(handle), send_offset: tx.offset, peer_addr: v4Mapped(addr) });
     await this.waitUntil(`${what}: NIC accepting the request`, () => (rpc.id !== 0n || rpc.rejected ? true : undefined));
     if (rpc.rejected) this.fail(rpc.rejected);
     return rpc;
   }
 
-  /** Copy a payload into DMA memory the NIC reads as packets go out. */
-  private stage(bytes: Uint8Array): DmaBuffer {
-    const buf = this.device.allocateDma(bytes.length, 64);
-    buf.bytes.set(bytes);
-    return buf;
+  /**
+   * Copy a payload into the send region, where the NIC reads it as packets go out, if there
+   * is room and nobody waits ahead: then the caller goes on without yielding, as a sendmsg
+   * that does not block returns with its RPC already known to the socket.
+   */
+  private stageNow(bytes: Uint8Array): Staged | null {
+    const tx = this.stageQueue.length === 0 ? this.sendSpace.allocate(bytes.length) : null;
+    if (tx) this.qp.send.bytes.set(bytes, tx.offset);
+    return tx;
+  }
+
+  /**
+   * stageNow, after waiting in arrival order while the region is full (its bytes come back as
+   * RPCs end and replies are acknowledged): back-pressure, as a full wmem_max blocks sendmsg.
+   */
+  private async stage(what: string, bytes: Uint8Array): Promise<Staged> {
+    const me = Symbol(what);
+    this.stageQueue.push(me);
+    let tx: Staged;
+    try {
+      tx = await this.waitUntil(`${what}: send region space for ${bytes.length} bytes`, () => {
+        if (this.stageQueue[0] !== me) return undefined;
+        return this.sendSpace.allocate(bytes.length) ?? undefined;
+      });
+    } finally {
+      this.stageQueue.splice(this.stageQueue.indexOf(me), 1);
+    }
+    this.qp.send.bytes.set(bytes, tx.offset);
+    return tx;
   }
 
   /** Post one descriptor, waiting for send-ring space (back-pressure, never loss). */
@@ -298,59 +348,79 @@ export class HomaSocket {
     }
     for (let c = this.qp.pollCompletion(); c; c = this.qp.pollCompletion()) this.complete(c);
     if (this.retired.length > 0) {
-      // Descriptors the NIC has taken from the send ring. A reply's payload is freed here, which
-      // is safe only for backends that copy it then (README "ABI notes": no TX-done event).
+      // Descriptors the NIC has taken from the send ring: an ABORT taken ends its RPCs.
       const consumed = this.sqPosted - (this.qp.sqEntries - this.qp.sqSpace());
-      while (this.retired.length > 0 && this.retired[0]!.sqPos <= consumed) this.device.freeDma(this.retired.shift()!.buf);
+      while (this.retired.length > 0 && this.retired[0]!.sqPos <= consumed) this.sendSpace.release(this.retired.shift()!.tx);
     }
   }
 
-  private complete(c: MemRecord): void {
-    const type = c['type'] as number;
-    const id = c['id'] as bigint;
-    const peer: Peer = { address: addressText(c['peer_addr'] as Uint8Array), port: c['peer_port'] as number };
+  private complete(c: HostCompletion): void {
+    const { type, id } = c;
+    const peer: Peer = { address: addressText(c.peerAddr), port: c.peerPort };
     if (type === CompletionType.REQUEST) {
-      this.serverRpcs.set(serverKey(peer.address, id), { id, peer, addr: c['peer_addr'] as Uint8Array, replied: false });
+      this.serverRpcs.set(serverKey(peer.address, id), { id, peer, addr: c.peerAddr, replied: false });
       this.inbox.push(this.message(c, 'request', 0n, peer));
       return;
     }
-    const rpc = this.byHandle.get(Number(c['cookie'] as bigint));
+    // Replies carry no cookie (§2.2): their TX_DONE, or their refusal, names them by id and peer.
+    if (c.cookie === 0n && (type === CompletionType.TX_DONE || type === CompletionType.ERROR)) {
+      if (this.replyDone(id, peer.address) && type === CompletionType.ERROR) this.lastError = `the NIC refused the reply to request ${id} (${errnoName(c.error)})`;
+      return;
+    }
+    const rpc = this.byHandle.get(Number(c.cookie));
     if (type === CompletionType.ACCEPTED) {
       if (rpc) { rpc.id = id; this.byId.set(id, rpc); }
       return;
     }
+    if (type === CompletionType.TX_DONE) return;                   // requests are released when their RPC ends
     if (!rpc) {
       // Discarded by a silent abort before the NIC saw the abort: hand the bpages straight back.
-      if (type === CompletionType.RESPONSE) this.returns.push(...(c['bpage_offsets'] as number[]).slice(0, c['num_bpages'] as number));
+      if (type === CompletionType.RESPONSE) this.returns.push(...c.bpageOffsets);
       return;
     }
     this.forget(rpc);
     if (rpc.id === 0n) {
-      rpc.rejected = new RpcError(c['error'] as number, 0n, rpc.cookie);
+      // Refused descriptors touch nothing: an ERROR (EINVAL) comes before any ACCEPTED.
+      rpc.rejected = new RpcError(c.error, 0n, rpc.cookie);
       this.lastError = rpc.rejected.message;
       return;
     }
-    const out: Outcome = type === CompletionType.RESPONSE ? this.message(c, 'response', rpc.cookie, peer) : new RpcError(c['error'] as number, id, rpc.cookie);
+    const out: Outcome = type === CompletionType.RESPONSE ? this.message(c, 'response', rpc.cookie, peer) : new RpcError(c.error, id, rpc.cookie);
     if (out instanceof RpcError) this.lastError = out.message;
     if (rpc.private) this.privateDone.set(id, out);
     else this.inbox.push(out);
   }
 
-  private message(c: MemRecord, kind: 'request' | 'response', cookie: bigint, peer: Peer): Message {
-    const offsets = (c['bpage_offsets'] as number[]).slice(0, c['num_bpages'] as number);
+  /** The NIC is done with the reply to request `id` from `address`: its bytes go back. */
+  private replyDone(id: bigint, address: string): boolean {
+    const list = this.sentReplies.get(id);
+    if (!list) return false;
+    // Ids repeat across client hosts (§1.2): the peer picks one; an engine that left it out gets the oldest.
+    let i = list.findIndex((r) => r.address === address);
+    if (i < 0) i = 0;
+    this.sendSpace.release(list[i]!.tx);
+    list.splice(i, 1);
+    if (list.length === 0) this.sentReplies.delete(id);
+    return true;
+  }
+
+  private message(c: HostCompletion, kind: 'request' | 'response', cookie: bigint, peer: Peer): Message {
     this.held++;
-    return new Message({ id: c['id'] as bigint, cookie, kind, peer, length: c['length'] as number, bpageOffsets: offsets }, this.qp.region.bytes, (o) => {
+    return new Message({ id: c.id, cookie, kind, peer, length: c.length, bpageOffsets: c.bpageOffsets }, this.qp.region.bytes, (o) => {
       this.held--;
       if (!this.closed) this.returns.push(...o);
     });
   }
 
-  /** The RPC is over for the host. Its payload is freed now if the NIC is done with it, else retired. */
+  /**
+   * The RPC is over for the host. Its bytes go back now if the engine is done with them (its
+   * RPC ended: records.ts TX_DONE), else once the engine has taken the ABORT that ends it.
+   */
   private forget(rpc: ClientRpc, nicDone = true): void {
     this.byHandle.delete(rpc.handle);
     this.byId.delete(rpc.id);
-    if (nicDone) this.device.freeDma(rpc.tx);
-    else this.retired.push({ sqPos: this.sqPosted, buf: rpc.tx });
+    if (nicDone) this.sendSpace.release(rpc.tx);
+    else this.retired.push({ sqPos: this.sqPosted, tx: rpc.tx });
   }
 
   private take(id: bigint): Outcome | undefined {

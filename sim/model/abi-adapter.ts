@@ -6,8 +6,8 @@
 // so the bytes they exchange with the model are exactly those the hardware exchanges.
 
 import {
-  bpageReturnEntry, COMPLETION_INLINE_BPAGES, completionContinuation, completionEntry, CompletionType, readRecord,
-  sendDescriptor, SendFlag, SendOpcode, v4Mapped, writeRecord,
+  bpageReturnEntry, COMPLETION_INLINE_BPAGES, completionContinuation, completionEntry, CompletionType, MAX_RING_LOG, MIN_RING_LOG,
+  readRecord, sendDescriptor, SendFlag, SendOpcode, v4Mapped, writeRecord,
 } from '../../hw/homa/abi.ts';
 import type { MemRecord } from '../../hw/homa/abi.ts';
 import { HOMA_MAX_MESSAGE_LENGTH } from '../../hw/homa/wire/index.ts';
@@ -36,6 +36,25 @@ export function sendRegionOver(bytes: Uint8Array): SendRegion {
 }
 
 export type DescriptorResult = { ok: true; id: number } | { ok: false; reason: string };
+
+/**
+ * Why the engine refuses a queue pair's control page at ENABLE (status BAD_CONFIG,
+ * records.ts queuePairControl), or null. `reg` reads a control-page register by name.
+ */
+export function controlPageFault(reg: (name: string) => number, minRegionBpages: number, maxRegionBpages: number): string | null {
+  const port = reg('port');
+  if (port < 1 || port > 0xffff) return `port ${port} (1..65535)`;
+  for (const r of ['sq', 'cq', 'bret']) {
+    const log = reg(`${r}_log_size`);
+    if (log < MIN_RING_LOG || log > MAX_RING_LOG) return `${r}_log_size ${log} (${MIN_RING_LOG}..${MAX_RING_LOG})`;
+  }
+  const bpages = reg('bpool_num_bpages');
+  if (bpages < minRegionBpages || bpages > maxRegionBpages) return `a region of ${bpages} bpages (${minRegionBpages}..${maxRegionBpages})`;
+  for (const r of ['sq', 'cq', 'bret', 'bpool', 'send']) {
+    if (reg(`${r}_base_lo`) % 4096) return `${r} base 0x${(reg(`${r}_base_hi`) * 2 ** 32 + reg(`${r}_base_lo`)).toString(16)} not 4 KiB aligned`;
+  }
+  return null;
+}
 
 const isV4Mapped = (a: Uint8Array): boolean => a.subarray(0, 10).every((x) => x === 0) && a[10] === 0xff && a[11] === 0xff;
 
