@@ -9,9 +9,8 @@
 // their RPC whatever order they come in; the application's own cookie stays in host memory
 // and is handed back with the response.
 //
-// Staged bytes stay put while the engine may read them (records.ts TX_DONE): a request's
-// until its RPC ends (RESPONSE, ERROR, or an abort the engine has taken), a reply's until its
-// TX_DONE. When the send region is full, senders wait in order: back-pressure, never loss.
+// Staged bytes stay put while the engine may read them (outgoing.ts): a request's until its
+// RPC ends, a reply's until its TX_DONE. When the send region is full, senders wait.
 
 import { CompletionType, QpStatus, SendFlag, SendOpcode, v4Mapped } from '../hw/homa/abi.ts';
 import type { MemRecord } from '../hw/homa/abi.ts';
@@ -22,9 +21,9 @@ import { ERRNO, HomaError, InvalidArgumentError, RpcError, SimulationIdleError, 
 import type { ErrorCode } from './errors.ts';
 import { Message, addressText } from './message.ts';
 import type { Peer } from './message.ts';
+import { Outgoing } from './outgoing.ts';
+import type { Staged } from './outgoing.ts';
 import type { HostCompletion, HostQueuePair } from './queue-pair.ts';
-import { SendSpace } from './send-space.ts';
-import type { Staged } from './send-space.ts';
 import { Waiters } from './waiters.ts';
 
 export type { Destination, Payload } from './arguments.ts';
@@ -90,9 +89,6 @@ interface ClientRpc {
 /** A request being served. Server ids are unique per client host only (§1.2), so the key is (peer address, id). */
 interface ServerRpc { id: bigint; peer: Peer; addr: Uint8Array; replied: boolean }
 
-/** A reply whose bytes the NIC may still read (until its TX_DONE). */
-interface SentReply { address: string; tx: Staged }
-
 const serverKey = (address: string, id: bigint): string => `${address}/${id}`;
 
 type Outcome = Message | RpcError;
@@ -112,17 +108,8 @@ export class HomaSocket {
   private readonly inbox: Outcome[] = [];
   /** Finished private RPCs, taken only by receive({ id }). */
   private readonly privateDone = new Map<bigint, Outcome>();
-  /** Where outgoing messages are staged in the queue pair's send region. */
-  private readonly sendSpace: SendSpace;
-  /** Callers waiting for send-region space, served in order (a big message is not overtaken forever). */
-  private readonly stageQueue: symbol[] = [];
-  /** Replies waiting for their TX_DONE, by server id (ids repeat across client hosts, §1.2). */
-  private readonly sentReplies = new Map<bigint, SentReply[]>();
-  /**
-   * Silently aborted requests' bytes: the RPC ends when the engine takes the ABORT, so each is
-   * released once the send ring has consumed every descriptor posted before it was retired.
-   */
-  private readonly retired: { sqPos: number; tx: Staged }[] = [];
+  /** Outgoing messages in the queue pair's send region, while the NIC may read them. */
+  private readonly outgoing: Outgoing;
   private sqPosted = 0;
   private readonly returns: number[] = [];
   private held = 0;
@@ -140,8 +127,8 @@ export class HomaSocket {
     this.serverOn = server;
     this.maxLength = Math.min(maxLength || HOMA_MAX_MESSAGE_LENGTH, HOMA_MAX_MESSAGE_LENGTH);
     this.onClose = onClose;
-    this.sendSpace = new SendSpace(qp.send.bytes.length);
     this.waiters = new Waiters(device, () => this.service());
+    this.outgoing = new Outgoing(qp.send.bytes, (what, ready) => this.waitUntil(what, ready));
   }
 
   get server(): boolean { return this.serverOn; }
@@ -176,10 +163,8 @@ export class HomaSocket {
     if (rpc.replied) this.fail(new InvalidArgumentError('request', `request ${request.id} was already answered (each request gets one reply, spec §2.2)`));
     const bytes = this.checked(() => messageBytes(payload, this.maxLength));
     rpc.replied = true;
-    const tx = this.stageNow(bytes) ?? await this.stage('reply', bytes);
-    const list = this.sentReplies.get(request.id) ?? [];
-    list.push({ address: request.peer.address, tx });
-    this.sentReplies.set(request.id, list);
+    const tx = this.outgoing.stageNow(bytes) ?? await this.outgoing.stage('reply', bytes);
+    this.outgoing.replySent(request.id, request.peer.address, tx);
     // The client's address and port go with the id: server ids are unique per client only.
     await this.post('reply', {
       opcode: SendOpcode.REPLY, flags: SendFlag.NOTIFY_TX_DONE, id: request.id, send_offset: tx.offset, length: bytes.length,
@@ -252,7 +237,7 @@ export class HomaSocket {
     for (const r of this.byId.values()) rpcs.push({ id: r.id, role: 'client', peer: r.peer, cookie: r.cookie, private: r.private, state: 'sent' });
     for (const r of this.serverRpcs.values()) rpcs.push({ id: r.id, role: 'server', peer: r.peer, cookie: 0n, private: false, state: 'in-service' });
     return {
-      port: this.port, server: this.serverOn, bpoolAvailBytes: this.qp.availBytes(), sendBytesInUse: this.sendSpace.usedBytes,
+      port: this.port, server: this.serverOn, bpoolAvailBytes: this.qp.availBytes(), sendBytesInUse: this.outgoing.usedBytes,
       numRpcs: rpcs.length, heldMessages: this.held, pendingReturns: this.returns.length, errorMessage: this.lastError, rpcs,
     };
   }
@@ -267,8 +252,7 @@ export class HomaSocket {
     this.qp.disable();
     this.byHandle.clear();
     this.byId.clear();
-    this.retired.length = 0;
-    this.sentReplies.clear();
+    this.outgoing.clear();
     this.waiters.close();
     this.onClose();
   }
@@ -282,7 +266,7 @@ export class HomaSocket {
       checkCookie(cookie);
       return [destinationAddress(dest, this.device.address), messageBytes(payload, this.maxLength)] as const;
     });
-    const tx = this.stageNow(bytes) ?? await this.stage(what, bytes);
+    const tx = this.outgoing.stageNow(bytes) ?? await this.outgoing.stage(what, bytes);
     const handle = this.nextHandle++;
     const rpc: ClientRpc = { handle, id: 0n, cookie, private: opt.private ?? false, peer: { address: addressText(addr), port: dest.port }, tx };
     this.byHandle.set(handle, rpc);
@@ -291,37 +275,6 @@ export class HomaSocket {
     await this.waitUntil(`${what}: NIC accepting the request`, () => (rpc.id !== 0n || rpc.rejected ? true : undefined));
     if (rpc.rejected) this.fail(rpc.rejected);
     return rpc;
-  }
-
-  /**
-   * Copy a payload into the send region, where the NIC reads it as packets go out, if there
-   * is room and nobody waits ahead: then the caller goes on without yielding, as a sendmsg
-   * that does not block returns with its RPC already known to the socket.
-   */
-  private stageNow(bytes: Uint8Array): Staged | null {
-    const tx = this.stageQueue.length === 0 ? this.sendSpace.allocate(bytes.length) : null;
-    if (tx) this.qp.send.bytes.set(bytes, tx.offset);
-    return tx;
-  }
-
-  /**
-   * stageNow, after waiting in arrival order while the region is full (its bytes come back as
-   * RPCs end and replies are acknowledged): back-pressure, as a full wmem_max blocks sendmsg.
-   */
-  private async stage(what: string, bytes: Uint8Array): Promise<Staged> {
-    const me = Symbol(what);
-    this.stageQueue.push(me);
-    let tx: Staged;
-    try {
-      tx = await this.waitUntil(`${what}: send region space for ${bytes.length} bytes`, () => {
-        if (this.stageQueue[0] !== me) return undefined;
-        return this.sendSpace.allocate(bytes.length) ?? undefined;
-      });
-    } finally {
-      this.stageQueue.splice(this.stageQueue.indexOf(me), 1);
-    }
-    this.qp.send.bytes.set(bytes, tx.offset);
-    return tx;
   }
 
   /** Post one descriptor, waiting for send-ring space (back-pressure, never loss). */
@@ -337,7 +290,7 @@ export class HomaSocket {
     this.sqPosted++;
   }
 
-  /** Post released bpages, drain completions, free reply buffers the NIC has consumed. */
+  /** Post released bpages, drain completions, release aborted requests the NIC has taken the ABORT of. */
   private service(): void {
     this.flushReturns();
     const status = this.qp.status();
@@ -347,11 +300,8 @@ export class HomaSocket {
       this.lastStatus = status;
     }
     for (let c = this.qp.pollCompletion(); c; c = this.qp.pollCompletion()) this.complete(c);
-    if (this.retired.length > 0) {
-      // Descriptors the NIC has taken from the send ring: an ABORT taken ends its RPCs.
-      const consumed = this.sqPosted - (this.qp.sqEntries - this.qp.sqSpace());
-      while (this.retired.length > 0 && this.retired[0]!.sqPos <= consumed) this.sendSpace.release(this.retired.shift()!.tx);
-    }
+    // Descriptors the NIC has taken from the send ring: an ABORT taken ends its RPCs.
+    if (this.outgoing.retiring) this.outgoing.consumed(this.sqPosted - (this.qp.sqEntries - this.qp.sqSpace()));
   }
 
   private complete(c: HostCompletion): void {
@@ -364,7 +314,7 @@ export class HomaSocket {
     }
     // Replies carry no cookie (§2.2): their TX_DONE, or their refusal, names them by id and peer.
     if (c.cookie === 0n && (type === CompletionType.TX_DONE || type === CompletionType.ERROR)) {
-      if (this.replyDone(id, peer.address) && type === CompletionType.ERROR) this.lastError = `the NIC refused the reply to request ${id} (${errnoName(c.error)})`;
+      if (this.outgoing.replyDone(id, peer.address) && type === CompletionType.ERROR) this.lastError = `the NIC refused the reply to request ${id} (${errnoName(c.error)})`;
       return;
     }
     const rpc = this.byHandle.get(Number(c.cookie));
@@ -391,19 +341,6 @@ export class HomaSocket {
     else this.inbox.push(out);
   }
 
-  /** The NIC is done with the reply to request `id` from `address`: its bytes go back. */
-  private replyDone(id: bigint, address: string): boolean {
-    const list = this.sentReplies.get(id);
-    if (!list) return false;
-    // Ids repeat across client hosts (§1.2): the peer picks one; an engine that left it out gets the oldest.
-    let i = list.findIndex((r) => r.address === address);
-    if (i < 0) i = 0;
-    this.sendSpace.release(list[i]!.tx);
-    list.splice(i, 1);
-    if (list.length === 0) this.sentReplies.delete(id);
-    return true;
-  }
-
   private message(c: HostCompletion, kind: 'request' | 'response', cookie: bigint, peer: Peer): Message {
     this.held++;
     return new Message({ id: c.id, cookie, kind, peer, length: c.length, bpageOffsets: c.bpageOffsets }, this.qp.region.bytes, (o) => {
@@ -419,8 +356,8 @@ export class HomaSocket {
   private forget(rpc: ClientRpc, nicDone = true): void {
     this.byHandle.delete(rpc.handle);
     this.byId.delete(rpc.id);
-    if (nicDone) this.sendSpace.release(rpc.tx);
-    else this.retired.push({ sqPos: this.sqPosted, tx: rpc.tx });
+    if (nicDone) this.outgoing.release(rpc.tx);
+    else this.outgoing.retire(this.sqPosted, rpc.tx);
   }
 
   private take(id: bigint): Outcome | undefined {

@@ -21,23 +21,8 @@ import { BufState, Rpc, RpcState } from './rpc.ts';
 import { Transmitter } from './sender.ts';
 import { tick } from './timers.ts';
 import { CompletionType } from './types.ts';
+import { PRIO_BYTES, PRIO_PACKETS, RCVD_KEY, RX_ERROR_COUNTER, SENT_KEY } from './counter-names.ts';
 import type { Completion, CompletionTypeCode, ReplyArgs, RequestArgs } from './types.ts';
-
-const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(HomaType).map(([k, v]) => [v, k]));
-// Counter names per packet type and level, built once (the per-packet path only indexes).
-const SENT_KEY: string[] = [];
-const RCVD_KEY: string[] = [];
-for (const [code, name] of Object.entries(TYPE_NAMES)) { SENT_KEY[Number(code)] = `packets_sent_${name}`; RCVD_KEY[Number(code)] = `packets_rcvd_${name}`; }
-const PRIO_PACKETS = Array.from({ length: 8 }, (_, i) => `priority${i}_packets`);
-const PRIO_BYTES = Array.from({ length: 8 }, (_, i) => `priority${i}_bytes`);
-/**
- * The counter of each reason the codec refuses a frame for (hw/homa/abi COUNTER_DOCS); any
- * other IP-level refusal it may add is a header error (bad_ip_headers).
- */
-const RX_ERROR_COUNTER: Readonly<Record<string, string>> = {
-  too_short: 'short_packets', bad_ip_header: 'bad_ip_headers', not_homa: 'non_homa_frames',
-  unknown_type: 'unknown_packet_types', bad_length: 'bad_lengths',
-};
 
 export class ModelNic implements Endpoint {
   readonly cfg: ModelConfig;
