@@ -168,8 +168,10 @@ export class HostQueuePair {
     if (status & QpStatus.ACTIVE) return;
     this.setCtrl('ctrl', 0);
     if (status & QpStatus.PORT_IN_USE) throw new AddressInUseError(port);
-    const why = status & QpStatus.BAD_CONFIG ? 'refused its configuration (BAD_CONFIG: port, ring sizes, region size or alignment)' : 'did not become active';
-    throw new HomaError('ENOMEM', ERRNO.ENOMEM, `${this.device.url}: queue pair ${this.index} ${why} (status 0x${status.toString(16)})`);
+    if (status & QpStatus.BAD_CONFIG) {
+      throw new HomaError('EINVAL', ERRNO.EINVAL, `${this.device.url}: queue pair ${this.index}: the NIC refused its configuration (BAD_CONFIG: port, ring sizes, region size or a base not 4 KiB aligned; status 0x${status.toString(16)})`);
+    }
+    throw new HomaError('ENOMEM', ERRNO.ENOMEM, `${this.device.url}: queue pair ${this.index} did not become active (status 0x${status.toString(16)})`);
   }
 
   /** SO_HOMA_SERVER after the fact: ctrl is the one control register the engine takes while enabled. */

@@ -248,6 +248,7 @@ struct homa_nic_qp *homa_nic_qp_create(struct homa_nic_file *f,
 		return qp;
 	args->qp = qp->index;
 	args->bound_port = qp->port;
+	args->send_bytes = qp->send.size;
 	return qp;
 }
 

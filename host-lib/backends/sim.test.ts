@@ -87,7 +87,7 @@ describe('queue pairs: the control page (the kernel\'s) and the user page (doorb
     const dev = new SimCluster().device(0);
     const layout = discoverLayout(dev);
     const small = new HostQueuePair(dev, layout, 0, 32, SEND);                     // under min_region_bpages
-    expect(() => small.enable(9, false)).toThrow(/BAD_CONFIG/);
+    expect(() => small.enable(9, false)).toThrow(expect.objectContaining({ code: 'EINVAL', message: expect.stringMatching(/BAD_CONFIG/) }));
     expect(small.status()).toBe(QpStatus.BAD_CONFIG);
     const rings = new HostQueuePair(dev, layout, 1, 40, SEND, { sqLog: 1, cqLog: 4, bretLog: 4 });
     expect(() => rings.enable(9, false)).toThrow(/BAD_CONFIG/);

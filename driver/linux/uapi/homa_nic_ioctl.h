@@ -67,7 +67,7 @@ struct homa_nic_qp_create {
 	__u32 cq_log_size;	/* in: log2 of completion-queue entries */
 	__u32 bret_log_size;	/* in: log2 of bpage-return entries */
 	__u32 region_bpages;	/* in: min..max_region_bpages of homa_nic_info */
-	__u32 send_bytes;	/* in: size of the send region (0..4 MiB) */
+	__u32 send_bytes;	/* in: send region size (0..4 MiB); out: in whole pages */
 	__u32 qp;		/* out: queue pair number */
 	__u32 bound_port;	/* out: the port bound */
 	__u32 reserved;
