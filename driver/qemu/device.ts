@@ -15,7 +15,7 @@
 import { closeSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import {
   BLOCK_HEADER, BlockType, COUNTERS, DEFAULT_ENGINE_PARAMS, MIN_REGION_BPAGES, QP_CTRL_BASE, QP_CTRL_REG, QP_STRIDE, QP_USER_BASE, QP_USER_REG,
-  CompletionType, QpCtrl, QpStatus, SendFlag, SendOpcode, bpageReturnEntry, queuePairControl, readRecord, registerBlocks, resetImage, sendDescriptor,
+  CompletionType, QpCtrl, QpStatus, SendFlag, SendOpcode, bpageReturnEntry, queuePairControl, queuePairUser, readRecord, registerBlocks, resetImage, sendDescriptor,
 } from '../../hw/homa/abi.ts';
 import type { MemRecord } from '../../hw/homa/abi.ts';
 import { COMPLETION_BYTES, SEND_DESC_BYTES, completionEntries, controlPageFault, descriptorFault, encodeCompletion } from '../../sim/model/abi-adapter.ts';
@@ -30,8 +30,9 @@ export class SharedFile {
     ftruncateSync(this.fd, size);
   }
   read(off: number, len: number): Buffer {
-    const b = Buffer.alloc(len);
-    readSync(this.fd, b, 0, len, off);
+    const b = Buffer.allocUnsafe(len);
+    const n = readSync(this.fd, b, 0, len, off);
+    if (n < len) b.fill(0, n);                        // past the end of the file reads as zeros
     return b;
   }
   write(off: number, data: Uint8Array): void { writeSync(this.fd, data, 0, data.length, off); }
@@ -78,6 +79,9 @@ export interface Engine {
 }
 
 const CTRL_BYTES = queuePairControl.width / 8;
+const USER_BYTES = queuePairUser.width / 8;
+/** How often every control page is read, not only those up to the last enabled queue pair. */
+const FULL_SCAN_MS = 1;
 const BRET_BYTES = bpageReturnEntry.width / 8;
 /** The engine-owned words of a user page (the rest are doorbells or reserved). */
 const USER_OWNED = ['sq_head', 'cq_tail', 'bret_head', 'status', 'bpool_avail_bytes'] as const;
@@ -118,6 +122,7 @@ export class DeviceServer {
   /** Events the server itself counts (the engine never sees refused descriptors). */
   private readonly own: Record<string, number> = { bad_descriptors: 0 };
   private stopped = false;
+  private lastFullScan = -Infinity;
   /** Doorbells and completions handled, for tests. */
   readonly stats = { descriptors: 0, badDescriptors: 0, completions: 0, interrupts: 0, enables: 0, refusedEnables: 0, disables: 0, restoredWords: 0 };
 
@@ -137,14 +142,19 @@ export class DeviceServer {
   /** One pass over every queue pair; true if anything happened. */
   step(): boolean {
     const { bar } = this.o;
-    const ctrlPages = bar.read(QP_CTRL_BASE, this.qps.length * QP_STRIDE);
-    const userPages = bar.read(QP_USER_BASE, this.qps.length * QP_STRIDE);
+    // Reading the BAR file costs a system call per range, the time of a round trip: every pass
+    // reads the control pages up to one past the last enabled queue pair (a kernel enables the
+    // lowest free one) and the user pages of the enabled ones; all control pages now and then.
+    const now = performance.now();
+    const full = now - this.lastFullScan >= FULL_SCAN_MS;
+    if (full) this.lastFullScan = now;
+    const pages = full ? this.qps.length : Math.min(this.qps.length, this.qps.findLastIndex((q) => q !== null) + 2);
+    const ctrlPages = bar.read(QP_CTRL_BASE, pages * QP_STRIDE);
     let busy = false;
     this.o.engine?.advance();
-    for (let i = 0; i < this.qps.length; i++) {
+    for (let i = 0; i < pages; i++) {
       const ctrl = ctrlPages.subarray(i * QP_STRIDE, i * QP_STRIDE + CTRL_BYTES);
-      const user = userPages.subarray(i * QP_STRIDE, (i + 1) * QP_STRIDE);
-      busy = this.stepQp(i, ctrl, user) || busy;
+      busy = this.stepQp(i, ctrl) || busy;
     }
     return busy;
   }
@@ -157,7 +167,7 @@ export class DeviceServer {
     this.o.bar.setU32(this.userAt(i, 'status'), status);
   }
 
-  private stepQp(i: number, page: Buffer, user: Buffer): boolean {
+  private stepQp(i: number, page: Buffer): boolean {
     const reg = (name: string): number => page.readUInt32LE(QP_CTRL_REG[name]!);
     const ctrl = reg('ctrl');
     let qp = this.qps[i];
@@ -180,8 +190,9 @@ export class DeviceServer {
       if ((ctrl ^ qp.ctrl) & QpCtrl.SERVER) qp.engine.setServer((ctrl & QpCtrl.SERVER) !== 0);
       qp.ctrl = ctrl;
     }
+    const user = this.o.bar.read(QP_USER_BASE + i * QP_STRIDE, USER_BYTES);
     const word = (name: string): number => user.readUInt32LE(QP_USER_REG[name]!);
-    this.restoreOwned(i, qp, word);
+    this.restoreOwned(i, qp, word, reg('status'));
     let busy = this.sendQueue(i, qp, word('sq_tail'));
     busy = this.bpageReturns(i, qp, word('bret_tail')) || busy;
     busy = this.completions(i, qp, word('cq_head')) || busy;
@@ -230,14 +241,14 @@ export class DeviceServer {
   }
 
   /** Rewrite any engine-owned word the guest wrote over (a register would have ignored the write). */
-  private restoreOwned(i: number, qp: QpState, word: (name: string) => number): void {
+  private restoreOwned(i: number, qp: QpState, word: (name: string) => number, ctrlStatus: number): void {
     for (const name of USER_OWNED) {
       const v = this.owned(qp, name) >>> 0;
       if (word(name) === v) continue;
       this.o.bar.setU32(this.userAt(i, name), v);
       this.stats.restoredWords++;
     }
-    if (this.o.bar.u32(this.ctrlAt(i, 'status')) !== qp.status) this.o.bar.setU32(this.ctrlAt(i, 'status'), qp.status);
+    if (ctrlStatus !== qp.status) this.o.bar.setU32(this.ctrlAt(i, 'status'), qp.status);
   }
 
   private sendQueue(i: number, qp: QpState, tail: number): boolean {
