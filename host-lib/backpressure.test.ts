@@ -11,7 +11,9 @@ const N = 4000;
 const LENGTH = 1000;
 
 test(`${N} requests into a full region: back-pressure, then recovery with nothing lost (§4)`, async () => {
-  const h = twoHosts({}, { regionBytes: MIN_REGION_BYTES });
+  // The client's send region holds every request at once (the ABI's counterpart of wmem_max,
+  // §2.2): the back-pressure under test is the server's receive region.
+  const h = twoHosts({}, { regionBytes: MIN_REGION_BYTES }, { sendBytes: 8 << 20 });
   const region = h.server.info().bpoolAvailBytes;
   expect(region).toBe(MIN_REGION_BYTES);
 

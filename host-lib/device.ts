@@ -1,6 +1,6 @@
 // host-lib/device.ts — what host-lib needs from a NIC (seam 4 of the architecture): its
 // registers, host memory the NIC can reach by DMA, doorbells, and a wait for an event. The
-// sockets layer speaks ABI v1 (hw/homa/abi.ts) through this interface only, so the same
+// sockets layer speaks ABI v2 (hw/homa/abi.ts) through this interface only, so the same
 // socket code drives every backend: `sim` (the reference model, later the RTL, in simulated
 // time), `pcie` (the Linux driver through driver/native), `serial` (a dev board).
 //

@@ -1,19 +1,26 @@
 // host-lib/homa-device.ts — what open() returns: a NIC behind some backend Device, that makes
 // Homa sockets. A socket takes a free ABI queue pair, a receive region of 64 KiB bpages
-// (SO_HOMA_RCVBUF, spec §4), a port (bind, or automatic from 0x8000, spec §2) and, if asked,
-// the server opt-in (SO_HOMA_SERVER).
+// (SO_HOMA_RCVBUF, spec §4), a send region for its outgoing messages, a port (bind, or
+// automatic from 0x8000, spec §2) and, if asked, the server opt-in (SO_HOMA_SERVER). A closed
+// socket's queue pair and memory come back once the engine reports it inactive.
 
 import type { Device } from './device.ts';
 import { ERRNO, AddressInUseError, HomaError, InvalidArgumentError, RegionTooSmallError } from './errors.ts';
 import { addressText } from './message.ts';
+import { MIN_REGION_BPAGES } from '../hw/homa/abi.ts';
 import { BPAGE_SIZE, HostQueuePair, discoverLayout, findFreeQueuePair } from './queue-pair.ts';
 import type { DeviceLayout } from './queue-pair.ts';
 import { HomaSocket } from './socket.ts';
 
-/** Smallest receive region: two maximum messages plus one bpage (2 x 16 + 1 bpages, spec §4). */
-export const MIN_REGION_BYTES = 33 * BPAGE_SIZE;
+/**
+ * Smallest receive region the ABI allows: two maximum messages plus one bpage (2 x 16 + 1
+ * bpages, spec §4). A device reports its own (identity min_region_bpages), which socket() uses.
+ */
+export const MIN_REGION_BYTES = MIN_REGION_BPAGES * BPAGE_SIZE;
 /** Default receive region: 64 bpages (4 MiB). */
 export const DEFAULT_REGION_BYTES = 64 * BPAGE_SIZE;
+/** Default send region: two maximum messages in flight at once, and room for many small ones. */
+export const DEFAULT_SEND_BYTES = 2 << 20;
 /** Automatic ports start here (HOMA_MIN_DEFAULT_PORT, spec §2). */
 export const FIRST_AUTOMATIC_PORT = 0x8000;
 
@@ -24,12 +31,19 @@ export interface SocketOptions {
   server?: boolean;
   /** Receive region size (SO_HOMA_RCVBUF); whole 64 KiB bpages are used. Default 4 MiB. */
   regionBytes?: number;
+  /**
+   * Send region size: outgoing messages wait here until the NIC is done with them, and
+   * senders wait while it is full. At least the largest message; default 2 MiB.
+   */
+  sendBytes?: number;
 }
 
 export class HomaDevice {
   readonly backend: Device;
   private readonly layout: DeviceLayout;
   private readonly sockets = new Set<HomaSocket>();
+  /** Queue pairs of closed sockets the engine has not yet reported inactive. */
+  private readonly draining = new Set<number>();
 
   constructor(backend: Device) {
     this.backend = backend;
@@ -50,12 +64,19 @@ export class HomaDevice {
     if (!Number.isInteger(port) || port < 0 || port > 32767) {
       throw new InvalidArgumentError('port', `${port} cannot be bound: use 1..32767, or 0 for an automatic port (spec §2)`);
     }
-    const regionBytes = opt.regionBytes ?? DEFAULT_REGION_BYTES;
-    if (!Number.isInteger(regionBytes) || regionBytes < MIN_REGION_BYTES) throw new RegionTooSmallError(regionBytes, MIN_REGION_BYTES);
-    if (regionBytes > 2 ** 32) throw new InvalidArgumentError('regionBytes', `${regionBytes} is over 4 GiB (bpage offsets are 32 bits, spec §4)`);
-    const index = findFreeQueuePair(this.backend, this.layout, new Set());
+    const { minRegionBpages, maxRegionBpages, maxMessageLength } = this.layout;
+    const regionBytes = opt.regionBytes ?? Math.min(DEFAULT_REGION_BYTES, maxRegionBpages * BPAGE_SIZE);
+    if (!Number.isInteger(regionBytes) || regionBytes < minRegionBpages * BPAGE_SIZE) throw new RegionTooSmallError(regionBytes, minRegionBpages * BPAGE_SIZE);
+    if (Math.floor(regionBytes / BPAGE_SIZE) > maxRegionBpages) {
+      throw new InvalidArgumentError('regionBytes', `${regionBytes} is over this NIC's largest receive region, ${maxRegionBpages} bpages of 64 KiB (identity max_region_bpages)`);
+    }
+    const sendBytes = opt.sendBytes ?? DEFAULT_SEND_BYTES;
+    if (!Number.isInteger(sendBytes) || sendBytes < maxMessageLength || sendBytes > 2 ** 32) {
+      throw new InvalidArgumentError('sendBytes', `${sendBytes} bytes of send region: give ${maxMessageLength} (the largest message) up to 4 GiB (send offsets are 32 bits)`);
+    }
+    const index = findFreeQueuePair(this.backend, this.layout, this.draining);
     if (index < 0) throw new HomaError('ENOMEM', ERRNO.ENOMEM, `${this.url}: all ${this.layout.numQueuePairs} queue pairs are in use; close a socket first`);
-    const qp = new HostQueuePair(this.backend, this.layout, index, Math.floor(regionBytes / BPAGE_SIZE));
+    const qp = new HostQueuePair(this.backend, this.layout, index, Math.floor(regionBytes / BPAGE_SIZE), Math.ceil(sendBytes / 4096) * 4096);
     const server = opt.server ?? false;
     let bound = 0;
     try {
@@ -72,9 +93,31 @@ export class HomaDevice {
       qp.release();
       throw e;
     }
-    const s: HomaSocket = new HomaSocket(this.backend, qp, bound, server, this.layout.maxMessageLength, () => this.sockets.delete(s));
+    const s: HomaSocket = new HomaSocket(this.backend, qp, bound, server, maxMessageLength, () => {
+      this.sockets.delete(s);
+      this.drain(qp);
+    });
     this.sockets.add(s);
     return s;
+  }
+
+  /**
+   * A closed socket's queue pair: its memory goes back once the engine has nothing of it in
+   * flight (records.ts: ACTIVE clears after disable), and only then is the index reused.
+   */
+  private drain(qp: HostQueuePair): void {
+    if (!qp.active) { qp.release(); return; }
+    this.draining.add(qp.index);
+    void (async () => {
+      for (;;) {
+        const seen = this.backend.eventCount();
+        if (!qp.active) break;
+        // A simulation with nothing left to run cannot clear it: keep the memory (a leak, never a reuse).
+        if (await this.backend.waitEvent(seen) === 'idle' && qp.active) return;
+      }
+      qp.release();
+      this.draining.delete(qp.index);
+    })();
   }
 
   /** Close every socket, then the backend. */

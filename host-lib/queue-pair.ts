@@ -1,42 +1,47 @@
-// host-lib/queue-pair.ts — the host's side of one ABI v1 queue pair (hw/homa/abi/records.ts):
-// it finds the register blocks the way the driver does, allocates the rings and the bpage
-// region in DMA memory, programs the queue pair's registers, and moves records through the
-// rings. It knows nothing about RPCs; socket.ts does.
+// host-lib/queue-pair.ts — the host's side of one ABI v2 queue pair (hw/homa/abi/records.ts):
+// it finds the register blocks the way the driver does, allocates the rings, the bpage region
+// and the send region in DMA memory, programs the queue pair's control page, rings doorbells
+// in its user page and moves records through the rings. It knows nothing about RPCs;
+// socket.ts does.
 //
-// Ring convention (both sides of the ABI must agree; the ABI text leaves it open, see
-// host-lib/README.md "ABI notes"): head and tail registers are free-running 32-bit counters,
-// a record's slot is counter & (entries - 1), a ring is full when tail - head == entries.
-// A completion's `phase` is 1 on even passes over the ring and 0 on odd ones, so zeroed
-// memory reads as empty.
+// On the sim backend host-lib is its own kernel and writes the control page itself; on pcie
+// the backend shadows control-page writes and turns ENABLE into the driver's attach ioctl
+// (driver/native/pcie-device.ts). Either way every offset comes from the register blocks the
+// device reports and the ABI's page records (QP_CTRL_REG, QP_USER_REG), never from constants.
+//
+// Ring conventions are the ABI's (records.ts): free-running 32-bit head and tail counters,
+// slot = counter & (entries - 1), full when tail - head == entries, and a completion is valid
+// when its phase equals ((index >> cq_log_size) & 1) ^ 1.
 
 import {
-  BlockType, QP_BASE, QP_STRIDE, QpCtrl, QpStatus, bpageReturnEntry, completionEntry, discoverBlocks,
-  queuePairRegisters, readRecord, registerBlocks, sendDescriptor, writeRecord,
+  BlockType, BPAGE_SIZE, COMPLETION_INLINE_BPAGES, CompletionType, QP_CTRL_REG, QP_USER_REG, QpCtrl, QpStatus,
+  bpageReturnEntry, completionContinuation, completionEntry, discoverBlocks, readRecord, registerBlocks, sendDescriptor,
+  writeRecord,
 } from '../hw/homa/abi.ts';
-import type { MemRecord } from '../hw/homa/abi.ts';
-import { byteFields } from '../hw/hdl/layout.ts';
+import type { MemRecord, RegisterBlock } from '../hw/homa/abi.ts';
 import type { Device, DmaBuffer } from './device.ts';
 import { AddressInUseError, HomaError, ERRNO } from './errors.ts';
 
-export const BPAGE_SIZE = 1 << 16;
+export { BPAGE_SIZE };
 export const SEND_DESC_BYTES = sendDescriptor.width / 8;
 export const COMPLETION_BYTES = completionEntry.width / 8;
 export const BRET_BYTES = bpageReturnEntry.width / 8;
 
-/** Byte offset of each queue-pair register inside its 4 KiB page. */
-export const QP_REG: Readonly<Record<string, number>> = Object.fromEntries(
-  byteFields(queuePairRegisters).map((f) => [f.name, f.offset]),
-);
-
-/** Where things are in BAR 0, found by walking the register-block list (regmap.ts). */
+/** What the device reports about itself, found by walking its register-block list (regmap.ts). */
 export interface DeviceLayout {
   numQueuePairs: number;
-  qpBase: number;
-  qpStride: number;
+  /** BAR offsets of queue pair 0's control page and user page, and the distance to the next queue pair's. */
+  ctrlBase: number;
+  userBase: number;
+  stride: number;
   maxMessageLength: number;
+  /** Receive regions the engine accepts, in bpages (spec §4). */
+  minRegionBpages: number;
+  maxRegionBpages: number;
 }
 
-function regOffset(block: 'identity' | 'queue_pairs', name: string): number {
+/** Offset of register `name` inside its block (from the ABI's block declarations). */
+function regOffset(block: RegisterBlock['name'], name: string): number {
   const b = registerBlocks().find((x) => x.name === block)!;
   return b.registers.find((r) => r.name === name)!.offset;
 }
@@ -47,12 +52,19 @@ export function discoverLayout(device: Device): DeviceLayout {
   const qps = blocks.find((b) => b.type === BlockType.QUEUE_PAIRS);
   if (!id || !qps) throw new HomaError('ENODEV', ERRNO.ENODEV, `${device.url}: register map has no identity or queue-pair block (not a homa-nic?)`);
   const version = device.read32(id.offset + regOffset('identity', 'abi_version'));
-  if (version >>> 16 !== 1) throw new HomaError('ENODEV', ERRNO.ENODEV, `${device.url}: ABI major version ${version >>> 16}, host-lib speaks 1`);
+  if (version >>> 16 !== 2) {
+    throw new HomaError('ENODEV', ERRNO.ENODEV, `${device.url}: ABI major version ${version >>> 16}, host-lib speaks 2 (update the engine or host-lib)`);
+  }
+  const ident = (name: string): number => device.read32(id.offset + regOffset('identity', name));
+  const qpb = (name: string): number => device.read32(qps.offset + regOffset('queue_pairs', name));
   return {
-    numQueuePairs: device.read32(id.offset + regOffset('identity', 'num_queue_pairs')),
-    qpBase: device.read32(qps.offset + regOffset('queue_pairs', 'qp_base')) || QP_BASE,
-    qpStride: device.read32(qps.offset + regOffset('queue_pairs', 'qp_stride')) || QP_STRIDE,
-    maxMessageLength: device.read32(id.offset + regOffset('identity', 'max_message_length')),
+    numQueuePairs: qpb('num_queue_pairs'),
+    ctrlBase: qpb('ctrl_base'),
+    userBase: qpb('user_base'),
+    stride: qpb('stride'),
+    maxMessageLength: ident('max_message_length'),
+    minRegionBpages: ident('min_region_bpages'),
+    maxRegionBpages: ident('max_region_bpages'),
   };
 }
 
@@ -65,75 +77,126 @@ export interface RingSizes {
 
 export const DEFAULT_RINGS: RingSizes = { sqLog: 8, cqLog: 10, bretLog: 12 };
 
+/** One completion as the host takes it: an entry, and its CONTINUATION's offsets merged in. */
+export interface HostCompletion {
+  type: number;
+  id: bigint;
+  cookie: bigint;
+  /** 16 bytes, IPv4 as ::ffff:a.b.c.d (records.ts). */
+  peerAddr: Uint8Array;
+  peerPort: number;
+  length: number;
+  error: number;
+  bpageOffsets: number[];
+}
+
 export class HostQueuePair {
   readonly device: Device;
   readonly index: number;
-  readonly base: number;
+  /** BAR offsets of this queue pair's control page (kernel's) and user page (doorbells). */
+  readonly ctrlPage: number;
+  readonly userPage: number;
   readonly sq: DmaBuffer;
   readonly cq: DmaBuffer;
   readonly bret: DmaBuffer;
   readonly region: DmaBuffer;
+  /** Where outgoing messages are staged; descriptors name bytes by offset into it. */
+  readonly send: DmaBuffer;
   readonly numBpages: number;
   private readonly sizes: RingSizes;
   private sqTail = 0;
   private cqHead = 0;
   private bretTail = 0;
+  private released = false;
 
-  constructor(device: Device, layout: DeviceLayout, index: number, numBpages: number, sizes: RingSizes = DEFAULT_RINGS) {
+  constructor(device: Device, layout: DeviceLayout, index: number, numBpages: number, sendBytes: number, sizes: RingSizes = DEFAULT_RINGS) {
     this.device = device;
     this.index = index;
-    this.base = layout.qpBase + index * layout.qpStride;
+    this.ctrlPage = layout.ctrlBase + index * layout.stride;
+    this.userPage = layout.userBase + index * layout.stride;
     this.sizes = sizes;
     this.numBpages = numBpages;
-    this.sq = device.allocateDma(SEND_DESC_BYTES << sizes.sqLog);
-    this.cq = device.allocateDma(COMPLETION_BYTES << sizes.cqLog);
-    this.bret = device.allocateDma(BRET_BYTES << sizes.bretLog);
-    this.region = device.allocateDma(numBpages * BPAGE_SIZE, BPAGE_SIZE);
-  }
-
-  reg(name: string): number { return this.device.read32(this.base + QP_REG[name]!); }
-  private set(name: string, v: number): void { this.device.write32(this.base + QP_REG[name]!, v >>> 0); }
-  private setAddr(prefix: string, a: bigint): void {
-    this.set(`${prefix}_base_lo`, Number(a & 0xffffffffn));
-    this.set(`${prefix}_base_hi`, Number(a >> 32n));
-  }
-
-  /** Program the rings and the region, bind `port`, enable. Throws EADDRINUSE. */
-  enable(port: number, server: boolean): void {
-    this.set('ctrl', 0);
-    this.setAddr('sq', this.sq.address);
-    this.set('sq_log_size', this.sizes.sqLog);
-    this.setAddr('cq', this.cq.address);
-    this.set('cq_log_size', this.sizes.cqLog);
-    this.setAddr('bpool', this.region.address);
-    this.set('bpool_num_bpages', this.numBpages);
-    this.setAddr('bret', this.bret.address);
-    this.set('bret_log_size', this.sizes.bretLog);
-    this.set('port', port);
-    // Enabling resets every head and tail to 0 (fresh rings, phase 1 on the first pass).
-    this.set('ctrl', QpCtrl.ENABLE | (server ? QpCtrl.SERVER : 0) | QpCtrl.IRQ_ENABLE);
-    this.sqTail = 0;
-    this.cqHead = 0;
-    this.bretTail = 0;
-    const status = this.reg('status');
-    if (status & QpStatus.PORT_IN_USE) { this.set('ctrl', 0); throw new AddressInUseError(port); }
-    if (!(status & QpStatus.ACTIVE)) {
-      this.set('ctrl', 0);
-      throw new HomaError('ENOMEM', ERRNO.ENOMEM, `${this.device.url}: queue pair ${this.index} did not become active (status 0x${status.toString(16)})`);
+    const buffers: DmaBuffer[] = [];
+    const alloc = (bytes: number, align?: number): DmaBuffer => { const b = device.allocateDma(bytes, align); buffers.push(b); return b; };
+    try {
+      this.sq = alloc(SEND_DESC_BYTES << sizes.sqLog);
+      this.cq = alloc(COMPLETION_BYTES << sizes.cqLog);
+      this.bret = alloc(BRET_BYTES << sizes.bretLog);
+      this.region = alloc(numBpages * BPAGE_SIZE, BPAGE_SIZE);
+      this.send = alloc(sendBytes);
+    } catch (e) {
+      for (const b of buffers) device.freeDma(b);
+      throw e;
     }
   }
 
-  /** SO_HOMA_SERVER after the fact. */
+  private ctrl(name: string): number { return this.ctrlPage + QP_CTRL_REG[name]!; }
+  private user(name: string): number { return this.userPage + QP_USER_REG[name]!; }
+  /** A register of the user page (what a process can read). */
+  reg(name: string): number { return this.device.read32(this.user(name)); }
+  private setCtrl(name: string, v: number): void { this.device.write32(this.ctrl(name), v >>> 0); }
+  private ring(name: string, v: number): void { this.device.write32(this.user(name), v >>> 0); }
+  private setBase(prefix: string, a: bigint): void {
+    this.setCtrl(`${prefix}_base_lo`, Number(a & 0xffffffffn));
+    this.setCtrl(`${prefix}_base_hi`, Number(a >> 32n));
+  }
+
+  /**
+   * Program the control page (rings, bpage region, send region, port) and set ENABLE. The
+   * engine takes the registers as they are at ENABLE and answers in status: ACTIVE, or
+   * PORT_IN_USE (throws EADDRINUSE) or BAD_CONFIG; it then stays disabled, so the caller may
+   * try another port. Backends answer at once (the sim engine, the driver's attach ioctl).
+   */
+  enable(port: number, server: boolean): void {
+    this.setBase('sq', this.sq.address);
+    this.setCtrl('sq_log_size', this.sizes.sqLog);
+    this.setBase('cq', this.cq.address);
+    this.setCtrl('cq_log_size', this.sizes.cqLog);
+    this.setBase('bret', this.bret.address);
+    this.setCtrl('bret_log_size', this.sizes.bretLog);
+    this.setBase('bpool', this.region.address);
+    this.setCtrl('bpool_num_bpages', this.numBpages);
+    this.setBase('send', this.send.address);
+    this.setCtrl('send_size', this.send.bytes.length);
+    this.setCtrl('port', port);
+    // Enabling resets every head and tail to 0 (fresh rings, phase 1 on the first pass).
+    this.setCtrl('ctrl', QpCtrl.ENABLE | (server ? QpCtrl.SERVER : 0) | QpCtrl.IRQ_ENABLE);
+    this.sqTail = 0;
+    this.cqHead = 0;
+    this.bretTail = 0;
+    const status = this.status();
+    if (status & QpStatus.ACTIVE) return;
+    this.setCtrl('ctrl', 0);
+    if (status & QpStatus.PORT_IN_USE) throw new AddressInUseError(port);
+    if (status & QpStatus.BAD_CONFIG) {
+      throw new HomaError('EINVAL', ERRNO.EINVAL, `${this.device.url}: queue pair ${this.index}: the NIC refused its configuration (BAD_CONFIG: port, ring sizes, region size or a base not 4 KiB aligned; status 0x${status.toString(16)})`);
+    }
+    throw new HomaError('ENOMEM', ERRNO.ENOMEM, `${this.device.url}: queue pair ${this.index} did not become active (status 0x${status.toString(16)})`);
+  }
+
+  /** SO_HOMA_SERVER after the fact: ctrl is the one control register the engine takes while enabled. */
   setServer(on: boolean): void {
-    this.set('ctrl', QpCtrl.ENABLE | QpCtrl.IRQ_ENABLE | (on ? QpCtrl.SERVER : 0));
+    this.setCtrl('ctrl', QpCtrl.ENABLE | QpCtrl.IRQ_ENABLE | (on ? QpCtrl.SERVER : 0));
   }
 
-  disable(): void {
-    this.set('ctrl', 0);
+  /**
+   * Stop the queue pair: the port is unbound at once; the engine clears ACTIVE once nothing of
+   * this queue pair's memory is in flight. Returns true if it already has (release() is safe).
+   */
+  disable(): boolean {
+    this.setCtrl('ctrl', 0);
+    return !this.active;
   }
 
+  /** The engine may still touch this queue pair's memory. */
+  get active(): boolean { return (this.status() & QpStatus.ACTIVE) !== 0; }
+
+  /** Give the memory back; only once the engine is done with it (disable() true, or active false). */
   release(): void {
-    for (const b of [this.sq, this.cq, this.bret, this.region]) this.device.freeDma(b);
+    if (this.released) return;
+    if (this.active) throw new Error(`internal: queue pair ${this.index} released while the engine still reports it ACTIVE`);
+    this.released = true;
+    for (const b of [this.sq, this.cq, this.bret, this.region, this.send]) this.device.freeDma(b);
   }
 
   get sqEntries(): number { return 1 << this.sizes.sqLog; }
@@ -149,20 +212,50 @@ export class HostQueuePair {
     const slot = this.sqTail & ((1 << this.sizes.sqLog) - 1);
     writeRecord(sendDescriptor, this.sq.bytes, slot * SEND_DESC_BYTES, desc);
     this.sqTail = (this.sqTail + 1) >>> 0;
-    this.set('sq_tail', this.sqTail);
+    this.ring('sq_tail', this.sqTail);
   }
 
-  /** The next completion, or null. Advances cq_head (a doorbell: frees the slot for the NIC). */
-  pollCompletion(): MemRecord | null {
+  private phaseOk(index: number): boolean {
     const log = this.sizes.cqLog;
-    const slot = this.cqHead & ((1 << log) - 1);
-    const phase = ((this.cqHead >>> log) & 1) ^ 1;
-    const off = slot * COMPLETION_BYTES;
-    if (this.cq.bytes[off + 1] !== phase) return null;       // phase byte follows type (records.ts)
-    const rec = readRecord(completionEntry, this.cq.bytes, off);
-    this.cqHead = (this.cqHead + 1) >>> 0;
-    this.set('cq_head', this.cqHead);
-    return rec;
+    return this.cq.bytes[(index & ((1 << log) - 1)) * COMPLETION_BYTES + 1] === (((index >>> log) & 1) ^ 1);
+  }
+
+  /**
+   * The next completion, or null. A completion with more than COMPLETION_INLINE_BPAGES bpages
+   * is taken only once its CONTINUATION entry is valid too; then cq_head (a doorbell: frees the
+   * slots for the engine) moves past both.
+   */
+  pollCompletion(): HostCompletion | null {
+    const mask = (1 << this.sizes.cqLog) - 1;
+    for (;;) {
+      if (!this.phaseOk(this.cqHead)) return null;
+      const r = readRecord(completionEntry, this.cq.bytes, (this.cqHead & mask) * COMPLETION_BYTES);
+      if (r['type'] === CompletionType.CONTINUATION) {
+        // A continuation with no completion before it (an engine fault): nothing to deliver.
+        this.advance(1);
+        continue;
+      }
+      const n = r['num_bpages'] as number;
+      let offsets = (r['bpage_offsets'] as number[]).slice(0, Math.min(n, COMPLETION_INLINE_BPAGES));
+      let used = 1;
+      if (n > COMPLETION_INLINE_BPAGES) {
+        const next = (this.cqHead + 1) >>> 0;
+        if (!this.phaseOk(next)) return null;
+        const cont = readRecord(completionContinuation, this.cq.bytes, (next & mask) * COMPLETION_BYTES);
+        offsets = offsets.concat((cont['bpage_offsets'] as number[]).slice(0, n - COMPLETION_INLINE_BPAGES));
+        used = 2;
+      }
+      this.advance(used);
+      return {
+        type: r['type'] as number, id: r['id'] as bigint, cookie: r['cookie'] as bigint, peerAddr: r['peer_addr'] as Uint8Array,
+        peerPort: r['peer_port'] as number, length: r['length'] as number, error: r['error'] as number, bpageOffsets: offsets,
+      };
+    }
+  }
+
+  private advance(entries: number): void {
+    this.cqHead = (this.cqHead + entries) >>> 0;
+    this.ring('cq_head', this.cqHead);
   }
 
   /** Post as many bpage returns as fit; returns how many were taken. */
@@ -176,22 +269,24 @@ export class HostQueuePair {
     }
     if (n > 0) {
       this.bretTail = (this.bretTail + n) >>> 0;
-      this.set('bret_tail', this.bretTail);
+      this.ring('bret_tail', this.bretTail);
     }
     return n;
   }
 
-  /** NIC-reported status bits (QpStatus). */
+  /** Engine-reported status bits (QpStatus), from the user page. */
   status(): number { return this.reg('status'); }
-  /** Free bpages as the NIC reports them (bpool_avail_bpages). */
-  availBpages(): number { return this.reg('bpool_avail_bpages'); }
+  /** Free receive space in bytes as the engine reports it (bpool_avail_bytes, HOMAIOCINFO §2.1). */
+  availBytes(): number { return this.reg('bpool_avail_bytes'); }
 }
 
-/** A queue pair nobody uses (ctrl reads 0), or -1. */
+/** A queue pair nobody uses (ctrl 0 and not ACTIVE) and not in `claimed`, or -1. */
 export function findFreeQueuePair(device: Device, layout: DeviceLayout, claimed: ReadonlySet<number>): number {
   for (let i = 0; i < layout.numQueuePairs; i++) {
     if (claimed.has(i)) continue;
-    if (device.read32(layout.qpBase + i * layout.qpStride + QP_REG['ctrl']!) === 0) return i;
+    const ctrl = device.read32(layout.ctrlBase + i * layout.stride + QP_CTRL_REG['ctrl']!);
+    const status = device.read32(layout.userBase + i * layout.stride + QP_USER_REG['status']!);
+    if (ctrl === 0 && (status & QpStatus.ACTIVE) === 0) return i;
   }
   return -1;
 }

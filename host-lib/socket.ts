@@ -1,23 +1,29 @@
-// host-lib/socket.ts — a Homa socket over one ABI v1 queue pair (homa-protocol.md §2): send a
+// host-lib/socket.ts — a Homa socket over one ABI v2 queue pair (homa-protocol.md §2): send a
 // request, reply to one, call (send and await the response), receive any shared message or
 // one private RPC, iterate incoming requests, abort, info (HOMAIOCINFO), close.
 //
-// Everything goes through the Device: descriptors into the send ring plus a doorbell,
-// completions out of the completion ring, bpage offsets into the return ring. The NIC's
-// completion cookie carries a per-socket handle for each request, so responses, errors and
-// the ACCEPTED id find their RPC whatever order they come in; the application's own cookie
-// stays in host memory and is handed back with the response.
+// Everything goes through the Device: messages staged in the queue pair's send region,
+// descriptors naming them by offset into the send ring plus a doorbell, completions out of
+// the completion ring, bpage offsets into the return ring. The NIC's completion cookie
+// carries a per-socket handle for each request, so responses, errors and the ACCEPTED id find
+// their RPC whatever order they come in; the application's own cookie stays in host memory
+// and is handed back with the response.
+//
+// Staged bytes stay put while the engine may read them (outgoing.ts): a request's until its
+// RPC ends, a reply's until its TX_DONE. When the send region is full, senders wait.
 
 import { CompletionType, QpStatus, SendFlag, SendOpcode, v4Mapped } from '../hw/homa/abi.ts';
 import type { MemRecord } from '../hw/homa/abi.ts';
 import { checkCookie, destinationAddress, messageBytes } from './arguments.ts';
 import type { Destination, Payload } from './arguments.ts';
-import type { Device, DmaBuffer } from './device.ts';
-import { ERRNO, HomaError, InvalidArgumentError, RpcError, SimulationIdleError, SocketClosedError } from './errors.ts';
+import type { Device } from './device.ts';
+import { ERRNO, HomaError, InvalidArgumentError, RpcError, SimulationIdleError, SocketClosedError, errnoName } from './errors.ts';
 import type { ErrorCode } from './errors.ts';
 import { Message, addressText } from './message.ts';
 import type { Peer } from './message.ts';
-import type { HostQueuePair } from './queue-pair.ts';
+import { Outgoing } from './outgoing.ts';
+import type { Staged } from './outgoing.ts';
+import type { HostCompletion, HostQueuePair } from './queue-pair.ts';
 import { Waiters } from './waiters.ts';
 
 export type { Destination, Payload } from './arguments.ts';
@@ -57,6 +63,8 @@ export interface SocketInfo {
   readonly server: boolean;
   /** Free receive-region bytes as the NIC reports them (bpool_avail_bytes). */
   readonly bpoolAvailBytes: number;
+  /** Send-region bytes holding messages the NIC may still read. */
+  readonly sendBytesInUse: number;
   readonly numRpcs: number;
   /** Messages the application holds (not yet released) and their bpage pieces. */
   readonly heldMessages: number;
@@ -73,7 +81,7 @@ interface ClientRpc {
   cookie: bigint;
   private: boolean;
   peer: Peer;
-  tx: DmaBuffer;
+  tx: Staged;
   /** The NIC refused the descriptor (an ERROR before any ACCEPTED). */
   rejected?: RpcError;
 }
@@ -100,11 +108,8 @@ export class HomaSocket {
   private readonly inbox: Outcome[] = [];
   /** Finished private RPCs, taken only by receive({ id }). */
   private readonly privateDone = new Map<bigint, Outcome>();
-  /**
-   * Payload buffers the NIC may still read: a reply's, and an aborted request's. Each is freed
-   * once the send ring has consumed every descriptor posted before it was retired.
-   */
-  private readonly retired: { sqPos: number; buf: DmaBuffer }[] = [];
+  /** Outgoing messages in the queue pair's send region, while the NIC may read them. */
+  private readonly outgoing: Outgoing;
   private sqPosted = 0;
   private readonly returns: number[] = [];
   private held = 0;
@@ -123,6 +128,7 @@ export class HomaSocket {
     this.maxLength = Math.min(maxLength || HOMA_MAX_MESSAGE_LENGTH, HOMA_MAX_MESSAGE_LENGTH);
     this.onClose = onClose;
     this.waiters = new Waiters(device, () => this.service());
+    this.outgoing = new Outgoing(qp.send.bytes, (what, ready) => this.waitUntil(what, ready));
   }
 
   get server(): boolean { return this.serverOn; }
@@ -157,10 +163,13 @@ export class HomaSocket {
     if (rpc.replied) this.fail(new InvalidArgumentError('request', `request ${request.id} was already answered (each request gets one reply, spec §2.2)`));
     const bytes = this.checked(() => messageBytes(payload, this.maxLength));
     rpc.replied = true;
-    const buf = this.stage(bytes);
+    const tx = this.outgoing.stageNow(bytes) ?? await this.outgoing.stage('reply', bytes);
+    this.outgoing.replySent(request.id, request.peer.address, tx);
     // The client's address and port go with the id: server ids are unique per client only.
-    await this.post('reply', { opcode: SendOpcode.REPLY, id: request.id, buffer: buf.address, length: bytes.length, peer_addr: v4Mapped(rpc.addr), dport: rpc.peer.port });
-    this.retired.push({ sqPos: this.sqPosted, buf });
+    await this.post('reply', {
+      opcode: SendOpcode.REPLY, flags: SendFlag.NOTIFY_TX_DONE, id: request.id, send_offset: tx.offset, length: bytes.length,
+      peer_addr: v4Mapped(rpc.addr), dport: rpc.peer.port,
+    });
     this.serverRpcs.delete(serverKey(request.peer.address, request.id));
   }
 
@@ -228,22 +237,22 @@ export class HomaSocket {
     for (const r of this.byId.values()) rpcs.push({ id: r.id, role: 'client', peer: r.peer, cookie: r.cookie, private: r.private, state: 'sent' });
     for (const r of this.serverRpcs.values()) rpcs.push({ id: r.id, role: 'server', peer: r.peer, cookie: 0n, private: false, state: 'in-service' });
     return {
-      port: this.port, server: this.serverOn, bpoolAvailBytes: this.qp.availBpages() * 65536, numRpcs: rpcs.length,
-      heldMessages: this.held, pendingReturns: this.returns.length, errorMessage: this.lastError, rpcs,
+      port: this.port, server: this.serverOn, bpoolAvailBytes: this.qp.availBytes(), sendBytesInUse: this.outgoing.usedBytes,
+      numRpcs: rpcs.length, heldMessages: this.held, pendingReturns: this.returns.length, errorMessage: this.lastError, rpcs,
     };
   }
 
-  /** Close: the NIC forgets the queue pair, pending calls fail with ESHUTDOWN. */
+  /**
+   * Close: the NIC forgets the queue pair (its port at once), pending calls fail with
+   * ESHUTDOWN. The queue pair's memory goes back once the engine reports it inactive.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.qp.disable();
-    this.qp.release();
-    for (const r of this.byHandle.values()) this.device.freeDma(r.tx);
-    for (const r of this.retired) this.device.freeDma(r.buf);
     this.byHandle.clear();
     this.byId.clear();
-    this.retired.length = 0;
+    this.outgoing.clear();
     this.waiters.close();
     this.onClose();
   }
@@ -257,21 +266,15 @@ export class HomaSocket {
       checkCookie(cookie);
       return [destinationAddress(dest, this.device.address), messageBytes(payload, this.maxLength)] as const;
     });
+    const tx = this.outgoing.stageNow(bytes) ?? await this.outgoing.stage(what, bytes);
     const handle = this.nextHandle++;
-    const rpc: ClientRpc = { handle, id: 0n, cookie, private: opt.private ?? false, peer: { address: addressText(addr), port: dest.port }, tx: this.stage(bytes) };
+    const rpc: ClientRpc = { handle, id: 0n, cookie, private: opt.private ?? false, peer: { address: addressText(addr), port: dest.port }, tx };
     this.byHandle.set(handle, rpc);
     const flags = SendFlag.NOTIFY_ID;      // private is host-side: every completion comes through the one ring
-    await this.post(what, { opcode: SendOpcode.REQUEST, flags, dport: dest.port, length: bytes.length, cookie: BigInt(handle), buffer: rpc.tx.address, peer_addr: v4Mapped(addr) });
+    await this.post(what, { opcode: SendOpcode.REQUEST, flags, dport: dest.port, length: bytes.length, cookie: BigInt(handle), send_offset: tx.offset, peer_addr: v4Mapped(addr) });
     await this.waitUntil(`${what}: NIC accepting the request`, () => (rpc.id !== 0n || rpc.rejected ? true : undefined));
     if (rpc.rejected) this.fail(rpc.rejected);
     return rpc;
-  }
-
-  /** Copy a payload into DMA memory the NIC reads as packets go out. */
-  private stage(bytes: Uint8Array): DmaBuffer {
-    const buf = this.device.allocateDma(bytes.length, 64);
-    buf.bytes.set(bytes);
-    return buf;
   }
 
   /** Post one descriptor, waiting for send-ring space (back-pressure, never loss). */
@@ -287,7 +290,7 @@ export class HomaSocket {
     this.sqPosted++;
   }
 
-  /** Post released bpages, drain completions, free reply buffers the NIC has consumed. */
+  /** Post released bpages, drain completions, release aborted requests the NIC has taken the ABORT of. */
   private service(): void {
     this.flushReturns();
     const status = this.qp.status();
@@ -297,60 +300,64 @@ export class HomaSocket {
       this.lastStatus = status;
     }
     for (let c = this.qp.pollCompletion(); c; c = this.qp.pollCompletion()) this.complete(c);
-    if (this.retired.length > 0) {
-      // Descriptors the NIC has taken from the send ring. A reply's payload is freed here, which
-      // is safe only for backends that copy it then (README "ABI notes": no TX-done event).
-      const consumed = this.sqPosted - (this.qp.sqEntries - this.qp.sqSpace());
-      while (this.retired.length > 0 && this.retired[0]!.sqPos <= consumed) this.device.freeDma(this.retired.shift()!.buf);
-    }
+    // Descriptors the NIC has taken from the send ring: an ABORT taken ends its RPCs.
+    if (this.outgoing.retiring) this.outgoing.consumed(this.sqPosted - (this.qp.sqEntries - this.qp.sqSpace()));
   }
 
-  private complete(c: MemRecord): void {
-    const type = c['type'] as number;
-    const id = c['id'] as bigint;
-    const peer: Peer = { address: addressText(c['peer_addr'] as Uint8Array), port: c['peer_port'] as number };
+  private complete(c: HostCompletion): void {
+    const { type, id } = c;
+    const peer: Peer = { address: addressText(c.peerAddr), port: c.peerPort };
     if (type === CompletionType.REQUEST) {
-      this.serverRpcs.set(serverKey(peer.address, id), { id, peer, addr: c['peer_addr'] as Uint8Array, replied: false });
+      this.serverRpcs.set(serverKey(peer.address, id), { id, peer, addr: c.peerAddr, replied: false });
       this.inbox.push(this.message(c, 'request', 0n, peer));
       return;
     }
-    const rpc = this.byHandle.get(Number(c['cookie'] as bigint));
+    // Replies carry no cookie (§2.2): their TX_DONE, or their refusal, names them by id and peer.
+    if (c.cookie === 0n && (type === CompletionType.TX_DONE || type === CompletionType.ERROR)) {
+      if (this.outgoing.replyDone(id, peer.address) && type === CompletionType.ERROR) this.lastError = `the NIC refused the reply to request ${id} (${errnoName(c.error)})`;
+      return;
+    }
+    const rpc = this.byHandle.get(Number(c.cookie));
     if (type === CompletionType.ACCEPTED) {
       if (rpc) { rpc.id = id; this.byId.set(id, rpc); }
       return;
     }
+    if (type === CompletionType.TX_DONE) return;                   // requests are released when their RPC ends
     if (!rpc) {
       // Discarded by a silent abort before the NIC saw the abort: hand the bpages straight back.
-      if (type === CompletionType.RESPONSE) this.returns.push(...(c['bpage_offsets'] as number[]).slice(0, c['num_bpages'] as number));
+      if (type === CompletionType.RESPONSE) this.returns.push(...c.bpageOffsets);
       return;
     }
     this.forget(rpc);
     if (rpc.id === 0n) {
-      rpc.rejected = new RpcError(c['error'] as number, 0n, rpc.cookie);
+      // Refused descriptors touch nothing: an ERROR (EINVAL) comes before any ACCEPTED.
+      rpc.rejected = new RpcError(c.error, 0n, rpc.cookie);
       this.lastError = rpc.rejected.message;
       return;
     }
-    const out: Outcome = type === CompletionType.RESPONSE ? this.message(c, 'response', rpc.cookie, peer) : new RpcError(c['error'] as number, id, rpc.cookie);
+    const out: Outcome = type === CompletionType.RESPONSE ? this.message(c, 'response', rpc.cookie, peer) : new RpcError(c.error, id, rpc.cookie);
     if (out instanceof RpcError) this.lastError = out.message;
     if (rpc.private) this.privateDone.set(id, out);
     else this.inbox.push(out);
   }
 
-  private message(c: MemRecord, kind: 'request' | 'response', cookie: bigint, peer: Peer): Message {
-    const offsets = (c['bpage_offsets'] as number[]).slice(0, c['num_bpages'] as number);
+  private message(c: HostCompletion, kind: 'request' | 'response', cookie: bigint, peer: Peer): Message {
     this.held++;
-    return new Message({ id: c['id'] as bigint, cookie, kind, peer, length: c['length'] as number, bpageOffsets: offsets }, this.qp.region.bytes, (o) => {
+    return new Message({ id: c.id, cookie, kind, peer, length: c.length, bpageOffsets: c.bpageOffsets }, this.qp.region.bytes, (o) => {
       this.held--;
       if (!this.closed) this.returns.push(...o);
     });
   }
 
-  /** The RPC is over for the host. Its payload is freed now if the NIC is done with it, else retired. */
+  /**
+   * The RPC is over for the host. Its bytes go back now if the engine is done with them (its
+   * RPC ended: records.ts TX_DONE), else once the engine has taken the ABORT that ends it.
+   */
   private forget(rpc: ClientRpc, nicDone = true): void {
     this.byHandle.delete(rpc.handle);
     this.byId.delete(rpc.id);
-    if (nicDone) this.device.freeDma(rpc.tx);
-    else this.retired.push({ sqPos: this.sqPosted, buf: rpc.tx });
+    if (nicDone) this.outgoing.release(rpc.tx);
+    else this.outgoing.retire(this.sqPosted, rpc.tx);
   }
 
   private take(id: bigint): Outcome | undefined {

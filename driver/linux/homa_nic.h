@@ -4,8 +4,8 @@
  *
  * One struct homa_nic per PCI function, one struct homa_nic_file per open of
  * its char device, one struct homa_nic_qp per queue pair a file created. A
- * queue pair's register page and DMA memory are only ever mapped into the
- * process that holds the file that created it.
+ * queue pair's user page and DMA memory are only ever mapped into the
+ * process that holds the file that created it; its control page never is.
  */
 #ifndef _HOMA_NIC_H
 #define _HOMA_NIC_H
@@ -38,10 +38,12 @@ struct homa_nic_qp {
 	struct homa_nic_file *owner;
 	u32 index;
 	u32 port;
+	u32 flags;		/* HOMA_NIC_QP_* */
 	u32 cq_log_size;
 	void *cq_cpu;		/* the completion ring, where the kernel reads it */
-	void __iomem *regs;	/* this queue pair's register page */
-	phys_addr_t regs_phys;
+	void __iomem *ctrl;	/* control page: the kernel's only (NULL once stopped) */
+	void __iomem *user;	/* user page: doorbells, what the owner maps */
+	phys_addr_t user_phys;
 	struct homa_nic_dma sq, cq, bret, region, send;
 	atomic_t mappings;	/* live vmas of this queue pair */
 	struct list_head file_link;
@@ -69,8 +71,9 @@ struct homa_nic {
 	phys_addr_t bar_phys;
 	resource_size_t bar_len;
 	u32 identity, config, counters, qp_block;	/* block offsets */
-	u32 qp_base, qp_stride, num_qps;
+	u32 ctrl_base, user_base, qp_stride, num_qps;
 	u32 features;
+	u32 min_region_bpages, max_region_bpages;
 
 	int num_vectors;	/* MSI-X vectors; 0 = poll with a timer */
 	struct hrtimer poll_timer;
@@ -96,7 +99,7 @@ struct homa_nic_qp *homa_nic_qp_attach(struct homa_nic_file *f,
 int homa_nic_qp_destroy(struct homa_nic_qp *qp);
 void homa_nic_qp_free(struct homa_nic_qp *qp);
 void homa_nic_qp_quiesce(struct homa_nic_qp *qp);
-int homa_nic_qp_region(struct homa_nic_qp *qp, u32 num_bpages);
+int homa_nic_qp_set_flags(struct homa_nic_qp *qp, u32 flags);
 bool homa_nic_qp_has_completion(struct homa_nic_qp *qp);
 int homa_nic_dma_alloc(struct homa_nic *nic, struct homa_nic_dma *buf, size_t size);
 void homa_nic_dma_free(struct homa_nic *nic, struct homa_nic_dma *buf);

@@ -111,7 +111,7 @@ static void homa_nic_counters(struct homa_nic *nic, struct homa_nic_counters *c)
 static long homa_nic_ioctl_locked(struct homa_nic_file *f, unsigned int cmd, void *arg)
 {
 	struct homa_nic *nic = f->nic;
-	struct homa_nic_region *region = arg;
+	struct homa_nic_qp_flags *qflags = arg;
 	struct homa_nic_info *info = arg;
 	struct homa_nic_qp *qp;
 
@@ -122,7 +122,8 @@ static long homa_nic_ioctl_locked(struct homa_nic_file *f, unsigned int cmd, voi
 		info->num_queue_pairs = nic->num_qps;
 		info->features = nic->features;
 		info->flags = nic->num_vectors ? HOMA_NIC_INFO_IRQ : 0;
-		info->max_region_bpages = HOMA_NIC_MAX_REGION_BPAGES;
+		info->min_region_bpages = nic->min_region_bpages;
+		info->max_region_bpages = nic->max_region_bpages;
 		return 0;
 	case HOMA_NIC_IOC_QP_CREATE:
 		qp = homa_nic_qp_create(f, arg);
@@ -130,11 +131,11 @@ static long homa_nic_ioctl_locked(struct homa_nic_file *f, unsigned int cmd, voi
 	case HOMA_NIC_IOC_QP_DESTROY:
 		qp = homa_nic_file_qp(f, *(u32 *)arg);
 		return IS_ERR(qp) ? PTR_ERR(qp) : homa_nic_qp_destroy(qp);
-	case HOMA_NIC_IOC_REGION:
-		qp = homa_nic_file_qp(f, region->qp);
+	case HOMA_NIC_IOC_QP_FLAGS:
+		qp = homa_nic_file_qp(f, qflags->qp);
 		if (IS_ERR(qp))
 			return PTR_ERR(qp);
-		return homa_nic_qp_region(qp, region->num_bpages);
+		return homa_nic_qp_set_flags(qp, qflags->flags);
 	case HOMA_NIC_IOC_COUNTERS:
 		homa_nic_counters(nic, arg);
 		return 0;
@@ -168,7 +169,7 @@ static long homa_nic_ioctl(struct file *filp, unsigned int cmd,
 	case HOMA_NIC_IOC_INFO:
 	case HOMA_NIC_IOC_QP_CREATE:
 	case HOMA_NIC_IOC_QP_DESTROY:
-	case HOMA_NIC_IOC_REGION:
+	case HOMA_NIC_IOC_QP_FLAGS:
 	case HOMA_NIC_IOC_COUNTERS:
 	case HOMA_NIC_IOC_ARENA:
 	case HOMA_NIC_IOC_QP_ATTACH:
@@ -204,7 +205,7 @@ out:
 	return err;
 }
 
-/* The DMA buffer a mapping of kind @what shows, or NULL for registers. */
+/* The DMA buffer a mapping of kind @what shows, or NULL for the user page. */
 static struct homa_nic_dma *homa_nic_map_buf(struct homa_nic_qp *qp, u32 what)
 {
 	switch (what) {
@@ -254,9 +255,10 @@ static vm_fault_t homa_nic_fault(struct vm_fault *vmf)
 		goto out;
 	buf = homa_nic_map_buf(qp, what);
 	if (!buf) {
+		/* The user page only: the control page is never mapped. */
 		if (off >= PAGE_SIZE)
 			goto out;
-		pfn = qp->regs_phys >> PAGE_SHIFT;
+		pfn = qp->user_phys >> PAGE_SHIFT;
 	} else {
 		if (!buf->cpu || off >= buf->size)
 			goto out;
@@ -288,7 +290,7 @@ static int homa_nic_mmap(struct file *filp, struct vm_area_struct *vma)
 	int err = 0;
 
 	if (!(vma->vm_flags & VM_SHARED) || (pos & HOMA_NIC_MAP_OBJ_MASK) ||
-	    what < HOMA_NIC_MAP_REGS || what > HOMA_NIC_MAP_ARENA)
+	    what < HOMA_NIC_MAP_USER || what > HOMA_NIC_MAP_ARENA)
 		return -EINVAL;
 	mutex_lock(&nic->lock);
 	if (nic->dead) {

@@ -109,18 +109,32 @@ static int homa_nic_discover(struct homa_nic *nic)
 		return -ENODEV;
 	}
 	nic->features = ioread32(nic->bar + nic->identity + HOMA_NIC_ID_FEATURES);
+	nic->min_region_bpages = ioread32(nic->bar + nic->identity +
+					  HOMA_NIC_ID_MIN_REGION_BPAGES);
+	nic->max_region_bpages = min_t(u32, HOMA_NIC_MAX_REGION_BPAGES,
+				       ioread32(nic->bar + nic->identity +
+						HOMA_NIC_ID_MAX_REGION_BPAGES));
 	nic->num_qps = ioread32(nic->bar + nic->qp_block + HOMA_NIC_QPB_NUM_QUEUE_PAIRS);
-	nic->qp_base = ioread32(nic->bar + nic->qp_block + HOMA_NIC_QPB_QP_BASE);
-	nic->qp_stride = ioread32(nic->bar + nic->qp_block + HOMA_NIC_QPB_QP_STRIDE);
+	nic->ctrl_base = ioread32(nic->bar + nic->qp_block + HOMA_NIC_QPB_CTRL_BASE);
+	nic->user_base = ioread32(nic->bar + nic->qp_block + HOMA_NIC_QPB_USER_BASE);
+	nic->qp_stride = ioread32(nic->bar + nic->qp_block + HOMA_NIC_QPB_STRIDE);
+	/* User pages are mapped one by one: each must be a page of its own. */
 	if (nic->qp_stride < PAGE_SIZE || nic->qp_stride % PAGE_SIZE ||
-	    nic->qp_base % PAGE_SIZE) {
-		dev_err(dev, "queue-pair pages not page aligned (base %#x stride %#x)\n",
-			nic->qp_base, nic->qp_stride);
+	    nic->ctrl_base % PAGE_SIZE || nic->user_base % PAGE_SIZE) {
+		dev_err(dev, "queue-pair pages not page aligned (control %#x user %#x stride %#x)\n",
+			nic->ctrl_base, nic->user_base, nic->qp_stride);
+		return -ENODEV;
+	}
+	if (!nic->min_region_bpages || nic->min_region_bpages > nic->max_region_bpages) {
+		dev_err(dev, "regions of %u..%u bpages: none this driver can allocate (at most %u)\n",
+			nic->min_region_bpages, nic->max_region_bpages,
+			HOMA_NIC_MAX_REGION_BPAGES);
 		return -ENODEV;
 	}
 	nic->num_qps = min_t(u32, nic->num_qps, HOMA_NIC_MAX_QPS);
 	while (nic->num_qps &&
-	       nic->qp_base + (u64)nic->num_qps * nic->qp_stride > nic->bar_len)
+	       max(nic->ctrl_base, nic->user_base) +
+	       (u64)nic->num_qps * nic->qp_stride > nic->bar_len)
 		nic->num_qps--;
 	if (!nic->num_qps) {
 		dev_err(dev, "no queue pair fits in the BAR\n");

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Queue pairs: DMA-coherent rings and bpage regions, and
- * the registers that hand them to the engine (homa_nic_abi.h, queue-pair
- * block). Callers hold nic->lock.
+ * Queue pairs: DMA-coherent rings, bpage regions and send regions, and the
+ * control page that hands them to the engine (homa_nic_abi.h). Only this
+ * file writes control pages; user space gets the user page alone. Callers
+ * hold nic->lock.
  */
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
@@ -73,17 +74,21 @@ static bool homa_nic_log_ok(u32 log_size)
 	       log_size <= HOMA_NIC_MAX_LOG_SIZE;
 }
 
-/* Where the engine finds a queue pair's rings and region. */
+/* Where the engine finds a queue pair's rings, region and send region. */
 struct homa_nic_qp_rings {
-	dma_addr_t sq, cq, bret, region;
-	u32 sq_log_size, cq_log_size, bret_log_size, region_bpages;
+	dma_addr_t sq, cq, bret, region, send;
+	u32 sq_log_size, cq_log_size, bret_log_size, region_bpages, send_bytes;
 };
 
-static bool homa_nic_rings_ok(u32 flags, u32 port, u32 sq_log, u32 cq_log, u32 bret_log)
+static bool homa_nic_rings_ok(struct homa_nic *nic, u32 flags, u32 port,
+			      const struct homa_nic_qp_rings *r)
 {
 	return !(flags & ~HOMA_NIC_QP_SERVER) && port <= 0xffff &&
-	       homa_nic_log_ok(sq_log) && homa_nic_log_ok(cq_log) &&
-	       homa_nic_log_ok(bret_log);
+	       homa_nic_log_ok(r->sq_log_size) && homa_nic_log_ok(r->cq_log_size) &&
+	       homa_nic_log_ok(r->bret_log_size) &&
+	       r->region_bpages >= nic->min_region_bpages &&
+	       r->region_bpages <= nic->max_region_bpages &&
+	       r->send_bytes <= HOMA_NIC_MAX_SEND_BYTES;
 }
 
 /* A queue pair on a free hardware index, its port bound (*port 0: picked). */
@@ -109,43 +114,88 @@ static struct homa_nic_qp *homa_nic_qp_alloc(struct homa_nic_file *f, u32 *port)
 	qp->owner = f;
 	qp->index = index;
 	qp->port = *port;
-	qp->regs_phys = nic->bar_phys + nic->qp_base + index * nic->qp_stride;
-	qp->regs = nic->bar + nic->qp_base + index * nic->qp_stride;
+	qp->ctrl = nic->bar + nic->ctrl_base + index * nic->qp_stride;
+	qp->user = nic->bar + nic->user_base + index * nic->qp_stride;
+	qp->user_phys = nic->bar_phys + nic->user_base + index * nic->qp_stride;
 	atomic_set(&qp->mappings, 0);
 	return qp;
 }
 
-/* Program the queue pair's page, set ENABLE and make it the file's. */
+static u32 homa_nic_ctrl_bits(struct homa_nic_qp *qp)
+{
+	u32 ctrl = HOMA_NIC_QP_CTRL_ENABLE;
+
+	if (qp->flags & HOMA_NIC_QP_SERVER)
+		ctrl |= HOMA_NIC_QP_CTRL_SERVER;
+	if (qp->nic->num_vectors)
+		ctrl |= HOMA_NIC_QP_CTRL_IRQ_ENABLE;
+	return ctrl;
+}
+
+/*
+ * Program the queue pair's control page, set ENABLE and make it the file's.
+ * The engine takes the page as it is at ENABLE and ignores later writes to
+ * it (except ctrl), so everything goes in first.
+ */
 static void homa_nic_qp_start(struct homa_nic_qp *qp,
 			      const struct homa_nic_qp_rings *rings, u32 flags)
 {
 	struct homa_nic *nic = qp->nic;
-	void __iomem *r = qp->regs;
-	u32 ctrl;
+	void __iomem *c = qp->ctrl;
 
+	qp->flags = flags;
 	qp->cq_log_size = rings->cq_log_size;
-	iowrite32(qp->port, r + HOMA_NIC_QP_PORT);
-	homa_nic_write_base(r + HOMA_NIC_QP_SQ_BASE_LO, rings->sq);
-	iowrite32(rings->sq_log_size, r + HOMA_NIC_QP_SQ_LOG_SIZE);
-	iowrite32(0, r + HOMA_NIC_QP_SQ_TAIL);
-	homa_nic_write_base(r + HOMA_NIC_QP_CQ_BASE_LO, rings->cq);
-	iowrite32(rings->cq_log_size, r + HOMA_NIC_QP_CQ_LOG_SIZE);
-	iowrite32(0, r + HOMA_NIC_QP_CQ_HEAD);
-	homa_nic_write_base(r + HOMA_NIC_QP_BRET_BASE_LO, rings->bret);
-	iowrite32(rings->bret_log_size, r + HOMA_NIC_QP_BRET_LOG_SIZE);
-	iowrite32(0, r + HOMA_NIC_QP_BRET_TAIL);
-	homa_nic_write_base(r + HOMA_NIC_QP_BPOOL_BASE_LO, rings->region);
-	iowrite32(rings->region_bpages, r + HOMA_NIC_QP_BPOOL_NUM_BPAGES);
-	ctrl = HOMA_NIC_QP_CTRL_ENABLE;
-	if (flags & HOMA_NIC_QP_SERVER)
-		ctrl |= HOMA_NIC_QP_CTRL_SERVER;
-	if (nic->num_vectors)
-		ctrl |= HOMA_NIC_QP_CTRL_IRQ_ENABLE;
-	/* The rings must be in place before the engine sees ENABLE. */
+	iowrite32(qp->port, c + HOMA_NIC_QPC_PORT);
+	homa_nic_write_base(c + HOMA_NIC_QPC_SQ_BASE_LO, rings->sq);
+	iowrite32(rings->sq_log_size, c + HOMA_NIC_QPC_SQ_LOG_SIZE);
+	homa_nic_write_base(c + HOMA_NIC_QPC_CQ_BASE_LO, rings->cq);
+	iowrite32(rings->cq_log_size, c + HOMA_NIC_QPC_CQ_LOG_SIZE);
+	homa_nic_write_base(c + HOMA_NIC_QPC_BRET_BASE_LO, rings->bret);
+	iowrite32(rings->bret_log_size, c + HOMA_NIC_QPC_BRET_LOG_SIZE);
+	homa_nic_write_base(c + HOMA_NIC_QPC_BPOOL_BASE_LO, rings->region);
+	iowrite32(rings->region_bpages, c + HOMA_NIC_QPC_BPOOL_NUM_BPAGES);
+	homa_nic_write_base(c + HOMA_NIC_QPC_SEND_BASE_LO, rings->send);
+	iowrite32(rings->send_bytes, c + HOMA_NIC_QPC_SEND_SIZE);
+	/* The control page must be complete before the engine sees ENABLE. */
 	wmb();
-	iowrite32(ctrl, r + HOMA_NIC_QP_CTRL);
+	iowrite32(homa_nic_ctrl_bits(qp), c + HOMA_NIC_QPC_CTRL);
 	nic->qps[qp->index] = qp;
 	list_add_tail(&qp->file_link, &qp->owner->qps);
+}
+
+/* Wait until the engine took the queue pair: ACTIVE, or refused it. */
+static int homa_nic_qp_wait_active(struct homa_nic_qp *qp)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(HOMA_NIC_QUIESCE_MS);
+	u32 status;
+
+	for (;;) {
+		status = ioread32(qp->ctrl + HOMA_NIC_QPC_STATUS);
+		if (status & HOMA_NIC_QP_STATUS_PORT_IN_USE)
+			return -EADDRINUSE;
+		if (status & HOMA_NIC_QP_STATUS_BAD_CONFIG)
+			return -EINVAL;
+		if (status & HOMA_NIC_QP_STATUS_ACTIVE)
+			return 0;
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+		usleep_range(50, 200);
+	}
+}
+
+/* Start the queue pair; if the engine refuses it, take it down again. */
+static struct homa_nic_qp *homa_nic_qp_go(struct homa_nic_qp *qp,
+					  const struct homa_nic_qp_rings *rings, u32 flags)
+{
+	int err;
+
+	homa_nic_qp_start(qp, rings, flags);
+	err = homa_nic_qp_wait_active(qp);
+	if (err) {
+		homa_nic_qp_destroy(qp);
+		return ERR_PTR(err);
+	}
+	return qp;
 }
 
 struct homa_nic_qp *homa_nic_qp_create(struct homa_nic_file *f,
@@ -155,14 +205,14 @@ struct homa_nic_qp *homa_nic_qp_create(struct homa_nic_file *f,
 		.sq_log_size = args->sq_log_size,
 		.cq_log_size = args->cq_log_size,
 		.bret_log_size = args->bret_log_size,
+		.region_bpages = args->region_bpages,
+		.send_bytes = args->send_bytes,
 	};
 	struct homa_nic *nic = f->nic;
 	struct homa_nic_qp *qp;
 	int err;
 
-	if (!homa_nic_rings_ok(args->flags, args->port, args->sq_log_size,
-			       args->cq_log_size, args->bret_log_size) ||
-	    args->send_bytes > HOMA_NIC_MAX_SEND_BYTES)
+	if (!homa_nic_rings_ok(nic, args->flags, args->port, &rings))
 		return ERR_PTR(-EINVAL);
 	qp = homa_nic_qp_alloc(f, &args->port);
 	if (IS_ERR(qp))
@@ -175,6 +225,9 @@ struct homa_nic_qp *homa_nic_qp_create(struct homa_nic_file *f,
 	if (!err)
 		err = homa_nic_dma_alloc(nic, &qp->bret,
 					 HOMA_NIC_BPAGE_RETURN_SIZE << args->bret_log_size);
+	if (!err)
+		err = homa_nic_dma_alloc(nic, &qp->region,
+					 (size_t)args->region_bpages << HOMA_NIC_BPAGE_SHIFT);
 	if (!err && args->send_bytes)
 		err = homa_nic_dma_alloc(nic, &qp->send, args->send_bytes);
 	if (err) {
@@ -186,29 +239,17 @@ struct homa_nic_qp *homa_nic_qp_create(struct homa_nic_file *f,
 	rings.sq = qp->sq.dma;
 	rings.cq = qp->cq.dma;
 	rings.bret = qp->bret.dma;
-	homa_nic_qp_start(qp, &rings, args->flags);
+	rings.region = qp->region.dma;
+	rings.send = qp->send.dma;
+	/* The engine sees exactly the bytes a process can map. */
+	rings.send_bytes = qp->send.size;
+	qp = homa_nic_qp_go(qp, &rings, args->flags);
+	if (IS_ERR(qp))
+		return qp;
 	args->qp = qp->index;
 	args->bound_port = qp->port;
-	args->send_dma = qp->send.dma;
+	args->send_bytes = qp->send.size;
 	return qp;
-}
-
-/* Wait until the engine took the queue pair: ACTIVE, or refused its port. */
-static int homa_nic_qp_wait_active(struct homa_nic_qp *qp)
-{
-	unsigned long deadline = jiffies + msecs_to_jiffies(HOMA_NIC_QUIESCE_MS);
-	u32 status;
-
-	for (;;) {
-		status = ioread32(qp->regs + HOMA_NIC_QP_STATUS);
-		if (status & HOMA_NIC_QP_STATUS_PORT_IN_USE)
-			return -EADDRINUSE;
-		if (status & HOMA_NIC_QP_STATUS_ACTIVE)
-			return 0;
-		if (time_after(jiffies, deadline))
-			return -ETIMEDOUT;
-		usleep_range(50, 200);
-	}
 }
 
 struct homa_nic_qp *homa_nic_qp_attach(struct homa_nic_file *f,
@@ -217,18 +258,17 @@ struct homa_nic_qp *homa_nic_qp_attach(struct homa_nic_file *f,
 	struct homa_nic_qp_rings rings = {
 		.sq = args->sq_addr, .cq = args->cq_addr,
 		.bret = args->bret_addr, .region = args->region_addr,
+		.send = args->send_addr,
 		.sq_log_size = args->sq_log_size,
 		.cq_log_size = args->cq_log_size,
 		.bret_log_size = args->bret_log_size,
 		.region_bpages = args->region_bpages,
+		.send_bytes = args->send_bytes,
 	};
 	struct homa_nic_qp *qp;
 	void *cq_cpu;
-	int err;
 
-	if (!homa_nic_rings_ok(args->flags, args->port, args->sq_log_size,
-			       args->cq_log_size, args->bret_log_size) ||
-	    !args->region_bpages || args->region_bpages > HOMA_NIC_MAX_REGION_BPAGES)
+	if (!homa_nic_rings_ok(f->nic, args->flags, args->port, &rings))
 		return ERR_PTR(-EINVAL);
 	/* The engine may only ever reach memory this file owns. */
 	cq_cpu = homa_nic_arena_cpu(f, args->cq_addr,
@@ -239,40 +279,52 @@ struct homa_nic_qp *homa_nic_qp_attach(struct homa_nic_file *f,
 	    !homa_nic_arena_cpu(f, args->bret_addr,
 				(u64)HOMA_NIC_BPAGE_RETURN_SIZE << args->bret_log_size) ||
 	    !homa_nic_arena_cpu(f, args->region_addr,
-				(u64)args->region_bpages << HOMA_NIC_BPAGE_SHIFT))
+				(u64)args->region_bpages << HOMA_NIC_BPAGE_SHIFT) ||
+	    (args->send_bytes &&
+	     !homa_nic_arena_cpu(f, args->send_addr, args->send_bytes)))
 		return ERR_PTR(-EFAULT);
 	qp = homa_nic_qp_alloc(f, &args->port);
 	if (IS_ERR(qp))
 		return qp;
 	qp->cq_cpu = cq_cpu;
-	homa_nic_qp_start(qp, &rings, args->flags);
-	err = homa_nic_qp_wait_active(qp);
-	if (err) {
-		homa_nic_qp_destroy(qp);
-		return ERR_PTR(err);
-	}
+	qp = homa_nic_qp_go(qp, &rings, args->flags);
+	if (IS_ERR(qp))
+		return qp;
 	args->qp = qp->index;
 	args->bound_port = qp->port;
 	return qp;
 }
 
+/* SO_HOMA_SERVER after the fact: ctrl is the one register the engine takes while enabled. */
+int homa_nic_qp_set_flags(struct homa_nic_qp *qp, u32 flags)
+{
+	if (flags & ~HOMA_NIC_QP_SERVER)
+		return -EINVAL;
+	if (!qp->ctrl)
+		return -ENODEV;
+	qp->flags = flags;
+	iowrite32(homa_nic_ctrl_bits(qp), qp->ctrl + HOMA_NIC_QPC_CTRL);
+	return 0;
+}
+
 /*
- * Stop the engine using this queue pair: clear ENABLE and wait until the
- * engine reports it inactive, after which it no longer touches the rings or
- * the region. Then clear the addresses so nothing stale is left behind.
+ * Stop the engine using this queue pair: clear ENABLE (the port is unbound at
+ * once) and wait until the engine reports it inactive, after which it no
+ * longer touches the rings, the region or the send region. Then clear the
+ * addresses so nothing stale is left behind.
  */
 void homa_nic_qp_quiesce(struct homa_nic_qp *qp)
 {
-	void __iomem *r = qp->regs;
+	void __iomem *c = qp->ctrl;
 	unsigned long deadline;
 	u32 status;
 
-	if (!r)
+	if (!c)
 		return;
-	iowrite32(0, r + HOMA_NIC_QP_CTRL);
+	iowrite32(0, c + HOMA_NIC_QPC_CTRL);
 	deadline = jiffies + msecs_to_jiffies(HOMA_NIC_QUIESCE_MS);
 	for (;;) {
-		status = ioread32(r + HOMA_NIC_QP_STATUS);
+		status = ioread32(c + HOMA_NIC_QPC_STATUS);
 		if (!(status & HOMA_NIC_QP_STATUS_ACTIVE) || status == ~0u)
 			break;
 		if (time_after(jiffies, deadline)) {
@@ -282,13 +334,15 @@ void homa_nic_qp_quiesce(struct homa_nic_qp *qp)
 		}
 		usleep_range(50, 200);
 	}
-	homa_nic_write_base(r + HOMA_NIC_QP_SQ_BASE_LO, 0);
-	homa_nic_write_base(r + HOMA_NIC_QP_CQ_BASE_LO, 0);
-	homa_nic_write_base(r + HOMA_NIC_QP_BRET_BASE_LO, 0);
-	homa_nic_write_base(r + HOMA_NIC_QP_BPOOL_BASE_LO, 0);
-	iowrite32(0, r + HOMA_NIC_QP_BPOOL_NUM_BPAGES);
-	iowrite32(0, r + HOMA_NIC_QP_PORT);
-	qp->regs = NULL;
+	homa_nic_write_base(c + HOMA_NIC_QPC_SQ_BASE_LO, 0);
+	homa_nic_write_base(c + HOMA_NIC_QPC_CQ_BASE_LO, 0);
+	homa_nic_write_base(c + HOMA_NIC_QPC_BRET_BASE_LO, 0);
+	homa_nic_write_base(c + HOMA_NIC_QPC_BPOOL_BASE_LO, 0);
+	iowrite32(0, c + HOMA_NIC_QPC_BPOOL_NUM_BPAGES);
+	homa_nic_write_base(c + HOMA_NIC_QPC_SEND_BASE_LO, 0);
+	iowrite32(0, c + HOMA_NIC_QPC_SEND_SIZE);
+	iowrite32(0, c + HOMA_NIC_QPC_PORT);
+	qp->ctrl = NULL;
 }
 
 /* Give back the DMA memory of a quiesced (or never enabled) queue pair. */
@@ -319,35 +373,17 @@ int homa_nic_qp_destroy(struct homa_nic_qp *qp)
 	return 0;
 }
 
-int homa_nic_qp_region(struct homa_nic_qp *qp, u32 num_bpages)
-{
-	int err;
-
-	if (!num_bpages || num_bpages > HOMA_NIC_MAX_REGION_BPAGES)
-		return -EINVAL;
-	if (qp->region.cpu)
-		return -EBUSY;
-	err = homa_nic_dma_alloc(qp->nic, &qp->region,
-				 (size_t)num_bpages << HOMA_NIC_BPAGE_SHIFT);
-	if (err)
-		return err;
-	homa_nic_write_base(qp->regs + HOMA_NIC_QP_BPOOL_BASE_LO, qp->region.dma);
-	/* The count commits the registration: the base must be there first. */
-	wmb();
-	iowrite32(num_bpages, qp->regs + HOMA_NIC_QP_BPOOL_NUM_BPAGES);
-	return 0;
-}
-
-/* Is there a completion at cq_head? (see phase in homa_nic_ioctl.h) */
+/* Is there a completion at cq_head? (phase rule in homa_nic_abi.h) */
 bool homa_nic_qp_has_completion(struct homa_nic_qp *qp)
 {
 	struct homa_nic_completion *cqe;
 	u32 head, mask = (1u << qp->cq_log_size) - 1;
 	u8 want;
 
-	if (!qp->regs || !qp->cq_cpu)
+	if (!qp->ctrl || !qp->cq_cpu)
 		return false;
-	head = ioread32(qp->regs + HOMA_NIC_QP_CQ_HEAD);
+	/* cq_head is the owner's doorbell in the user page. */
+	head = ioread32(qp->user + HOMA_NIC_QPU_CQ_HEAD);
 	want = ((head >> qp->cq_log_size) & 1) ^ 1;
 	cqe = (struct homa_nic_completion *)qp->cq_cpu + (head & mask);
 	return READ_ONCE(cqe->phase) == want;

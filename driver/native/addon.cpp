@@ -1,6 +1,7 @@
 // driver/native/addon.cpp — /dev/homa_nicN from Node: open, the driver's ioctls, mmap of a
-// queue pair's register page, rings, bpage region and send area as ArrayBuffers, and a wait
-// for completions that sleeps in poll(2) on a libuv worker thread, never on the event loop.
+// queue pair's user page (its doorbells), rings, bpage region and send region as
+// ArrayBuffers, and a wait for completions that sleeps in poll(2) on a libuv worker thread,
+// never on the event loop.
 // The contract is driver/linux/uapi/homa_nic_ioctl.h; errors are thrown as Error objects
 // whose `code` is the errno name (EPERM, ENODEV, ...).
 
@@ -82,6 +83,7 @@ Napi::Value Info(const Napi::CallbackInfo &info) {
   o.Set("numQueuePairs", ni.num_queue_pairs);
   o.Set("features", ni.features);
   o.Set("interrupts", (ni.flags & HOMA_NIC_INFO_IRQ) != 0);
+  o.Set("minRegionBpages", ni.min_region_bpages);
   o.Set("maxRegionBpages", ni.max_region_bpages);
   return o;
 }
@@ -96,6 +98,7 @@ Napi::Value CreateQueuePair(const Napi::CallbackInfo &info) {
   c.sq_log_size = optU32(opt, "sqLogSize", 6);
   c.cq_log_size = optU32(opt, "cqLogSize", 6);
   c.bret_log_size = optU32(opt, "bretLogSize", 8);
+  c.region_bpages = optU32(opt, "regionBpages", HOMA_NIC_MIN_REGION_BPAGES);
   c.send_bytes = optU32(opt, "sendBytes", 1u << 20);
   if (ioctl(fd, HOMA_NIC_IOC_QP_CREATE, &c) < 0) throwErrno(env, "HOMA_NIC_IOC_QP_CREATE", errno);
   Napi::Object o = Napi::Object::New(env);
@@ -104,8 +107,8 @@ Napi::Value CreateQueuePair(const Napi::CallbackInfo &info) {
   o.Set("sqLogSize", c.sq_log_size);
   o.Set("cqLogSize", c.cq_log_size);
   o.Set("bretLogSize", c.bret_log_size);
+  o.Set("regionBpages", c.region_bpages);
   o.Set("sendBytes", c.send_bytes);
-  o.Set("sendDma", Napi::BigInt::New(env, static_cast<uint64_t>(c.send_dma)));
   return o;
 }
 
@@ -143,6 +146,8 @@ Napi::Value AttachQueuePair(const Napi::CallbackInfo &info) {
   a.cq_addr = bigintField(opt, "cqAddr");
   a.bret_addr = bigintField(opt, "bretAddr");
   a.region_addr = bigintField(opt, "regionAddr");
+  a.send_addr = bigintField(opt, "sendAddr");
+  a.send_bytes = optU32(opt, "sendBytes", 0);
   if (ioctl(fd, HOMA_NIC_IOC_QP_ATTACH, &a) < 0) throwErrno(env, "HOMA_NIC_IOC_QP_ATTACH", errno);
   Napi::Object o = Napi::Object::New(env);
   o.Set("qp", a.qp);
@@ -156,18 +161,18 @@ Napi::Value DestroyQueuePair(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
-Napi::Value RegisterRegion(const Napi::CallbackInfo &info) {
-  struct homa_nic_region r = {};
-  r.qp = u32Arg(info, 1, "qp");
-  r.num_bpages = u32Arg(info, 2, "bpages");
-  if (ioctl(fdArg(info), HOMA_NIC_IOC_REGION, &r) < 0) throwErrno(info.Env(), "HOMA_NIC_IOC_REGION", errno);
+Napi::Value SetQueuePairFlags(const Napi::CallbackInfo &info) {
+  struct homa_nic_qp_flags f = {};
+  f.qp = u32Arg(info, 1, "qp");
+  f.flags = info.Length() > 2 && info[2].ToBoolean() ? HOMA_NIC_QP_SERVER : 0;
+  if (ioctl(fdArg(info), HOMA_NIC_IOC_QP_FLAGS, &f) < 0) throwErrno(info.Env(), "HOMA_NIC_IOC_QP_FLAGS", errno);
   return info.Env().Undefined();
 }
 
 Napi::Value Counters(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   struct homa_nic_counters c = {};
-  c.count = 64;
+  c.count = sizeof(c.values) / sizeof(c.values[0]);
   if (ioctl(fdArg(info), HOMA_NIC_IOC_COUNTERS, &c) < 0) throwErrno(env, "HOMA_NIC_IOC_COUNTERS", errno);
   Napi::Array out = Napi::Array::New(env, c.count);
   for (uint32_t i = 0; i < c.count; i++) out.Set(i, Napi::BigInt::New(env, static_cast<uint64_t>(c.values[i])));
@@ -266,13 +271,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("destroyQueuePair", Napi::Function::New(env, DestroyQueuePair));
   exports.Set("createArena", Napi::Function::New(env, CreateArena));
   exports.Set("attachQueuePair", Napi::Function::New(env, AttachQueuePair));
-  exports.Set("registerRegion", Napi::Function::New(env, RegisterRegion));
+  exports.Set("setServer", Napi::Function::New(env, SetQueuePairFlags));
   exports.Set("counters", Napi::Function::New(env, Counters));
   exports.Set("map", Napi::Function::New(env, Map));
   exports.Set("unmap", Napi::Function::New(env, Unmap));
   exports.Set("wait", Napi::Function::New(env, Wait));
   Napi::Object kinds = Napi::Object::New(env);
-  kinds.Set("REGS", HOMA_NIC_MAP_REGS);
+  kinds.Set("USER", HOMA_NIC_MAP_USER);
   kinds.Set("SQ", HOMA_NIC_MAP_SQ);
   kinds.Set("CQ", HOMA_NIC_MAP_CQ);
   kinds.Set("BRET", HOMA_NIC_MAP_BRET);

@@ -52,9 +52,11 @@ async function rpc(qp: PcieQueuePair, length: number, cookie: bigint): Promise<s
 
 const nic = PcieNic.open(dev);
 const info = nic.info();
-check(info.abiVersion >>> 16 === 1 && info.numQueuePairs > 0, 'node info', JSON.stringify(info));
+check(info.abiVersion >>> 16 === 2 && info.numQueuePairs > 0 && info.minRegionBpages === 33, 'node info', JSON.stringify(info));
 const qp = nic.createQueuePair({ regionBpages: 40, sendBytes: 1 << 20 });
-check(qp.register('port') === qp.port, 'node queue pair', `port register ${qp.register('port')} vs ${qp.port}`);
+// The user page: the queue pair is ACTIVE, its whole region free.
+check(qp.port >= 0x8000 && (qp.register('status') & 1) === 1 && qp.register('bpool_avail_bytes') === 40 * 65536,
+  'node queue pair', `port ${qp.port} status ${qp.register('status')} avail ${qp.register('bpool_avail_bytes')}`);
 
 for (const [i, n] of [100, 65536, 1000000].entries()) await checkAsync(`node rpc ${n} B`, () => rpc(qp, n, BigInt(10 + i)));
 
@@ -69,6 +71,7 @@ await checkAsync('node wait leaves the event loop free', async () => {
 const other = PcieNic.open(dev);
 check(errorCode(() => other.addon.destroyQueuePair(other.fd, qp.created.qp)) === 'EPERM', 'node foreign destroy');
 check(errorCode(() => other.addon.map(other.fd, other.addon.MAP.REGION, qp.created.qp, 4096)) === 'EPERM', 'node foreign map');
+check(errorCode(() => other.addon.map(other.fd, other.addon.MAP.USER, qp.created.qp, 4096)) === 'EPERM', 'node foreign user page');
 other.close();
 check(errorCode(() => nic.addon.destroyQueuePair(nic.fd, qp.created.qp)) === 'EBUSY', 'node destroy while mapped');
 check(errorCode(() => qp.close()) === 'no error', 'node unmap and destroy');

@@ -1,27 +1,31 @@
 // driver/native/pcie-device.ts — host-lib's Device (host-lib/device.ts) over the Linux driver,
-// for its `pcie` backend. host-lib speaks registers: it picks a queue pair, writes its ring
-// and region bases, port and ctrl. The driver, however, never lets a process program the
-// engine with addresses it does not own, so this backend keeps host-lib's view of BAR 0 as a
-// shadow: DMA memory comes from the file's arenas (allocateDma sub-allocates them), and when
-// host-lib sets ENABLE the shadowed page becomes one HOMA_NIC_IOC_QP_ATTACH, which checks every
-// address, binds the port and waits until the engine has the queue pair; from then on that
-// index reads and writes the real register page (doorbells, heads, status). ctrl = 0 destroys
-// it. Events: the driver's poll(2) (MSI-X or its timer) on a worker thread.
+// for its `pcie` backend. host-lib speaks registers: it picks a queue pair, fills in its
+// control page (ring, region and send-region bases, port) and sets ENABLE, then rings
+// doorbells in its user page. On a real card the control page is the kernel's alone, so this
+// backend keeps host-lib's writes to control pages in a shadow: DMA memory comes from the
+// file's arenas (allocateDma sub-allocates them), and when host-lib sets ENABLE the shadowed
+// page becomes one HOMA_NIC_IOC_QP_ATTACH, which checks every range lies in this file's
+// arenas, programs the real control page and waits until the engine has the queue pair.
+// From then on that index's user page is the real one, mapped from the driver (doorbells,
+// heads, status, free bytes); SERVER changes go through HOMA_NIC_IOC_QP_FLAGS, and ctrl = 0
+// destroys the queue pair (the driver returns once the engine is inactive). Events: the
+// driver's poll(2) (MSI-X or its timer) on a worker thread.
 
 import {
-  BLOCK_HEADER, BlockType, QP_BASE, QP_STRIDE, QpCtrl, QpStatus, queuePairRegisterList, registerBlocks, resetImage,
+  BLOCK_HEADER, BlockType, DEFAULT_ENGINE_PARAMS, QP_CTRL_BASE, QP_CTRL_REG, QP_STRIDE, QP_USER_BASE, QP_USER_REG, QpCtrl,
+  QpStatus, barBytes, registerBlocks, registerOffset, resetImage,
 } from '../../hw/homa/abi.ts';
+import type { EngineParams } from '../../hw/homa/abi.ts';
 import type { Device, DmaBuffer, WaitResult } from '../../host-lib/device.ts';
 import { loadAddon } from './index.ts';
 import type { NativeAddon } from './index.ts';
 
-const R = Object.fromEntries(queuePairRegisterList().map((r) => [r.name, r.offset])) as Record<string, number>;
 const ARENA_BYTES = 4 << 20;
 /** Longest single sleep in waitEvent: the driver's poll reports completions, not sq progress. */
 const WAIT_SLICE_MS = 2;
 
 interface Arena { index: number; dma: bigint; buffer: ArrayBuffer; free: { start: number; end: number }[] }
-interface LiveQueuePair { qp: number; regs: Uint32Array; map: ArrayBuffer }
+interface LiveQueuePair { qp: number; user: Uint32Array; map: ArrayBuffer; ctrl: number }
 
 export interface PcieDeviceOptions {
   /** The NIC's IP address (4 or 16 bytes): the driver has no notion of it. */
@@ -29,11 +33,16 @@ export interface PcieDeviceOptions {
   addon?: NativeAddon;
 }
 
+/** Errors of the attach ioctl as the status bits an engine would have set. */
+const REFUSAL_STATUS: Readonly<Record<string, number>> = { EADDRINUSE: QpStatus.PORT_IN_USE, EINVAL: QpStatus.BAD_CONFIG, EFAULT: QpStatus.BAD_CONFIG };
+
 export class PcieDevice implements Device {
   readonly url: string;
   readonly address: Uint8Array;
   private readonly addon: NativeAddon;
   private readonly fd: number;
+  private readonly params: EngineParams;
+  /** BAR 0 as host-lib sees it when no live queue pair answers: blocks, control pages, user pages. */
   private readonly shadow: Uint32Array;
   private readonly counterBlock: { start: number; end: number };
   private readonly live = new Map<number, LiveQueuePair>();
@@ -47,71 +56,98 @@ export class PcieDevice implements Device {
     this.addon = opt.addon ?? loadAddon();
     this.fd = this.addon.open(path);
     const info = this.addon.info(this.fd);
-    const blocks = registerBlocks({ numQueuePairs: info.numQueuePairs, maxRpcs: 4096, datapathBytes: 8 });
-    this.shadow = resetImage({ numQueuePairs: info.numQueuePairs, maxRpcs: 4096, datapathBytes: 8 });
+    this.params = { ...DEFAULT_ENGINE_PARAMS, numQueuePairs: info.numQueuePairs, maxRegionBpages: info.maxRegionBpages };
+    this.shadow = new Uint32Array(barBytes(this.params) / 4);
+    this.shadow.set(resetImage(this.params));
+    // What the driver knows of the engine, where host-lib looks for it.
+    this.shadow[registerOffset('identity', 'abi_version', this.params) / 4] = info.abiVersion;
+    this.shadow[registerOffset('identity', 'features', this.params) / 4] = info.features;
+    this.shadow[registerOffset('identity', 'min_region_bpages', this.params) / 4] = info.minRegionBpages;
+    const blocks = registerBlocks(this.params);
     const counters = blocks.find((b) => b.type === BlockType.COUNTERS)!;
     this.counterBlock = { start: counters.offset + BLOCK_HEADER.size, end: blocks[blocks.indexOf(counters) + 1]!.offset };
   }
 
-  private page(offset: number): { index: number; reg: number } | null {
-    if (offset < QP_BASE) return null;
-    return { index: Math.floor((offset - QP_BASE) / QP_STRIDE), reg: (offset - QP_BASE) % QP_STRIDE };
+  /** Which queue pair's page `offset` is in, and where in it. */
+  private page(offset: number): { index: number; user: boolean; reg: number } | null {
+    if (offset < QP_CTRL_BASE) return null;
+    const user = offset >= QP_USER_BASE;
+    const rel = offset - (user ? QP_USER_BASE : QP_CTRL_BASE);
+    const index = Math.floor(rel / QP_STRIDE);
+    return index < this.params.numQueuePairs ? { index, user, reg: rel % QP_STRIDE } : null;
   }
+
+  private ctrlWord(index: number, name: string): number { return (QP_CTRL_BASE + index * QP_STRIDE + QP_CTRL_REG[name]!) / 4; }
+  private userWord(index: number, name: string): number { return (QP_USER_BASE + index * QP_STRIDE + QP_USER_REG[name]!) / 4; }
 
   read32(offset: number): number {
     const p = this.page(offset);
     const live = p && this.live.get(p.index);
-    if (live) return live.regs[p.reg / 4]!;
+    if (live) {
+      if (p.user) return live.user[p.reg / 4]!;
+      if (p.reg === QP_CTRL_REG['status']) return live.user[QP_USER_REG['status']! / 4]!;
+      return p.reg === QP_CTRL_REG['ctrl'] ? live.ctrl : this.shadow[offset / 4]!;
+    }
     if (offset >= this.counterBlock.start && offset < this.counterBlock.end) {
       const k = offset - this.counterBlock.start;
       const v = this.addon.counters(this.fd)[k >> 3] ?? 0n;
       return Number((k & 4 ? v >> 32n : v) & 0xffffffffn);
     }
-    return this.shadow[offset / 4]!;
+    return this.shadow[offset / 4] ?? 0;
   }
 
   write32(offset: number, value: number): void {
     const p = this.page(offset);
     if (!p) return;                                   // configuration: the driver owns it
     const live = this.live.get(p.index);
+    if (p.user) {
+      if (live) live.user[p.reg / 4] = value;       // doorbells; the engine ignores the rest
+      return;
+    }
     if (live) {
-      if (p.reg === R['ctrl'] && !(value & QpCtrl.ENABLE)) this.detach(p.index, live);
-      else live.regs[p.reg / 4] = value;
+      // While enabled the engine takes ctrl alone: SERVER through the driver, or a disable.
+      if (p.reg !== QP_CTRL_REG['ctrl']) return;
+      if (!(value & QpCtrl.ENABLE)) this.detach(p.index, live);
+      else if ((value ^ live.ctrl) & QpCtrl.SERVER) {
+        this.addon.setServer(this.fd, live.qp, (value & QpCtrl.SERVER) !== 0);
+        live.ctrl = value;
+      }
       return;
     }
     this.shadow[offset / 4] = value >>> 0;
-    if (p.reg === R['ctrl']) {
-      if (value & QpCtrl.ENABLE) this.attach(p.index, offset - p.reg);
-      else this.shadow[(offset - p.reg + R['status']!) / 4] = 0;
-    }
+    if (p.reg === QP_CTRL_REG['ctrl'] && value & QpCtrl.ENABLE) this.attach(p.index);
   }
 
-  private attach(index: number, base: number): void {
-    const reg = (name: string): number => this.shadow[(base + R[name]!) / 4]!;
+  private attach(index: number): void {
+    const reg = (name: string): number => this.shadow[this.ctrlWord(index, name)]!;
     const addr = (name: string): bigint => BigInt(reg(`${name}_base_lo`)) | (BigInt(reg(`${name}_base_hi`)) << 32n);
-    const status = base + R['status']!;
+    let status: number;
     try {
       const { qp } = this.addon.attachQueuePair(this.fd, {
         port: reg('port'), server: (reg('ctrl') & QpCtrl.SERVER) !== 0,
         sqLogSize: reg('sq_log_size'), cqLogSize: reg('cq_log_size'), bretLogSize: reg('bret_log_size'),
         regionBpages: reg('bpool_num_bpages'), sqAddr: addr('sq'), cqAddr: addr('cq'), bretAddr: addr('bret'), regionAddr: addr('bpool'),
+        sendAddr: addr('send'), sendBytes: reg('send_size'),
       });
-      const map = this.addon.map(this.fd, this.addon.MAP.REGS, qp, 4096);
-      this.live.set(index, { qp, regs: new Uint32Array(map), map });
+      const map = this.addon.map(this.fd, this.addon.MAP.USER, qp, 4096);
+      this.live.set(index, { qp, user: new Uint32Array(map), map, ctrl: reg('ctrl') });
+      status = QpStatus.ACTIVE;
     } catch (e) {
-      // What host-lib's enable() reads back: PORT_IN_USE, or not ACTIVE for anything else.
-      this.shadow[status / 4] = (e as { code?: string }).code === 'EADDRINUSE' ? QpStatus.PORT_IN_USE : 0;
-      this.shadow[(base + R['ctrl']!) / 4] = 0;
+      // What host-lib's enable() reads back: the engine refused, and the queue pair stays disabled.
+      status = REFUSAL_STATUS[(e as { code?: string }).code ?? ''] ?? 0;
+      this.shadow[this.ctrlWord(index, 'ctrl')] = 0;
     }
+    this.shadow[this.ctrlWord(index, 'status')] = status;
+    this.shadow[this.userWord(index, 'status')] = status;
   }
 
   private detach(index: number, live: LiveQueuePair): void {
     this.addon.unmap(live.map);
-    this.addon.destroyQueuePair(this.fd, live.qp);
+    this.addon.destroyQueuePair(this.fd, live.qp);   // returns once the engine is inactive
     this.live.delete(index);
-    const base = QP_BASE + index * QP_STRIDE;
-    this.shadow[(base + R['ctrl']!) / 4] = 0;
-    this.shadow[(base + R['status']!) / 4] = 0;
+    this.shadow[this.ctrlWord(index, 'ctrl')] = 0;
+    this.shadow[this.ctrlWord(index, 'status')] = 0;
+    this.shadow[this.userWord(index, 'status')] = 0;
   }
 
   allocateDma(bytes: number, align = 4096): DmaBuffer {

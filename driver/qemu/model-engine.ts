@@ -9,7 +9,7 @@ import { ModelNic } from '../../sim/model/nic.ts';
 import type { QueuePair } from '../../sim/model/queue-pair.ts';
 import { CompletionType } from '../../sim/model/types.ts';
 import type { Completion } from '../../sim/model/types.ts';
-import type { Engine, EngineCompletion, EngineQueuePair, SendRequest } from './device.ts';
+import type { Engine, EngineCompletion, EngineQueuePair, ReplyRequest, SendRequest } from './device.ts';
 
 export const GUEST_NIC_ADDR = new Uint8Array([10, 0, 0, 1]);
 export const SERVER_NIC_ADDR = new Uint8Array([10, 0, 0, 2]);
@@ -29,7 +29,7 @@ function fromAbiAddress(a: Uint8Array): Uint8Array {
 
 class ModelQueuePair implements EngineQueuePair {
   private readonly done: EngineCompletion[] = [];
-  constructor(private readonly nic: ModelNic, private readonly qp: QueuePair) {
+  constructor(private readonly qp: QueuePair) {
     qp.onCompletion = (c) => this.done.push(this.convert(c));
   }
   private convert(c: Completion): EngineCompletion {
@@ -40,31 +40,32 @@ class ModelQueuePair implements EngineQueuePair {
     };
   }
   request(r: SendRequest): void {
-    this.qp.sendRequest({ peer: fromAbiAddress(r.peer), dport: r.dport, payload: r.payload, cookie: r.cookie, private: r.private, notifyId: r.notifyId });
+    this.qp.sendRequest({
+      peer: fromAbiAddress(r.peer), dport: r.dport, payload: r.payload, cookie: r.cookie, private: r.private, notifyId: r.notifyId,
+      notifyTxDone: r.notifyTxDone,
+    });
   }
-  reply(id: number, payload: Uint8Array, peer: Uint8Array): void {
-    this.qp.sendReply({ id, payload, ...(peer.some((b) => b !== 0) ? { peer: fromAbiAddress(peer) } : {}) });
+  reply(r: ReplyRequest): void {
+    const peer = r.peer.some((b) => b !== 0) ? { peer: fromAbiAddress(r.peer) } : {};
+    this.qp.sendReply({ id: r.id, payload: r.payload, dport: r.dport, notifyTxDone: r.notifyTxDone, ...peer });
   }
   abort(id: number, error: number): void { this.qp.abort(id, error); }
+  setServer(on: boolean): void { this.qp.setServer(on); }
   returnBpages(offsets: number[]): boolean { return this.qp.returnBpages(offsets); }
-  availBpages(): number { return this.qp.pool.numBpages - this.qp.pool.bpagesInUse; }
+  availBytes(): number { return this.qp.pool.availBytes; }
   take(): EngineCompletion[] {
     for (const [, c] of this.qp.privateCompletions) this.done.push(this.convert(c));
     this.qp.privateCompletions.clear();
     return this.done.splice(0);
   }
-  close(): void {
-    // The model has no queue-pair close yet: abort its client RPCs and unbind the port.
-    this.qp.abort(0, 0);
-    this.qp.onCompletion = () => {};
-    this.nic.queuePairs.delete(this.qp.port);
-  }
+  close(): void { this.qp.close(); }
 }
 
 export interface ModelPairStats { requestsServed: number; bytesServed: number }
 
 /** A guest-facing model NIC wired to a server NIC whose port SERVER_PORT echoes (XOR 0xa5). */
 export class ModelPairEngine implements Engine {
+  readonly family = GUEST_NIC_ADDR.length;
   readonly guestNic = new ModelNic({ address: GUEST_NIC_ADDR });
   readonly serverNic = new ModelNic({ address: SERVER_NIC_ADDR });
   readonly wire = new DirectWire(this.guestNic, this.serverNic);
@@ -85,7 +86,7 @@ export class ModelPairEngine implements Engine {
 
   open(port: number, server: boolean, regionBpages: number): EngineQueuePair | string {
     try {
-      return new ModelQueuePair(this.guestNic, this.guestNic.openQueuePair({ port, server, bpages: regionBpages }));
+      return new ModelQueuePair(this.guestNic.openQueuePair({ port, server, bpages: regionBpages }));
     } catch (e) {
       return (e as Error).message;
     }

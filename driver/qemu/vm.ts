@@ -18,7 +18,8 @@ import type { Assets } from './prepare.ts';
 /** Guest RAM; more when the host's Node runs in the guest. */
 export const RAM_BYTES = 256 << 20;
 export const RAM_BYTES_WITH_NODE = 768 << 20;
-export const BAR_BYTES = 1 << 20;
+/** The register BAR: ABI v2's blocks, then the control pages and the user pages (a power of two, as ivshmem wants). */
+export const BAR_BYTES = 4 << 20;
 
 export interface NicSpec {
   /** ivshmem-plain: no interrupts, the driver polls. ivshmem-doorbell: MSI-X through ivshmem-server. */

@@ -5,6 +5,9 @@
 
 import type { DmaBuffer } from '../device.ts';
 
+/** What freed memory reads as. */
+export const FREED_BYTE = 0xdb;
+
 /** Bus addresses start here so that 0 is never valid. */
 const FIRST_ADDRESS = 0x1_0000_0000;
 
@@ -28,6 +31,9 @@ export class SimMemory {
   free(buf: DmaBuffer): void {
     const start = Number(buf.address);
     if (this.buffers.get(start) !== buf.bytes) throw new RangeError(`freeDma of 0x${start.toString(16)}: not a live DMA buffer (double free?)`);
+    // Poisoned, as memory reused by someone else would be: a NIC still reading it sends junk
+    // and a test sees it, instead of the stale bytes hiding the bug.
+    buf.bytes.fill(FREED_BYTE);
     this.buffers.delete(start);
     const i = this.indexOf(start);
     this.starts.splice(i, 1);

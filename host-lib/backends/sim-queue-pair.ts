@@ -1,40 +1,62 @@
-// host-lib/backends/sim-queue-pair.ts — the NIC's side of one ABI v1 queue pair, served by the
-// reference model (sim/model): it reads send descriptors from the host's ring and calls the
-// model's QueuePair, writes the model's completions into the host's completion ring, and
-// hands returned bpage offsets back to the model's pool.
+// host-lib/backends/sim-queue-pair.ts — the NIC's side of one ABI v2 queue pair, served by the
+// reference model (sim/model): its control page and user page as the engine presents them,
+// send descriptors read from the host's ring and executed through the model's ABI adapter
+// (bytes named by offset into the registered send region), completions written into the
+// host's completion ring (64-byte entries, a CONTINUATION past 5 bpages), bpage returns handed
+// back to the model's pool.
 //
-// Two copies stand in for DMA: a send descriptor's payload is copied when the descriptor is
-// taken from the ring (the engine would read it as packets go out), and a message's bytes
-// are copied from the model's region into the host's region when its completion is written
-// (the engine writes them straight into the host's bpages). Offsets are the same in both
-// regions, so what the host sees is what the hardware would give it.
+// No copies stand in for DMA: the model reads a message's bytes from the host's send region as
+// its packets go out, and writes received bytes straight into the host's bpages, so a host
+// that reuses memory the engine may still read or write gets wrong bytes, as on hardware.
+//
+// The rules of records.ts hold here as in the engine: the engine takes the control page at
+// ENABLE (refusing with PORT_IN_USE or BAD_CONFIG), writes to it while enabled are ignored
+// except ctrl, and after a disable ACTIVE clears only once nothing is in flight.
 
-import { CompletionType, QpCtrl, QpStatus, SendOpcode, bpageReturnEntry, readRecord, sendDescriptor } from '../../hw/homa/abi.ts';
-import { executeDescriptor, writeCompletion } from '../../sim/model/abi-adapter.ts';
+import {
+  QP_CONTROL_WRITABLE, QP_CTRL_REG, QP_USER_REG, QP_USER_WRITABLE, QpCtrl, QpStatus, queuePairControl, queuePairUser,
+} from '../../hw/homa/abi.ts';
+import {
+  BPAGE_RETURN_BYTES, COMPLETION_BYTES, SEND_DESC_BYTES, completionEntries, consumeBpageReturns, controlPageFault,
+  executeDescriptor, sendRegionOver, writeCompletion,
+} from '../../sim/model/abi-adapter.ts';
+import type { SendRegion } from '../../sim/model/abi-adapter.ts';
 import type { ModelNic } from '../../sim/model/nic.ts';
 import type { QueuePair } from '../../sim/model/queue-pair.ts';
 import type { Completion } from '../../sim/model/types.ts';
-import { EINVAL } from '../../sim/model/types.ts';
-import { BPAGE_SIZE, BRET_BYTES, COMPLETION_BYTES, SEND_DESC_BYTES } from '../queue-pair.ts';
+import { BPAGE_SIZE } from '../queue-pair.ts';
 import type { SimMemory } from './sim-memory.ts';
 
 /** What a queue pair needs from its device. */
 export interface SimQueuePairHost {
   readonly nic: ModelNic;
   readonly memory: SimMemory;
-  reg(qp: number, name: string): number;
-  setReg(qp: number, name: string, value: number): void;
-  /** Run `fn` in the simulation after the doorbell latency. */
-  soon(fn: () => void): void;
+  /** Receive regions the engine accepts (identity min/max_region_bpages). */
+  readonly minRegionBpages: number;
+  readonly maxRegionBpages: number;
+  /** Simulated time from a disable to ACTIVE clearing, in ps (0: at once). */
+  readonly disablePs: number;
+  /** Run `fn` in the simulation after `delayPs` (default: the doorbell latency). */
+  soon(fn: () => void, delayPs?: number): void;
   /** Count an event (wakes host waiters). */
   raise(): void;
   /** Remember a problem for debugging (status bits carry what the host must know). */
   note(problem: string): void;
 }
 
+const byOffset = (regs: Readonly<Record<string, number>>): Map<number, string> => new Map(Object.entries(regs).map(([k, v]) => [v, k]));
+const CTRL_BY_OFFSET = byOffset(QP_CTRL_REG);
+const USER_BY_OFFSET = byOffset(QP_USER_REG);
+
+interface Rings { sq: Uint8Array; sqLog: number; cq: Uint8Array; cqLog: number; bret: Uint8Array; bretLog: number; send: SendRegion }
+
 export class SimQueuePair {
   private qp: QueuePair | null = null;
-  private region: Uint8Array | null = null;
+  private rings: Rings | null = null;
+  /** The control page's registers, by name; then the user page's. */
+  private readonly ctrl = new Map<string, number>();
+  private readonly user = new Map<string, number>();
+  private status = 0;
   private readonly pending: Completion[] = [];
   private sqScheduled = false;
   private bretScheduled = false;
@@ -42,152 +64,162 @@ export class SimQueuePair {
 
   constructor(private readonly host: SimQueuePairHost, readonly index: number) {}
 
+  /** The model's queue pair while enabled (tests and inspection). */
   get model(): QueuePair | null { return this.qp; }
 
-  /** A host write to one of this queue pair's registers (already stored in BAR). */
-  written(name: string, value: number): void {
+  /** Bytes of each page the registers take (the rest of the 4 KiB page reads 0). */
+  static readonly CTRL_BYTES = queuePairControl.width / 8;
+  static readonly USER_BYTES = queuePairUser.width / 8;
+
+  readCtrl(offset: number): number {
+    const name = CTRL_BY_OFFSET.get(offset);
+    if (name === 'status') return this.status;
+    return name ? this.ctrl.get(name) ?? 0 : 0;
+  }
+
+  readUser(offset: number): number {
+    const name = USER_BY_OFFSET.get(offset);
+    if (name === 'status') return this.status;
+    if (name === 'bpool_avail_bytes') return this.qp ? Math.min(this.qp.pool.availBytes, 0xffffffff) : 0;
+    return name ? this.user.get(name) ?? 0 : 0;
+  }
+
+  /** A write to the control page (the kernel's; host-lib on the sim backend is its own kernel). */
+  writeCtrl(offset: number, value: number): void {
+    const name = CTRL_BY_OFFSET.get(offset);
+    if (!name || !QP_CONTROL_WRITABLE.includes(name)) return;        // read-only or reserved
+    if (name === 'ctrl') { this.control(value); return; }
+    if (this.qp) { this.host.note(`queue pair ${this.index}: ${name} written while enabled: ignored`); return; }
+    this.ctrl.set(name, value >>> 0);
+  }
+
+  /** A write to the user page: only the doorbells take it. */
+  writeUser(offset: number, value: number): void {
+    const name = USER_BY_OFFSET.get(offset);
+    if (!name || !QP_USER_WRITABLE.includes(name) || !this.qp) return;
+    this.user.set(name, value >>> 0);
     switch (name) {
-      case 'ctrl': this.control(value); return;
-      case 'sq_tail': if (this.qp && !this.sqScheduled) { this.sqScheduled = true; this.host.soon(() => this.takeDescriptors()); } return;
-      case 'bret_tail': if (this.qp && !this.bretScheduled) { this.bretScheduled = true; this.host.soon(() => this.takeReturns()); } return;
-      case 'cq_head': if (this.qp && this.pending.length > 0 && !this.cqScheduled) { this.cqScheduled = true; this.host.soon(() => { this.cqScheduled = false; this.flushCompletions(); }); } return;
-      default: return;
+      case 'sq_tail': if (!this.sqScheduled) { this.sqScheduled = true; this.host.soon(() => this.takeDescriptors()); } return;
+      case 'bret_tail': if (!this.bretScheduled) { this.bretScheduled = true; this.host.soon(() => this.takeReturns()); } return;
+      default:
+        if (this.pending.length > 0 && !this.cqScheduled) { this.cqScheduled = true; this.host.soon(() => { this.cqScheduled = false; this.flushCompletions(); }); }
     }
   }
 
-  private reg(name: string): number { return this.host.reg(this.index, name); }
-  private setReg(name: string, v: number): void { this.host.setReg(this.index, name, v >>> 0); }
+  private reg(name: string): number { return this.ctrl.get(name) ?? 0; }
   private base(prefix: string): number { return this.reg(`${prefix}_base_lo`) + this.reg(`${prefix}_base_hi`) * 2 ** 32; }
 
   private control(v: number): void {
     if (v & QpCtrl.ENABLE) {
-      if (!this.qp) this.enable(v);
-      else this.qp.setServer((v & QpCtrl.SERVER) !== 0);
-    } else if (this.qp) {
-      this.disable();
+      this.ctrl.set('ctrl', v);
+      if (this.qp) this.qp.setServer((v & QpCtrl.SERVER) !== 0);       // SO_HOMA_SERVER after the fact
+      else if (this.status & QpStatus.ACTIVE) this.host.note(`queue pair ${this.index}: ENABLE before the last disable finished: ignored`);
+      else this.enable(v);
+    } else {
+      this.ctrl.set('ctrl', v);
+      if (this.qp) this.disable();
     }
   }
 
   private enable(ctrl: number): void {
     const nic = this.host.nic;
+    const fault = controlPageFault((r) => this.reg(r), this.host.minRegionBpages, this.host.maxRegionBpages);
+    if (fault) { this.status = QpStatus.BAD_CONFIG; this.host.note(`queue pair ${this.index}: BAD_CONFIG: ${fault}`); return; }
     const port = this.reg('port');
-    for (const r of ['sq_head', 'sq_tail', 'cq_head', 'cq_tail', 'bret_head', 'bret_tail']) this.setReg(r, 0);
-    if (port < 1 || port > 65535) { this.setReg('status', QpStatus.BAD_DESCRIPTOR); this.host.note(`queue pair ${this.index}: port ${port} out of range`); return; }
-    if (nic.queuePairs.has(port)) { this.setReg('status', QpStatus.PORT_IN_USE); return; }
+    if (nic.queuePairs.has(port)) { this.status = QpStatus.PORT_IN_USE; return; }
     const bpages = this.reg('bpool_num_bpages');
+    const m = this.host.memory;
+    let region: Uint8Array;
     try {
-      this.region = this.host.memory.resolve(this.base('bpool'), bpages * BPAGE_SIZE);
-      this.qp = nic.openQueuePair({ port, server: (ctrl & QpCtrl.SERVER) !== 0, bpages });
+      // Hardware would fault on its first access (IOMMU); the sim checks every range now.
+      const sqLog = this.reg('sq_log_size');
+      const cqLog = this.reg('cq_log_size');
+      const bretLog = this.reg('bret_log_size');
+      const sendSize = this.reg('send_size');
+      this.rings = {
+        sq: m.resolve(this.base('sq'), SEND_DESC_BYTES << sqLog), sqLog,
+        cq: m.resolve(this.base('cq'), COMPLETION_BYTES << cqLog), cqLog,
+        bret: m.resolve(this.base('bret'), BPAGE_RETURN_BYTES << bretLog), bretLog,
+        send: sendRegionOver(sendSize > 0 ? m.resolve(this.base('send'), sendSize) : new Uint8Array(0)),
+      };
+      region = m.resolve(this.base('bpool'), bpages * BPAGE_SIZE);
     } catch (e) {
-      this.region = null;
-      this.setReg('status', 0);
-      this.host.note(`queue pair ${this.index}: ${(e as Error).message}`);
+      this.rings = null;
+      this.status = QpStatus.BAD_CONFIG;
+      this.host.note(`queue pair ${this.index}: BAD_CONFIG: ${(e as Error).message}`);
       return;
     }
+    for (const r of ['sq_tail', 'cq_head', 'bret_tail', 'sq_head', 'cq_tail', 'bret_head']) this.user.set(r, 0);
+    this.pending.length = 0;
+    this.qp = nic.openQueuePair({ port, server: (ctrl & QpCtrl.SERVER) !== 0, bpages, region });
     this.qp.onCompletion = (c) => this.completed(c);
-    this.setReg('status', QpStatus.ACTIVE);
-    this.updateAvail();
+    this.status = QpStatus.ACTIVE;
   }
 
-  /** The model has no close: abort the client RPCs silently and unbind the port. */
+  /** The port is unbound and every RPC ends at once; ACTIVE clears once nothing is in flight. */
   private disable(): void {
-    const qp = this.qp!;
-    qp.abort(0, 0);
-    qp.setServer(false);
-    qp.onCompletion = () => {};
-    this.host.nic.queuePairs.delete(qp.port);
+    this.host.nic.closeQueuePair(this.qp!);
     this.qp = null;
-    this.region = null;
+    this.rings = null;
     this.pending.length = 0;
-    this.setReg('status', 0);
+    const done = (): void => { this.status &= ~QpStatus.ACTIVE; this.host.raise(); };
+    if (this.host.disablePs > 0) this.host.soon(done, this.host.disablePs);
+    else this.status &= ~QpStatus.ACTIVE;
   }
 
   private takeDescriptors(): void {
     this.sqScheduled = false;
     const qp = this.qp;
-    if (!qp) return;
-    const log = this.reg('sq_log_size');
-    const mem = this.host.memory.resolve(this.base('sq'), SEND_DESC_BYTES << log);
-    let head = this.reg('sq_head');
-    const tail = this.reg('sq_tail');
+    const rings = this.rings;
+    if (!qp || !rings) return;
+    let head = this.user.get('sq_head')!;
+    const tail = this.user.get('sq_tail')!;
     while (head !== tail && this.qp === qp) {
-      const off = (head & ((1 << log) - 1)) * SEND_DESC_BYTES;
+      const off = (head & ((1 << rings.sqLog) - 1)) * SEND_DESC_BYTES;
       head = (head + 1) >>> 0;
-      this.setReg('sq_head', head);
-      this.execute(qp, mem, off);
+      this.user.set('sq_head', head);
+      const r = executeDescriptor(qp, rings.sq, off, rings.send);
+      if (!r.ok) {
+        // The adapter posted the ERROR completion and counted bad_descriptors.
+        this.status |= QpStatus.BAD_DESCRIPTOR;
+        this.host.note(`queue pair ${this.index}: descriptor refused: ${r.reason}`);
+      }
     }
     this.host.raise();
-  }
-
-  /** One descriptor through the model's ABI adapter; a refused REQUEST still completes (EINVAL). */
-  private execute(qp: QueuePair, ring: Uint8Array, off: number): void {
-    // The payload is copied now (see the header comment), so the host may reuse its buffer.
-    const r = executeDescriptor(qp, ring, off, (address, length) => this.host.memory.resolve(address, length).slice());
-    if (r.ok) return;
-    this.setReg('status', this.reg('status') | QpStatus.BAD_DESCRIPTOR);
-    this.host.note(`queue pair ${this.index}: descriptor refused: ${r.reason}`);
-    const d = readRecord(sendDescriptor, ring, off);
-    if (d['opcode'] === SendOpcode.REQUEST) {
-      this.completed({ type: CompletionType.ERROR, id: 0, cookie: Number(d['cookie'] as bigint), peer: new Uint8Array(4), peerPort: 0, length: 0, error: EINVAL, bpageOffsets: [] });
-    }
   }
 
   private takeReturns(): void {
     this.bretScheduled = false;
     const qp = this.qp;
-    if (!qp) return;
-    const log = this.reg('bret_log_size');
-    const mem = this.host.memory.resolve(this.base('bret'), BRET_BYTES << log);
-    let head = this.reg('bret_head');
-    const tail = this.reg('bret_tail');
-    const offsets: number[] = [];
-    while (head !== tail) {
-      offsets.push(readRecord(bpageReturnEntry, mem, (head & ((1 << log) - 1)) * BRET_BYTES)['offset'] as number);
-      head = (head + 1) >>> 0;
-    }
-    this.setReg('bret_head', head);
-    if (!qp.returnBpages(offsets)) this.setReg('status', this.reg('status') | QpStatus.BPAGE_DOUBLE_FREE);
-    this.updateAvail();
+    const rings = this.rings;
+    if (!qp || !rings) return;
+    const head = this.user.get('bret_head')!;
+    const tail = this.user.get('bret_tail')!;
+    if (consumeBpageReturns(qp, rings.bret, head, tail, rings.bretLog).doubleFree) this.status |= QpStatus.BPAGE_DOUBLE_FREE;
+    this.user.set('bret_head', tail);
     this.host.raise();
   }
 
-  /** The model posted a completion: copy the message into the host's region, then queue it. */
+  /** The model posted a completion (its bytes are already in the host's bpages). */
   private completed(c: Completion): void {
-    const qp = this.qp;
-    if (!qp || !this.region) return;
-    if ((c.type === CompletionType.REQUEST || c.type === CompletionType.RESPONSE) && qp.region) {
-      let left = c.length;
-      for (const off of c.bpageOffsets) {
-        const n = Math.min(left, BPAGE_SIZE - (off & (BPAGE_SIZE - 1)));
-        this.region.set(qp.region.subarray(off, off + n), off);
-        left -= n;
-      }
-    }
+    if (!this.qp) return;
     this.pending.push(c);
     this.flushCompletions();
   }
 
-  /** Write queued completions while the ring has room (a full ring holds them: never lost). */
+  /** Write queued completions while the ring has room for all their entries (a full ring holds them: never lost). */
   private flushCompletions(): void {
-    if (!this.qp || this.pending.length === 0) return;
-    const log = this.reg('cq_log_size');
-    const size = 1 << log;
-    const mem = this.host.memory.resolve(this.base('cq'), COMPLETION_BYTES << log);
-    let tail = this.reg('cq_tail');
-    const head = this.reg('cq_head');
+    const rings = this.rings;
+    if (!this.qp || !rings || this.pending.length === 0) return;
+    const size = 1 << rings.cqLog;
+    let tail = this.user.get('cq_tail')!;
+    const head = this.user.get('cq_head')!;
     let wrote = 0;
-    while (this.pending.length > 0 && ((tail - head) >>> 0) < size) {
-      const c = this.pending.shift()!;
-      writeCompletion(c, mem, (tail & (size - 1)) * COMPLETION_BYTES, ((tail >>> log) & 1) ^ 1);
-      tail = (tail + 1) >>> 0;
+    while (this.pending.length > 0 && ((tail - head) >>> 0) + completionEntries(this.pending[0]!) <= size) {
+      tail = (tail + writeCompletion(this.pending.shift()!, rings.cq, tail, rings.cqLog)) >>> 0;
       wrote++;
     }
-    this.setReg('cq_tail', tail);
-    this.updateAvail();
+    this.user.set('cq_tail', tail);
     if (wrote > 0) this.host.raise();
-  }
-
-  private updateAvail(): void {
-    if (this.qp) this.setReg('bpool_avail_bpages', Math.floor(this.qp.pool.availBytes / BPAGE_SIZE));
   }
 }

@@ -1,6 +1,6 @@
 // host-lib/backends/sim.ts — the `sim` backend: a cluster of simulated hosts, each a
 // reference-model NIC (sim/model) on the network simulator (sim/net), every one of them a
-// Device (host-lib/device.ts) that an application in this process drives through ABI v1.
+// Device (host-lib/device.ts) that an application in this process drives through ABI v2.
 //
 // Simulated time. The cluster owns the simulation's event loop and runs it only while
 // application code is blocked: a waitEvent() or sleep() registers a waiter, and once the
@@ -10,7 +10,10 @@
 // a run is deterministic (no wall-clock timers decide anything), and when nothing is left to
 // simulate the waiters learn it ('idle') instead of hanging.
 
-import { QP_BASE, QP_STRIDE, registerBlocks, resetImage } from '../../hw/homa/abi.ts';
+import {
+  DEFAULT_ENGINE_PARAMS, QP_CTRL_BASE, QP_STRIDE, QP_USER_BASE, registerBlocks, registerOffset, resetImage, v4Mapped,
+} from '../../hw/homa/abi.ts';
+import type { EngineParams } from '../../hw/homa/abi.ts';
 import type { ModelConfig } from '../../sim/model/config.ts';
 import { ModelNic } from '../../sim/model/nic.ts';
 import { hostAddress } from '../../sim/net/frame.ts';
@@ -19,7 +22,6 @@ import { Network } from '../../sim/net/topology.ts';
 import type { TopologySpec } from '../../sim/net/topology.ts';
 import type { Endpoint } from '../../sim/net/endpoint.ts';
 import type { Device, DmaBuffer, WaitResult } from '../device.ts';
-import { QP_REG } from '../queue-pair.ts';
 import { SimMemory } from './sim-memory.ts';
 import { SimQueuePair } from './sim-queue-pair.ts';
 import { TrafficTap } from './sim-traffic.ts';
@@ -38,6 +40,11 @@ export interface SimClusterOptions {
   switchDelayNs?: number;
   /** Time from a doorbell write to the NIC acting on it (default 0). */
   doorbellNs?: number;
+  /**
+   * Time from a queue pair's disable to the engine reporting it inactive (default 0: at once);
+   * the host must not free or reuse its memory before.
+   */
+  disableNs?: number;
   /** Seed for every random choice in the network. */
   seed?: number;
   /** HomaModule tunables and model options for every NIC. */
@@ -71,6 +78,7 @@ export class SimCluster {
   /** Set when a simulated event threw: the simulation can't go on, and every wait fails with it. */
   private failure: Error | null = null;
   readonly doorbellPs: number;
+  readonly disablePs: number;
 
   constructor(opt: SimClusterOptions = {}) {
     const spec: TopologySpec = opt.topology ?? {
@@ -81,6 +89,7 @@ export class SimCluster {
     this.sim = this.network.sim;
     this.horizonPs = Math.round((opt.horizonNs ?? 60e9) * 1000);
     this.doorbellPs = Math.round((opt.doorbellNs ?? 0) * 1000);
+    this.disablePs = Math.round((opt.disableNs ?? 0) * 1000);
     this.network.hosts.forEach((h, i) => {
       const nic = new ModelNic({ checksums: false, ...opt.nic, address: h.address.ipv4 });
       this.devices.push(new SimDevice(this, i, nic));
@@ -186,11 +195,6 @@ const COUNTER_WORDS: Map<number, [string, number]> = (() => {
   return m;
 })();
 
-/** Queue-pair registers the host may write, by offset in the queue pair's page. */
-const HOST_WRITABLE: Map<number, string> = new Map(
-  Object.entries(QP_REG).filter(([k]) => !['status', 'sq_head', 'cq_tail', 'bret_head', 'bpool_avail_bpages', 'reserved0'].includes(k)).map(([k, v]) => [v, k]),
-);
-
 /** One simulated host's NIC as a Device. */
 export class SimDevice implements Device {
   readonly url: string;
@@ -203,6 +207,7 @@ export class SimDevice implements Device {
   events = 0;
   /** Problems the NIC noticed (rejected descriptors, bad registrations), newest last. */
   readonly problems: string[] = [];
+  /** BAR 0 below the queue-pair pages: the register blocks. */
   private readonly bar: Uint32Array;
   private readonly queuePairs: SimQueuePair[] = [];
   /** @internal What the network attaches: the NIC, with a tap counting its frames. */
@@ -214,21 +219,42 @@ export class SimDevice implements Device {
     this.nic = nic;
     this.url = `sim:${index}`;
     this.address = hostAddress(index).ipv4;
-    this.bar = resetImage();
+    // The identity block reports what this model enforces.
+    const params: EngineParams = { ...DEFAULT_ENGINE_PARAMS, maxGaps: nic.cfg.maxGaps };
+    this.bar = resetImage(params);
+    const set = (block: 'identity' | 'config', name: string, words: readonly number[]): void => {
+      words.forEach((w, k) => { this.bar[registerOffset(block, name, params) / 4 + k] = w >>> 0; });
+    };
+    set('identity', 'min_region_bpages', [nic.cfg.minRegionBpages]);
+    const a = v4Mapped(nic.cfg.address);
+    set('config', 'ip_addr', [0, 1, 2, 3].map((i) => (a[4 * i]! << 24) | (a[4 * i + 1]! << 16) | (a[4 * i + 2]! << 8) | a[4 * i + 3]!));
+    const mac = nic.cfg.macOf(nic.cfg.address);
+    set('config', 'mac_addr', [mac % 2 ** 32, Math.floor(mac / 2 ** 32)]);
     this.endpoint = cluster.traffic.wrap(nic);
-    const numQp = (this.bar.length * 4 - QP_BASE) / QP_STRIDE;
     const host = {
-      nic, memory: this.memory,
-      reg: (qp: number, name: string): number => this.bar[(QP_BASE + qp * QP_STRIDE + QP_REG[name]!) / 4]!,
-      setReg: (qp: number, name: string, v: number): void => { this.bar[(QP_BASE + qp * QP_STRIDE + QP_REG[name]!) / 4] = v; },
-      soon: (fn: () => void): void => cluster.at(cluster.doorbellPs, fn),
+      nic, memory: this.memory, minRegionBpages: nic.cfg.minRegionBpages, maxRegionBpages: params.maxRegionBpages,
+      disablePs: cluster.disablePs,
+      soon: (fn: () => void, delayPs = cluster.doorbellPs): void => cluster.at(delayPs, fn),
       raise: (): void => { this.events++; cluster.wake(); },
       note: (p: string): void => { this.problems.push(p); },
     };
-    for (let i = 0; i < numQp; i++) this.queuePairs.push(new SimQueuePair(host, i));
+    for (let i = 0; i < params.numQueuePairs; i++) this.queuePairs.push(new SimQueuePair(host, i));
+  }
+
+  /** Which queue pair's page `offset` is in, and where in it. */
+  private page(offset: number): { qp: SimQueuePair; user: boolean; within: number } | null {
+    const user = offset >= QP_USER_BASE;
+    const rel = offset - (user ? QP_USER_BASE : QP_CTRL_BASE);
+    const qp = this.queuePairs[Math.floor(rel / QP_STRIDE)];
+    return qp && rel >= 0 ? { qp, user, within: rel % QP_STRIDE } : null;
   }
 
   read32(offset: number): number {
+    if (offset >= QP_CTRL_BASE) {
+      const p = this.page(offset);
+      if (!p) return 0;
+      return p.user ? p.qp.readUser(p.within) : p.qp.readCtrl(p.within);
+    }
     const c = COUNTER_WORDS.get(offset);
     if (c) {
       const v = this.nic.counters[c[0]] ?? 0;
@@ -238,18 +264,16 @@ export class SimDevice implements Device {
   }
 
   write32(offset: number, value: number): void {
-    if (offset < QP_BASE) {
+    if (offset < QP_CTRL_BASE) {
       // Configuration registers are stored but the model keeps the tunables it was built with
       // (pass them as SimClusterOptions.nic).
       if (offset >>> 2 < this.bar.length) this.bar[offset >>> 2] = value >>> 0;
       return;
     }
-    const qp = Math.floor((offset - QP_BASE) / QP_STRIDE);
-    const within = (offset - QP_BASE) % QP_STRIDE;
-    const name = HOST_WRITABLE.get(within);
-    if (!name || !this.queuePairs[qp]) return;                        // read-only or unmapped
-    this.bar[offset >>> 2] = value >>> 0;
-    this.queuePairs[qp]!.written(name, value >>> 0);
+    const p = this.page(offset);
+    if (!p) return;                                                    // past the last queue pair
+    if (p.user) p.qp.writeUser(p.within, value >>> 0);
+    else p.qp.writeCtrl(p.within, value >>> 0);
   }
 
   allocateDma(bytes: number, align?: number): DmaBuffer { return this.memory.allocate(bytes, align); }

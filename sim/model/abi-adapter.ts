@@ -1,90 +1,223 @@
-// sim/model/abi-adapter.ts — the model driven through ABI v1 records: send descriptors read
-// from host memory become queue-pair calls, and completions are written as completion-queue
-// entries. A driver harness (or host-lib's sim backend) uses this so the bytes it exchanges
-// with the model are exactly those it will exchange with the hardware.
+// sim/model/abi-adapter.ts — the model driven through ABI v2 records (hw/homa/abi/records.ts):
+// send descriptors read from host memory become queue-pair calls, their bytes named by an
+// offset into the queue pair's send region; refused descriptors become ERROR completions; and
+// completions are written as 64-byte completion-queue entries (plus a CONTINUATION entry past
+// COMPLETION_INLINE_BPAGES bpages). Host-lib's sim backend and the QEMU device server use it,
+// so the bytes they exchange with the model are exactly those the hardware exchanges.
 
-import { bpageReturnEntry, completionEntry, readRecord, sendDescriptor, SendFlag, SendOpcode, v4Mapped, writeRecord } from '../../hw/homa/abi.ts';
+import {
+  bpageReturnEntry, COMPLETION_INLINE_BPAGES, completionContinuation, completionEntry, CompletionType, MAX_RING_LOG, MIN_RING_LOG,
+  readRecord, sendDescriptor, SendFlag, SendOpcode, v4Mapped, writeRecord,
+} from '../../hw/homa/abi.ts';
+import type { MemRecord } from '../../hw/homa/abi.ts';
+import { HOMA_MAX_MESSAGE_LENGTH } from '../../hw/homa/wire/index.ts';
 import type { QueuePair } from './queue-pair.ts';
+import { EINVAL } from './types.ts';
 import type { Completion } from './types.ts';
 
 export const SEND_DESC_BYTES = sendDescriptor.width / 8;
 export const COMPLETION_BYTES = completionEntry.width / 8;
+export const BPAGE_RETURN_BYTES = bpageReturnEntry.width / 8;
 
-/** Host memory as the engine's DMA sees it: read `length` bytes at a 64-bit address. */
-export type DmaRead = (address: bigint, length: number) => Uint8Array;
+/** A queue pair's registered send region (control page send_base / send_size) as the engine's DMA reads it. */
+export interface SendRegion {
+  readonly size: number;
+  /** The bytes at [offset, offset + length); the caller has checked they lie inside the region. */
+  read(offset: number, length: number): Uint8Array;
+}
+
+/**
+ * A send region over host memory. Reads are views, not copies: the model reads a message's
+ * bytes as its packets go out, as the engine does, so a host that reuses them before TX_DONE
+ * (or before its RPC ended) sends the wrong bytes.
+ */
+export function sendRegionOver(bytes: Uint8Array): SendRegion {
+  return { size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) };
+}
 
 export type DescriptorResult = { ok: true; id: number } | { ok: false; reason: string };
 
 /**
- * Execute one send descriptor at `off` of `ring` for queue pair `qp`. REQUEST returns the id
- * assigned; REPLY and ABORT return the id they named. Malformed descriptors are refused with a
- * reason (the hardware sets QpStatus.BAD_DESCRIPTOR) instead of throwing.
+ * Why the engine refuses a queue pair's control page at ENABLE (status BAD_CONFIG,
+ * records.ts queuePairControl), or null. `reg` reads a control-page register by name.
  */
-export function executeDescriptor(qp: QueuePair, ring: Uint8Array, off: number, dma: DmaRead): DescriptorResult {
-  const d = readRecord(sendDescriptor, ring, off);
-  const opcode = d['opcode'] as number;
-  const flags = d['flags'] as number;
-  const length = d['length'] as number;
-  const id = Number(d['id'] as bigint);
-  const payload = (): Uint8Array | undefined => (qp.region === null ? undefined : dma(d['buffer'] as bigint, length));
-  try {
-    switch (opcode) {
-      case SendOpcode.REQUEST: {
-        if (id !== 0) return { ok: false, reason: 'REQUEST descriptor with a nonzero id' };
-        const peer = peerFrom(d['peer_addr'] as Uint8Array, qp.nic.cfg.address.length);
-        const newId = qp.sendRequest({
-          peer, dport: d['dport'] as number, payload: payload(), length, cookie: Number(d['cookie'] as bigint),
-          private: (flags & SendFlag.PRIVATE) !== 0, notifyId: (flags & SendFlag.NOTIFY_ID) !== 0,
-        });
-        return { ok: true, id: newId };
-      }
-      case SendOpcode.REPLY:
-        if ((d['cookie'] as bigint) !== 0n) return { ok: false, reason: 'REPLY descriptor with a cookie (EINVAL, spec §2.2)' };
-        qp.sendReply({ id, peer: peerFrom(d['peer_addr'] as Uint8Array, qp.nic.cfg.address.length), payload: payload(), length });
-        return { ok: true, id };
-      case SendOpcode.ABORT:
-        qp.abort(id, d['error'] as number);
-        return { ok: true, id };
-      default:
-        return { ok: false, reason: `unknown opcode ${opcode}` };
-    }
-  } catch (e) {
-    return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+export function controlPageFault(reg: (name: string) => number, minRegionBpages: number, maxRegionBpages: number): string | null {
+  const port = reg('port');
+  if (port < 1 || port > 0xffff) return `port ${port} (1..65535)`;
+  for (const r of ['sq', 'cq', 'bret']) {
+    const log = reg(`${r}_log_size`);
+    if (log < MIN_RING_LOG || log > MAX_RING_LOG) return `${r}_log_size ${log} (${MIN_RING_LOG}..${MAX_RING_LOG})`;
   }
+  const bpages = reg('bpool_num_bpages');
+  if (bpages < minRegionBpages || bpages > maxRegionBpages) return `a region of ${bpages} bpages (${minRegionBpages}..${maxRegionBpages})`;
+  for (const r of ['sq', 'cq', 'bret', 'bpool', 'send']) {
+    if (reg(`${r}_base_lo`) % 4096) return `${r} base 0x${(reg(`${r}_base_hi`) * 2 ** 32 + reg(`${r}_base_lo`)).toString(16)} not 4 KiB aligned`;
+  }
+  return null;
 }
 
-/** Write `c` as a completion-queue entry with the ring's current phase bit. */
-export function writeCompletion(c: Completion, ring: Uint8Array, off: number, phase: number): void {
-  writeRecord(completionEntry, ring, off, {
-    type: c.type, phase: phase & 1, peer_port: c.peerPort, length: c.length, id: BigInt(c.id), cookie: BigInt(c.cookie),
-    error: c.error, num_bpages: c.bpageOffsets.length, peer_addr: v4Mapped(c.peer), bpage_offsets: c.bpageOffsets,
-  });
+const isV4Mapped = (a: Uint8Array): boolean => a.subarray(0, 10).every((x) => x === 0) && a[10] === 0xff && a[11] === 0xff;
+
+/**
+ * Why the engine refuses descriptor `d` on a queue pair with a `sendSize`-byte send region
+ * and an IP family of `family` bytes (records.ts sendDescriptor), or null if it takes it.
+ */
+export function descriptorFault(d: MemRecord, sendSize: number, family: number): string | null {
+  const opcode = d['opcode'] as number;
+  if (opcode === SendOpcode.ABORT) return null;
+  if (opcode !== SendOpcode.REQUEST && opcode !== SendOpcode.REPLY) return `unknown opcode ${opcode}`;
+  const what = opcode === SendOpcode.REQUEST ? 'REQUEST' : 'REPLY';
+  const length = d['length'] as number;
+  const offset = d['send_offset'] as number;
+  if (length === 0 || length > HOMA_MAX_MESSAGE_LENGTH) return `${what} of ${length} bytes (1..${HOMA_MAX_MESSAGE_LENGTH}, spec §2.2)`;
+  if (offset + length > sendSize) return `${what} bytes [${offset}, ${offset + length}) leave the ${sendSize}-byte send region`;
+  if (opcode === SendOpcode.REQUEST) {
+    if ((d['id'] as bigint) !== 0n) return `REQUEST with id ${d['id'] as bigint} (the engine assigns request ids, spec §1.2)`;
+    if ((d['dport'] as number) === 0) return 'REQUEST to port 0 (spec §2)';
+  } else if ((d['cookie'] as bigint) !== 0n) {
+    return 'REPLY with a completion cookie (spec §2.2: responses carry none)';
+  }
+  const addr = d['peer_addr'] as Uint8Array;
+  const unnamed = opcode === SendOpcode.REPLY && addr.every((x) => x === 0);
+  if (family === 4 && !unnamed && !isV4Mapped(addr)) return `${what} to an IPv6 peer on an IPv4 NIC (peer_addr must be ::ffff:a.b.c.d)`;
+  return null;
 }
 
-/** Read a completion-queue entry back (what the driver does). */
-export function readCompletion(ring: Uint8Array, off: number): Completion & { phase: number } {
-  const r = readRecord(completionEntry, ring, off);
-  const n = r['num_bpages'] as number;
-  const addr = r['peer_addr'] as Uint8Array;
-  const isV4 = addr.subarray(0, 10).every((x) => x === 0) && addr[10] === 0xff && addr[11] === 0xff;
+/** The ERROR completion a refused descriptor gets: EINVAL, with the descriptor's id and cookie. */
+export function refusalCompletion(d: MemRecord): Completion {
   return {
-    type: r['type'] as Completion['type'], phase: r['phase'] as number, id: Number(r['id'] as bigint),
-    cookie: Number(r['cookie'] as bigint), peer: isV4 ? addr.slice(12) : addr, peerPort: r['peer_port'] as number,
-    length: r['length'] as number, error: r['error'] as number, bpageOffsets: (r['bpage_offsets'] as number[]).slice(0, n),
+    type: CompletionType.ERROR, id: Number(d['id'] as bigint), cookie: Number(d['cookie'] as bigint),
+    peer: (d['peer_addr'] as Uint8Array).slice(), peerPort: d['dport'] as number, length: 0, error: EINVAL, bpageOffsets: [],
   };
 }
 
-export const BPAGE_RETURN_BYTES = bpageReturnEntry.width / 8;
+/**
+ * Execute one send descriptor at `off` of `ring` for queue pair `qp`, its bytes in `send`.
+ * REQUEST returns the id assigned; REPLY and ABORT the id they named. A refused descriptor
+ * (descriptorFault, or one the model rejects) touches no memory: it posts an ERROR completion
+ * with EINVAL and counts bad_descriptors; the caller sets status BAD_DESCRIPTOR.
+ */
+export function executeDescriptor(qp: QueuePair, ring: Uint8Array, off: number, send: SendRegion): DescriptorResult {
+  const d = readRecord(sendDescriptor, ring, off);
+  const family = qp.nic.cfg.address.length;
+  const refuse = (reason: string): DescriptorResult => {
+    qp.nic.counters['bad_descriptors']!++;
+    qp.post(refusalCompletion(d), false);
+    return { ok: false, reason };
+  };
+  const fault = descriptorFault(d, send.size, family);
+  if (fault) return refuse(fault);
+  const flags = d['flags'] as number;
+  const length = d['length'] as number;
+  const id = Number(d['id'] as bigint);
+  // Without payload copies (copyPayload false) the model needs only the length.
+  const payload = (): Uint8Array | undefined => (qp.region === null ? undefined : send.read(d['send_offset'] as number, length));
+  const notifyTxDone = (flags & SendFlag.NOTIFY_TX_DONE) !== 0;
+  try {
+    switch (d['opcode']) {
+      case SendOpcode.REQUEST: {
+        const newId = qp.sendRequest({
+          peer: peerFrom(d['peer_addr'] as Uint8Array, family), dport: d['dport'] as number, payload: payload(), length,
+          cookie: Number(d['cookie'] as bigint), private: (flags & SendFlag.PRIVATE) !== 0,
+          notifyId: (flags & SendFlag.NOTIFY_ID) !== 0, notifyTxDone,
+        });
+        return { ok: true, id: newId };
+      }
+      case SendOpcode.REPLY: {
+        const addr = d['peer_addr'] as Uint8Array;
+        const peer = addr.every((x) => x === 0) ? {} : { peer: peerFrom(addr, family) };
+        qp.sendReply({ id, ...peer, dport: d['dport'] as number, payload: payload(), length, notifyTxDone });
+        return { ok: true, id };
+      }
+      default:
+        qp.abort(id, d['error'] as number);
+        return { ok: true, id };
+    }
+  } catch (e) {
+    return refuse(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** Completion-queue entries `c` takes: 1, or 2 with its CONTINUATION. */
+export function completionEntries(c: Completion): 1 | 2 {
+  return c.bpageOffsets.length > COMPLETION_INLINE_BPAGES ? 2 : 1;
+}
+
+const phaseOf = (index: number, log: number): number => ((index >>> log) & 1) ^ 1;
+
+/** The entries (64 bytes each) of `c` written at free-running counter `index` of a ring of 2^log entries, phases set. */
+export function encodeCompletion(c: Completion, index: number, log: number): Uint8Array[] {
+  const first = new Uint8Array(COMPLETION_BYTES);
+  writeRecord(completionEntry, first, 0, {
+    type: c.type, phase: phaseOf(index, log), peer_port: c.peerPort, length: c.length, id: BigInt(c.id), cookie: BigInt(c.cookie),
+    error: c.error, num_bpages: c.bpageOffsets.length, peer_addr: v4Mapped(c.peer),
+    bpage_offsets: c.bpageOffsets.slice(0, COMPLETION_INLINE_BPAGES),
+  });
+  if (completionEntries(c) === 1) return [first];
+  const cont = new Uint8Array(COMPLETION_BYTES);
+  writeRecord(completionContinuation, cont, 0, {
+    type: CompletionType.CONTINUATION, phase: phaseOf(index + 1, log), bpage_offsets: c.bpageOffsets.slice(COMPLETION_INLINE_BPAGES),
+  });
+  return [first, cont];
+}
 
 /**
- * Take the bpage-return ring entries from `head` to `tail` (indices modulo `entries`) and give
- * the offsets back to the queue pair's pool; the engine then advances bret_head to `tail`.
- * `doubleFree` reports an offset that held nothing (QpStatus.BPAGE_DOUBLE_FREE, spec §2.2 EINVAL).
+ * Write `c` into `ring` (2^log entries) at free-running counter `index`; returns the entries
+ * used. The continuation goes first and the first entry's phase byte last, so a host polling
+ * that byte never sees half a completion (records.ts: the phase is what marks an entry valid).
  */
-export function consumeBpageReturns(qp: QueuePair, ring: Uint8Array, head: number, tail: number, entries: number): { consumed: number; doubleFree: boolean } {
+export function writeCompletion(c: Completion, ring: Uint8Array, index: number, log: number): number {
+  const entries = encodeCompletion(c, index, log);
+  const at = (k: number): number => ((index + k) & ((1 << log) - 1)) * COMPLETION_BYTES;
+  if (entries[1]) ring.set(entries[1], at(1));
+  const first = entries[0]!;
+  ring.set(first.subarray(2), at(0) + 2);
+  ring[at(0)] = first[0]!;
+  ring[at(0) + 1] = first[1]!;
+  return entries.length;
+}
+
+/**
+ * The completion at free-running counter `index` of `ring` (2^log entries) with its
+ * continuation merged, or null while it (or its continuation) is not yet valid.
+ */
+export function readCompletion(ring: Uint8Array, index: number, log: number): { completion: Completion; entries: 1 | 2 } | null {
+  const mask = (1 << log) - 1;
+  const off = (index & mask) * COMPLETION_BYTES;
+  if (ring[off + 1] !== phaseOf(index, log)) return null;
+  const r = readRecord(completionEntry, ring, off);
+  if (r['type'] === CompletionType.CONTINUATION) throw new Error(`completion ring entry ${index}: a CONTINUATION with no completion before it`);
+  const n = r['num_bpages'] as number;
+  let offsets = (r['bpage_offsets'] as number[]).slice(0, Math.min(n, COMPLETION_INLINE_BPAGES));
+  let entries: 1 | 2 = 1;
+  if (n > COMPLETION_INLINE_BPAGES) {
+    const coff = ((index + 1) & mask) * COMPLETION_BYTES;
+    if (ring[coff + 1] !== phaseOf(index + 1, log)) return null;
+    const cont = readRecord(completionContinuation, ring, coff);
+    if (cont['type'] !== CompletionType.CONTINUATION) throw new Error(`completion ring entry ${index + 1}: type ${String(cont['type'])}, expected the CONTINUATION of entry ${index}`);
+    offsets = offsets.concat((cont['bpage_offsets'] as number[]).slice(0, n - COMPLETION_INLINE_BPAGES));
+    entries = 2;
+  }
+  const addr = r['peer_addr'] as Uint8Array;
+  const completion: Completion = {
+    type: r['type'] as Completion['type'], id: Number(r['id'] as bigint), cookie: Number(r['cookie'] as bigint),
+    peer: isV4Mapped(addr) ? addr.slice(12) : addr, peerPort: r['peer_port'] as number, length: r['length'] as number,
+    error: r['error'] as number, bpageOffsets: offsets,
+  };
+  return { completion, entries };
+}
+
+/**
+ * Take the bpage-return ring entries (2^log of them) from free-running counter `head` to
+ * `tail` and give the offsets back to the queue pair's pool; the engine then advances
+ * bret_head to `tail`. `doubleFree` reports an offset that held nothing (status
+ * BPAGE_DOUBLE_FREE; HomaModule's EINVAL, spec §4).
+ */
+export function consumeBpageReturns(qp: QueuePair, ring: Uint8Array, head: number, tail: number, log: number): { consumed: number; doubleFree: boolean } {
   const offsets: number[] = [];
-  for (let i = head; i !== tail; i = (i + 1) % entries) {
-    offsets.push(readRecord(bpageReturnEntry, ring, i * BPAGE_RETURN_BYTES)['offset'] as number);
+  const mask = (1 << log) - 1;
+  for (let i = head; i !== tail; i = (i + 1) >>> 0) {
+    offsets.push(readRecord(bpageReturnEntry, ring, (i & mask) * BPAGE_RETURN_BYTES)['offset'] as number);
   }
   const ok = qp.returnBpages(offsets);
   return { consumed: offsets.length, doubleFree: !ok };

@@ -11,10 +11,20 @@ export interface ModelOptions {
   macOf: (address: Uint8Array) => number;
   /** Copy payload bytes into frames and bpages (false: lengths and offsets exact, bytes zero). */
   copyPayload: boolean;
-  /** Compute the TCP-style checksum on transmit (spec §1.7; receivers ignore it). */
+  /**
+   * The TCP-style checksum (spec §1.7): computed on transmit and verified on receive, bad
+   * ones dropped (bad_checksums). HomaModule never verifies it; the hardware engine always
+   * does, so the model agrees with the engine whenever checksums are on.
+   */
   checksums: boolean;
   /** Smallest receive region a queue pair may register, in bpages (HomaModule: 2 max messages + per-core pages, §4). */
   minRegionBpages: number;
+  /**
+   * Out-of-order gaps tracked per incoming message (0 = no bound). The hardware engine tracks
+   * a few (identity max_gaps); a DATA packet that would open one more is dropped
+   * (gap_overflows) and recovered by RESEND (spec §3.5).
+   */
+  maxGaps: number;
 }
 
 export type ModelConfig = Tunables & ModelOptions;
@@ -32,6 +42,7 @@ export function modelConfig(over: Partial<ModelConfig> & { address: Uint8Array }
     copyPayload: true,
     checksums: true,
     minRegionBpages: 2 * 16 + 1,
+    maxGaps: 0,
     ...over,
   };
 }

@@ -21,15 +21,8 @@ import { BufState, Rpc, RpcState } from './rpc.ts';
 import { Transmitter } from './sender.ts';
 import { tick } from './timers.ts';
 import { CompletionType } from './types.ts';
+import { PRIO_BYTES, PRIO_PACKETS, RCVD_KEY, RX_ERROR_COUNTER, SENT_KEY } from './counter-names.ts';
 import type { Completion, CompletionTypeCode, ReplyArgs, RequestArgs } from './types.ts';
-
-const TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(HomaType).map(([k, v]) => [v, k]));
-// Counter names per packet type and level, built once (the per-packet path only indexes).
-const SENT_KEY: string[] = [];
-const RCVD_KEY: string[] = [];
-for (const [code, name] of Object.entries(TYPE_NAMES)) { SENT_KEY[Number(code)] = `packets_sent_${name}`; RCVD_KEY[Number(code)] = `packets_rcvd_${name}`; }
-const PRIO_PACKETS = Array.from({ length: 8 }, (_, i) => `priority${i}_packets`);
-const PRIO_BYTES = Array.from({ length: 8 }, (_, i) => `priority${i}_bytes`);
 
 export class ModelNic implements Endpoint {
   readonly cfg: ModelConfig;
@@ -109,13 +102,12 @@ export class ModelNic implements Endpoint {
   pull(): Uint8Array | null { return this.tx.pull(); }
 
   receive(frame: Uint8Array): void {
-    const d = decodeFrame(frame, { checksum: false });      // receivers ignore the checksum (§1.7)
-    if (!d.ok) {
-      const k = d.kind;
-      this.counters[k === 'unknown_type' ? 'unknown_packet_types' : k === 'bad_ip_header' ? 'bad_ip_headers' : 'short_packets']!++;
-      return;
-    }
-    if (!this.isMine(d.ip.daddr)) { this.counters['bad_ip_headers']!++; return; }   // not for us (other host or family)
+    // HomaModule never verifies the checksum (§1.7); the engine does, and so does the model
+    // whenever it computes them, so both drop the same frames.
+    const d = decodeFrame(frame, { checksum: this.cfg.checksums });
+    if (!d.ok) { this.counters[RX_ERROR_COUNTER[d.kind] ?? 'bad_ip_headers']!++; return; }
+    if (!d.checksumOk) { this.counters['bad_checksums']!++; return; }
+    if (!this.isMine(d.ip.daddr)) { this.counters['not_for_this_host']!++; return; }   // other host or family
     this.dispatch(d.ip, d.packet);
   }
 
@@ -140,6 +132,19 @@ export class ModelNic implements Endpoint {
     return qp;
   }
 
+  /**
+   * A socket closes (ABI: ctrl without ENABLE): the port is unbound and every RPC of the queue
+   * pair, client and server, ends at once, as homa_sock_shutdown ends them; nothing more is
+   * posted to it. Afterwards the NIC never touches the queue pair's memory again.
+   */
+  closeQueuePair(qp: QueuePair): void {
+    if (qp.closed) return;
+    qp.closed = true;
+    if (this.queuePairs.get(qp.port) === qp) this.queuePairs.delete(qp.port);
+    for (const r of [...this.rpcs]) if (r.qp === qp) this.freeRpc(r);
+    this.receiver.forget(qp);
+  }
+
   startRequest(qp: QueuePair, a: RequestArgs): number {
     const length = a.payload ? a.payload.length : a.length ?? 0;
     if (length <= 0 || length > HOMA_MAX_MESSAGE_LENGTH) throw new Error(`request length ${length} (EINVAL, §2.2)`);
@@ -148,6 +153,7 @@ export class ModelNic implements Endpoint {
     const rpc = new Rpc(id, true, qp, this.peerFor(a.peer), a.dport, RpcState.OUTGOING);
     rpc.cookie = a.cookie ?? 0;
     rpc.private_ = a.private ?? false;
+    rpc.notifyTxDone = a.notifyTxDone ?? false;
     // Incast optimisation (SIGCOMM'18 §3.6): with many responses outstanding, ask for small ones.
     rpc.incast = this.cfg.incast_threshold > 0 && this.clientRpcs.size >= this.cfg.incast_threshold;
     this.clientRpcs.set(id, rpc);
@@ -159,25 +165,34 @@ export class ModelNic implements Endpoint {
   }
 
   startReply(qp: QueuePair, a: ReplyArgs): void {
-    const rpc = this.serverRpc(qp, a.id, a.peer);
-    if (!rpc) return;                                             // RPC gone: silently ignored (§2.2)
-    if (rpc.state !== RpcState.IN_SERVICE) throw new Error(`reply to RPC ${a.id} not in service (EINVAL, §2.2)`);
     const length = a.payload ? a.payload.length : a.length ?? 0;
     if (length <= 0 || length > HOMA_MAX_MESSAGE_LENGTH) throw new Error(`reply length ${length} (EINVAL, §2.2)`);
+    const rpc = this.serverRpc(qp, a.id, a.peer, a.dport ?? 0);
+    if (!rpc) {
+      // RPC gone: silently ignored (§2.2). The bytes will never be read, so say so at once.
+      if (a.notifyTxDone) {
+        qp.post({ type: CompletionType.TX_DONE, id: a.id, cookie: 0, peer: a.peer ?? new Uint8Array(this.cfg.address.length),
+          peerPort: a.dport ?? 0, length, error: 0, bpageOffsets: [] }, false);
+      }
+      return;
+    }
+    if (rpc.state !== RpcState.IN_SERVICE) throw new Error(`reply to RPC ${a.id} not in service (EINVAL, §2.2)`);
+    rpc.notifyTxDone = a.notifyTxDone ?? false;
     rpc.state = RpcState.OUTGOING;
     this.counters['server_responses_started']!++;
     const unsched = rpc.incast ? Math.min(this.cfg.incast_unsched_bytes, this.cfg.unsched_bytes) : this.cfg.unsched_bytes;
     this.tx.startMessage(rpc, this.cfg.copyPayload ? a.payload ?? null : null, length, unsched);
   }
 
-  private serverRpc(qp: QueuePair, id: number, peer: Uint8Array | undefined): Rpc | undefined {
+  private serverRpc(qp: QueuePair, id: number, peer: Uint8Array | undefined, dport: number): Rpc | undefined {
+    const mine = (r: Rpc | undefined): r is Rpc => r !== undefined && r.qp === qp && (dport === 0 || r.peerPort === dport);
     if (peer) {
       const r = this.peers.get(addrKey(peer))?.serverRpcs.get(id);
-      return r && r.qp === qp ? r : undefined;
+      return mine(r) ? r : undefined;
     }
     for (const p of this.peers.values()) {                        // no address: first match (see ReplyArgs)
       const r = p.serverRpcs.get(id);
-      if (r && r.qp === qp) return r;
+      if (mine(r)) return r;
     }
     return undefined;
   }
@@ -204,7 +219,13 @@ export class ModelNic implements Endpoint {
     let rpc = weAreClient ? this.clientRpcs.get(localId) : peer.serverRpcs.get(localId);
     // The RPC must also belong to this peer and these ports: HomaModule finds a client RPC by id
     // alone, which would let any host's packet (a stray or a forged one) land in it.
-    if (rpc && (rpc.peer !== peer || rpc.peerPort !== p.sport || rpc.qp.port !== p.dport)) rpc = undefined;
+    if (rpc && (rpc.peer !== peer || rpc.peerPort !== p.sport || rpc.qp.port !== p.dport)) {
+      // A server RPC's id is taken for this peer: a packet naming it from another port or to
+      // another queue pair is not for it, and must not start a second RPC in its place (the
+      // engine's RPC table has one slot per (peer, id)). CUTOFFS and ACK act anyway (§3.5).
+      if (!weAreClient && p.type !== HomaType.CUTOFFS && p.type !== HomaType.ACK) { this.counters['unknown_rpcs']!++; return; }
+      rpc = undefined;
+    }
     switch (p.type) {
       case HomaType.DATA: {
         if (p.ack.client_id !== 0n) this.acks.acked(peer, Number(p.ack.client_id) + 1, p.ack.server_port);
@@ -317,10 +338,13 @@ export class ModelNic implements Endpoint {
     if (rpc.bpages) {
       for (const o of rpc.bpages) rpc.qp.pool.release(o);
       rpc.bpages = null;
-      this.receiver.buffersReturned(rpc.qp);
+      if (!rpc.qp.closed) this.receiver.buffersReturned(rpc.qp);
     }
     rpc.bufState = BufState.NONE;
+    // The message's bytes are never read again: no packet and no retransmission is left to
+    // send (ABI TX_DONE: a client's RPC ended; a server's response was acknowledged or freed).
     rpc.outPayload = null;
+    if (rpc.notifyTxDone && rpc.outLength >= 0) rpc.qp.post(this.completion(CompletionType.TX_DONE, rpc, rpc.outLength, 0), false);
   }
 
   private completion(type: CompletionTypeCode, rpc: Rpc, length: number, error: number): Completion {

@@ -14,6 +14,11 @@ export interface QueuePairOptions {
   server?: boolean;
   /** Receive region size in bpages (SO_HOMA_RCVBUF, §4). */
   bpages: number;
+  /**
+   * The region's bytes, if the host has them (`bpages` x 64 KiB of host memory the NIC writes
+   * message bytes into as packets arrive, as the engine's DMA does); default: the NIC's own.
+   */
+  region?: Uint8Array;
 }
 
 export class QueuePair {
@@ -29,13 +34,18 @@ export class QueuePair {
   readonly privateCompletions = new Map<number, Completion>();
   /** If set, every shared completion is handed here instead of queued. */
   onCompletion: ((c: Completion) => void) | null = null;
+  /** Closed (ModelNic.closeQueuePair): nothing is posted any more. */
+  closed = false;
 
   constructor(nic: ModelNic, port: number, opt: QueuePairOptions, copyPayload: boolean) {
     this.nic = nic;
     this.port = port;
     this.server = opt.server ?? false;
     this.pool = new BpagePool(opt.bpages);
-    this.region = copyPayload ? new Uint8Array(opt.bpages * BPAGE_SIZE) : null;
+    if (opt.region && opt.region.length < opt.bpages * BPAGE_SIZE) {
+      throw new RangeError(`region of ${opt.region.length} bytes is smaller than ${opt.bpages} bpages`);
+    }
+    this.region = copyPayload ? opt.region ?? new Uint8Array(opt.bpages * BPAGE_SIZE) : null;
   }
 
   /** SO_HOMA_SERVER (§2). */
@@ -50,13 +60,20 @@ export class QueuePair {
   /** Hand bpages back (each offset from a completion, exactly once; §4). Returns false on a double free. */
   returnBpages(offsets: readonly number[]): boolean {
     let ok = true;
-    for (const o of offsets) ok = this.pool.release(o) && ok;
+    for (const o of offsets) {
+      if (this.pool.release(o)) continue;
+      ok = false;
+      this.nic.counters['bpage_double_frees']!++;
+    }
     this.nic.buffersReturned(this);
     return ok;
   }
 
   /** HOMAIOCABORT (§2.1): id 0 = every client RPC of this queue pair; error 0 = discard silently. */
   abort(id: number, error: number): void { this.nic.abort(this, id, error); }
+
+  /** Close the socket: unbind the port and end every RPC of this queue pair (ModelNic.closeQueuePair). */
+  close(): void { this.nic.closeQueuePair(this); }
 
   /** Next shared completion, if any. */
   poll(): Completion | undefined { return this.completions.shift(); }
@@ -76,6 +93,7 @@ export class QueuePair {
 
   /** Internal: the NIC posts a completion. */
   post(c: Completion, isPrivate: boolean): void {
+    if (this.closed) return;
     if (isPrivate) this.privateCompletions.set(c.id, c);
     else if (this.onCompletion) this.onCompletion(c);
     else this.completions.push(c);

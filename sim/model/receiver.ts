@@ -37,6 +37,13 @@ export class Receiver {
     }
     const start = p.offset;
     const end = start + p.payload.length;
+    // A bounded gap list (the engine's max_gaps): a packet that would open one gap too many is
+    // dropped; the timer's RESENDs ask for it again once the earlier gaps have closed (§3.5).
+    const maxGaps = nic.cfg.maxGaps;
+    if (maxGaps > 0 && rpc.gaps.length >= 2 * maxGaps && p.message_length === rpc.inLength && rpc.opensGap(start, end)) {
+      nic.counters['gap_overflows']!++;
+      return;
+    }
     if (p.message_length !== rpc.inLength || !rpc.addRange(start, end)) {
       nic.counters[p.retransmit ? 'resent_discards' : 'packet_discards']!++;
       return;
@@ -84,6 +91,9 @@ export class Receiver {
     rpc.waitSlot = 0;
   }
 
+  /** The queue pair closed: forget its waiting list. */
+  forget(qp: QueuePair): void { this.waiting.delete(qp); }
+
   unwait(rpc: Rpc): void {
     if (rpc.waitSlot < 0) return;
     const list = this.waiting.get(rpc.qp);
@@ -125,8 +135,8 @@ export class Receiver {
     };
     if (rpc.isClient) {
       nic.counters['client_responses_done']!++;
-      nic.acks.clientDone(rpc);              // ends the RPC and queues its ack (§2.2, §3.6)
       rpc.qp.post(c, rpc.private_);
+      nic.acks.clientDone(rpc);              // ends the RPC (then TX_DONE) and queues its ack (§2.2, §3.6)
     } else {
       nic.counters['server_requests_done']!++;
       rpc.state = RpcState.IN_SERVICE;       // §2.2: in service once the request is returned

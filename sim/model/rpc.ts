@@ -22,6 +22,8 @@ export class Rpc {
   readonly peerPort: number;
   cookie = 0;
   private_ = false;
+  /** Post TX_DONE when the NIC is done with the outgoing message's bytes (ABI NOTIFY_TX_DONE). */
+  notifyTxDone = false;
   state: RpcStateCode;
   /** Incast hint: request marked by its client (SIGCOMM'18 §3.6), or response to one. */
   incast = false;
@@ -99,6 +101,20 @@ export class Rpc {
         return true;
       }
       if (gs >= end) break;
+    }
+    return false;
+  }
+
+  /**
+   * Would [start, end) add a gap (land beyond recvEnd, or split a gap)? False for ranges
+   * addRange refuses anyway.
+   */
+  opensGap(start: number, end: number): boolean {
+    if (end > this.inLength || start >= end) return false;
+    if (start >= this.recvEnd) return start > this.recvEnd;
+    const g = this.gaps;
+    for (let i = 0; i < g.length; i += 2) {
+      if (start >= g[i]! && end <= g[i + 1]!) return start > g[i]! && end < g[i + 1]!;
     }
     return false;
   }

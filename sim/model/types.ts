@@ -21,6 +21,8 @@ export interface RequestArgs {
   private?: boolean;
   /** Post an ACCEPTED completion with the id (ABI flag NOTIFY_ID). */
   notifyId?: boolean;
+  /** Post a TX_DONE completion once the NIC will never read `payload` again (ABI flag NOTIFY_TX_DONE). */
+  notifyTxDone?: boolean;
 }
 
 /**
@@ -32,11 +34,18 @@ export interface RequestArgs {
 export interface ReplyArgs {
   id: number;
   peer?: Uint8Array;
+  /** The client's port (the REPLY descriptor's dport); absent or 0: any port of that peer. */
+  dport?: number;
   payload?: Uint8Array;
   length?: number;
+  /** Post a TX_DONE completion once the NIC will never read `payload` again (ABI flag NOTIFY_TX_DONE). */
+  notifyTxDone?: boolean;
 }
 
-/** One completion-queue entry (ABI completionEntry). */
+/**
+ * One completion (ABI completionEntry, plus its CONTINUATION entry when there are more than
+ * COMPLETION_INLINE_BPAGES bpage offsets: the two entries are one completion).
+ */
 export interface Completion {
   type: CompletionTypeCode;
   id: number;

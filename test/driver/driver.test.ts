@@ -47,6 +47,7 @@ if [ -n "$NODE_CHECK" ]; then
 fi
 step misuse
 hnic_misuse args /dev/homa_nic0
+hnic_misuse isolation /dev/homa_nic0 10.0.0.2 ${SERVER_PORT}
 hnic_misuse inflight /dev/homa_nic1 10.0.0.2 ${SERVER_PORT}
 hnic rpc /dev/homa_nic1 10.0.0.2 ${SERVER_PORT} wait
 hnic_misuse unbind /dev/homa_nic0 0000:00:04.0
@@ -130,7 +131,7 @@ describe('homa_nic Linux driver', () => {
 
   test('register round trip between a guest program and the host device server', (ctx) => {
     skipIfNeeded(ctx);
-    expectAllOk(section('regs'), ['regs info', 'regs port readback', 'regs active', 'regs doorbell']);
+    expectAllOk(section('regs'), ['regs info', 'regs active', 'regs user page', 'regs doorbell']);
     expect(run.servers[0]!.stats.badDescriptors).toBeGreaterThanOrEqual(1);
   });
 
@@ -157,7 +158,7 @@ describe('homa_nic Linux driver', () => {
     expectAllOk(section('node'), [
       'node info', 'node queue pair', 'node rpc 100 B', 'node rpc 65536 B', 'node rpc 1000000 B',
       'node wait leaves the event loop free', 'node foreign destroy', 'node foreign map', 'node destroy while mapped',
-      'node unmap and destroy', 'node counters',
+      'node foreign user page', 'node unmap and destroy', 'node counters',
       'host-lib socket over pcie', 'host-lib call 100 B', 'host-lib call 65536 B', 'host-lib call 1000000 B',
     ]);
   });
@@ -165,21 +166,38 @@ describe('homa_nic Linux driver', () => {
   test('misuse gets errors: bad arguments, mapping limits, foreign queue pairs, close in flight, unbind while open', (ctx) => {
     skipIfNeeded(ctx);
     expectAllOk(section('misuse'), [
-      'bad log size', 'bad flags', 'port in use', 'port range', 'bad pointer', 'destroy unknown', 'unknown ioctl',
-      'region of 0', 'region too big', 'region twice', 'counters', 'mmap regs beyond page', 'mmap beyond region',
-      'mmap inside object', 'mmap private', 'mmap unknown kind', 'destroy while mapped', 'mmap missing region',
+      'misuse info', 'bad log size', 'bad flags', 'port in use', 'port range', 'bad pointer', 'destroy unknown', 'unknown ioctl',
+      'region of 0', 'region too small', 'region too big', 'send region too big', 'counters', 'bad qp flags', 'server flag',
+      'mmap user page beyond page', 'mmap beyond region', 'mmap inside object', 'mmap private', 'mmap unknown kind',
+      'destroy while mapped', 'mmap missing send region',
       'arena too big', 'arena', 'mmap beyond arena', 'mmap missing arena', 'attach outside arenas', 'attach foreign ring',
+      'attach foreign send region',
       'queue pairs exhausted', 'queue pairs freed on close', 'foreign queue pair', 'mapping not inherited', 'inflight posted', 'rpc 1000000 B wait',
       'unbind write', 'ioctl after unbind', 'mmap after unbind', 'poll after unbind', 'old mapping faults',
       'old region faults', 'unbind arena', 'old arena faults', 'close after unbind', 'rebind', 'rpc 1000000 B spin',
     ]);
   });
 
+  test('isolation: no mapping reaches a control page, user-page writes and descriptors outside the send region change nothing', (ctx) => {
+    skipIfNeeded(ctx);
+    const text = section('misuse');
+    expectAllOk(text, [
+      'isolation open', 'only the user page and own memory map', 'no page beyond the user page', 'user page names no memory',
+      'rpc after user-page writes', 'user-page writes change nothing', 'outside the send region: EINVAL',
+      'outside the send region: BAD_DESCRIPTOR', 'outside the send region: nothing sent', 'outside the send region: memory untouched',
+      'device works after refusals',
+    ]);
+    expect(text.split('\n').filter((l) => l === 'ok outside the send region: EINVAL')).toHaveLength(3);
+    // On the host side: the device refused them itself, and put back what the guest scribbled over.
+    expect(run.servers[0]!.stats.badDescriptors).toBeGreaterThanOrEqual(1 + 3);
+    expect(run.servers[0]!.stats.restoredWords).toBeGreaterThan(0);
+  });
+
   test('rmmod succeeds and the kernel log has no oops, warning or leak report', (ctx) => {
     skipIfNeeded(ctx);
     expectAllOk(section('rmmod'), ['rmmod', 'char devices gone']);
     const log = section('dmesg');
-    expect(log).toContain('homa_nic0: ABI 0x10000');
+    expect(log).toContain('homa_nic0: ABI 0x20000');
     const bad = log.split('\n').filter((l) => /Oops|BUG:|WARNING:|Call Trace|leak|still active|segfault|general protection|homa_nic.*error/i.test(l));
     expect(bad).toEqual([]);
     expect(run.exitStatus).toBe(0);

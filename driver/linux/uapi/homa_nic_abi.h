@@ -340,13 +340,14 @@
 #define HOMA_NIC_CNT_BAD_CHECKSUMS              0x01c4
 #define HOMA_NIC_CNT_NON_HOMA_FRAMES            0x01cc
 #define HOMA_NIC_CNT_RX_FRAME_ERRORS            0x01d4
-#define HOMA_NIC_CNT_BAD_MESSAGE_LENGTHS        0x01dc
+#define HOMA_NIC_CNT_BAD_LENGTHS                0x01dc
 #define HOMA_NIC_CNT_NOT_FOR_THIS_HOST          0x01e4
 #define HOMA_NIC_CNT_GAP_OVERFLOWS              0x01ec
 #define HOMA_NIC_CNT_PEER_TABLE_FULL            0x01f4
 #define HOMA_NIC_CNT_BAD_DESCRIPTORS            0x01fc
 #define HOMA_NIC_CNT_BPAGE_DOUBLE_FREES         0x0204
-#define HOMA_NIC_NUM_COUNTERS                   64
+#define HOMA_NIC_CNT_RX_OVERRUNS                0x020c
+#define HOMA_NIC_NUM_COUNTERS                   65
 
 /* Queue-pair block */
 /* number of queue pairs (ro) */

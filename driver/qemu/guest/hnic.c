@@ -19,29 +19,33 @@
 
 #include "qp.h"
 
-/* Index in homa_nic_counters.values of the counter at this block offset. */
-#define COUNTER(offset) (((offset) - HOMA_NIC_CNT_PACKETS_SENT_DATA) / 8)
-
 static int cmd_regs(const char *dev)
 {
-	struct homa_nic_send_desc bad = { .opcode = 0x7f };
+	struct homa_nic_send_desc bad = { .opcode = 0x7f, .cookie = 5 };
 	struct homa_nic_info info;
+	struct cqe e;
 	struct qp q;
+	int got;
 
-	check_ok(qp_open(&q, dev, 0, 0), "regs open");
-	check(ioctl(q.fd, HOMA_NIC_IOC_INFO, &info) == 0 && info.abi_version >> 16 == 1,
-	      "regs info", "abi %#x", info.abi_version);
-	check(reg(&q, HOMA_NIC_QP_PORT) == q.c.bound_port && q.c.bound_port >= 0x8000,
-	      "regs port readback", "port %u", reg(&q, HOMA_NIC_QP_PORT));
-	/* Round trip 1: the host saw ENABLE and answers with ACTIVE. */
-	check(wait_reg(&q, HOMA_NIC_QP_STATUS, HOMA_NIC_QP_STATUS_ACTIVE, 0, 10e6) == 0,
-	      "regs active", "status %#x", reg(&q, HOMA_NIC_QP_STATUS));
-	/* Round trip 2: a doorbell for a bad descriptor; the host consumes it and flags it. */
+	check_ok(qp_open(&q, dev, 0), "regs open");
+	check(ioctl(q.fd, HOMA_NIC_IOC_INFO, &info) == 0 && info.abi_version >> 16 == 2 &&
+	      info.min_region_bpages == HOMA_NIC_MIN_REGION_BPAGES,
+	      "regs info", "abi %#x, regions of %u..%u bpages", info.abi_version,
+	      info.min_region_bpages, info.max_region_bpages);
+	/* Round trip 1: the host saw ENABLE (the driver waited for it) and answers with ACTIVE. */
+	check(q.c.bound_port >= 0x8000 &&
+	      (reg(&q, HOMA_NIC_QPU_STATUS) & HOMA_NIC_QP_STATUS_ACTIVE),
+	      "regs active", "port %u status %#x", q.c.bound_port, reg(&q, HOMA_NIC_QPU_STATUS));
+	check(reg(&q, HOMA_NIC_QPU_BPOOL_AVAIL_BYTES) == QP_BPAGES * HOMA_NIC_BPAGE_SIZE,
+	      "regs user page", "bpool_avail_bytes %u", reg(&q, HOMA_NIC_QPU_BPOOL_AVAIL_BYTES));
+	/* Round trip 2: a doorbell for a bad descriptor; the host refuses it and says so. */
 	post(&q, &bad);
-	check(wait_reg(&q, HOMA_NIC_QP_SQ_HEAD, 0, 1, 10e6) == 0 &&
-	      (reg(&q, HOMA_NIC_QP_STATUS) & HOMA_NIC_QP_STATUS_BAD_DESCRIPTOR),
-	      "regs doorbell", "sq_head %u status %#x", reg(&q, HOMA_NIC_QP_SQ_HEAD),
-	      reg(&q, HOMA_NIC_QP_STATUS));
+	got = next_cqe(&q, &e, 0, 10e6) == 0;
+	check(got && e.c.type == HOMA_NIC_CQE_ERROR && e.c.error == EINVAL && e.c.cookie == 5 &&
+	      reg(&q, HOMA_NIC_QPU_SQ_HEAD) == 1 &&
+	      (reg(&q, HOMA_NIC_QPU_STATUS) & HOMA_NIC_QP_STATUS_BAD_DESCRIPTOR),
+	      "regs doorbell", "completion %d type %u error %u, sq_head %u status %#x", got,
+	      e.c.type, e.c.error, reg(&q, HOMA_NIC_QPU_SQ_HEAD), reg(&q, HOMA_NIC_QPU_STATUS));
 	close(q.fd);
 	return 0;
 }
@@ -51,21 +55,22 @@ static int abort_rpc(struct qp *q, const uint8_t peer[16], uint16_t dport, int u
 		     const char **err)
 {
 	struct homa_nic_send_desc d, abort = { .opcode = HOMA_NIC_OP_ABORT, .error = ECANCELED };
-	struct homa_nic_completion c;
+	struct cqe e;
 	static char why[128];
 
 	request_desc(q, &d, peer, dport, 1000000, 77);
 	enqueue(q, &d);
 	enqueue(q, &abort);
 	ring(q);
-	if (next_cqe(q, &c, use_poll, 60e6)) {
+	if (next_cqe(q, &e, use_poll, 60e6)) {
 		*err = "no completion";
 		return -1;
 	}
-	if (c.type == HOMA_NIC_CQE_ERROR && c.error == ECANCELED && c.cookie == 77 && !c.num_bpages)
+	if (e.c.type == HOMA_NIC_CQE_ERROR && e.c.error == ECANCELED && e.c.cookie == 77 &&
+	    !e.c.num_bpages)
 		return 0;
-	snprintf(why, sizeof(why), "completion type %u error %u cookie %llu", c.type, c.error,
-		 (unsigned long long)c.cookie);
+	snprintf(why, sizeof(why), "completion type %u error %u cookie %llu", e.c.type, e.c.error,
+		 (unsigned long long)e.c.cookie);
 	*err = why;
 	return -1;
 }
@@ -83,7 +88,7 @@ static int cmd_rpc(const char *dev, const char *addr, uint16_t port, int use_pol
 	__u64 started, done;
 	int ok;
 
-	check_ok(qp_open(&q, dev, 0, 40) || parse_peer(addr, peer), "rpc open");
+	check_ok(qp_open(&q, dev, 0) || parse_peer(addr, peer), "rpc open");
 	for (i = 0; i < 3; i++) {
 		snprintf(name, sizeof(name), "rpc %u B %s", lens[i], mode);
 		ok = one_rpc(&q, peer, port, lens[i], 1 + i, use_poll, &err) == 0;
@@ -95,7 +100,7 @@ static int cmd_rpc(const char *dev, const char *addr, uint16_t port, int use_pol
 	snprintf(name, sizeof(name), "rpc after abort %s", mode);
 	ok = one_rpc(&q, peer, port, 100, 9, use_poll, &err) == 0;
 	check(ok, name, "%s", err);
-	cnt.count = 64;
+	cnt.count = 128;
 	ok = ioctl(q.fd, HOMA_NIC_IOC_COUNTERS, &cnt) == 0;
 	started = cnt.values[COUNTER(HOMA_NIC_CNT_CLIENT_REQUESTS_STARTED)];
 	done = cnt.values[COUNTER(HOMA_NIC_CNT_CLIENT_RESPONSES_DONE)];
@@ -114,7 +119,7 @@ static int cmd_bench(const char *dev, const char *addr, uint16_t port, int n)
 	struct qp q;
 	int mode, i;
 
-	if (qp_open(&q, dev, 0, 40) || parse_peer(addr, peer))
+	if (qp_open(&q, dev, 0) || parse_peer(addr, peer))
 		return 1;
 	for (mode = 0; mode < 2; mode++) {
 		for (i = 0; i < 20; i++)	/* warm up */

@@ -3,6 +3,8 @@
  * hnic_misuse - what the driver must refuse, in the guest.
  *
  *   hnic_misuse args DEV                bad arguments, mapping limits, foreign queue pairs
+ *   hnic_misuse isolation DEV ADDR PORT no way to a control page, user-page writes and
+ *                                       descriptors outside the send region change nothing
  *   hnic_misuse inflight DEV ADDR PORT  post 1 MB requests and exit at once
  *   hnic_misuse unbind DEV BDF          unbind the PCI device while this file is open
  *
@@ -38,7 +40,8 @@ static int expect_errno(int ret, int want)
 static int exhaust(const char *dev)
 {
 	struct homa_nic_qp_create c = {
-		.sq_log_size = 2, .cq_log_size = 2, .bret_log_size = 2, .send_bytes = 4096,
+		.sq_log_size = 2, .cq_log_size = 2, .bret_log_size = 2,
+		.region_bpages = HOMA_NIC_MIN_REGION_BPAGES, .send_bytes = 4096,
 	};
 	int fd = open(dev, O_RDWR), n = 0;
 
@@ -60,35 +63,43 @@ static void check_arenas(const char *dev)
 {
 	struct homa_nic_arena a = { .bytes = HOMA_NIC_MAX_ARENA_BYTES + 1 };
 	struct homa_nic_qp_attach at = {
-		.sq_log_size = 4, .cq_log_size = 4, .bret_log_size = 4, .region_bpages = 1,
+		.sq_log_size = 4, .cq_log_size = 4, .bret_log_size = 4,
+		.region_bpages = HOMA_NIC_MIN_REGION_BPAGES, .send_bytes = 4096,
 	};
 	int fd = open(dev, O_RDWR);
 	void *p;
 
 	check_errno(ioctl(fd, HOMA_NIC_IOC_ARENA, &a), EINVAL, "arena too big");
-	a.bytes = 1 << 20;
+	a.bytes = HOMA_NIC_MAX_ARENA_BYTES;
 	check_ok(ioctl(fd, HOMA_NIC_IOC_ARENA, &a), "arena");
-	p = map(fd, HOMA_NIC_MAP_ARENA, a.index, 2 << 20);
+	p = map(fd, HOMA_NIC_MAP_ARENA, a.index, 2 * HOMA_NIC_MAX_ARENA_BYTES);
 	check_errno(p ? 0 : -1, EINVAL, "mmap beyond arena");
 	p = map(fd, HOMA_NIC_MAP_ARENA, a.index + 1, 4096);
 	check_errno(p ? 0 : -1, ENOENT, "mmap missing arena");
-	/* Rings in the arena, the region (64 KiB) past its end: refused. */
+	/* Rings and send region in the arena, the region past its end: refused. */
 	at.sq_addr = a.dma;
 	at.cq_addr = a.dma + 4096;
 	at.bret_addr = a.dma + 8192;
-	at.region_addr = a.dma + (1 << 20) - 4096;
+	at.send_addr = a.dma + 12288;
+	at.region_addr = a.dma + HOMA_NIC_MAX_ARENA_BYTES - 4096;
 	check_errno(ioctl(fd, HOMA_NIC_IOC_QP_ATTACH, &at), EFAULT, "attach outside arenas");
 	at.region_addr = a.dma + 65536;
 	at.cq_addr = 0x1000;
 	check_errno(ioctl(fd, HOMA_NIC_IOC_QP_ATTACH, &at), EFAULT, "attach foreign ring");
+	at.cq_addr = a.dma + 4096;
+	at.send_addr = 0x1000;
+	check_errno(ioctl(fd, HOMA_NIC_IOC_QP_ATTACH, &at), EFAULT, "attach foreign send region");
 	close(fd);
 }
 
 static int cmd_misuse(const char *dev)
 {
-	struct homa_nic_qp_create c = { .sq_log_size = 4, .cq_log_size = 4, .bret_log_size = 4 };
-	struct homa_nic_region r = { 0 };
-	struct homa_nic_counters cnt = { .count = 64 };
+	struct homa_nic_qp_create c = {
+		.sq_log_size = 4, .cq_log_size = 4, .bret_log_size = 4, .region_bpages = QP_BPAGES,
+	};
+	struct homa_nic_qp_flags fl = { 0 };
+	struct homa_nic_counters cnt = { .count = 128 };
+	struct homa_nic_info info;
 	struct qp q;
 	uint32_t idx = 999, other;
 	off_t off;
@@ -96,7 +107,8 @@ static int cmd_misuse(const char *dev)
 	int fd2, status, first, second;
 	pid_t pid;
 
-	check_ok(qp_open(&q, dev, 0, 40), "misuse open");
+	check_ok(qp_open(&q, dev, 0), "misuse open");
+	check_ok(ioctl(q.fd, HOMA_NIC_IOC_INFO, &info), "misuse info");
 	c.sq_log_size = 1;
 	check_errno(ioctl(q.fd, HOMA_NIC_IOC_QP_CREATE, &c), EINVAL, "bad log size");
 	c.sq_log_size = 4;
@@ -110,36 +122,46 @@ static int cmd_misuse(const char *dev)
 	check_errno(ioctl(q.fd, HOMA_NIC_IOC_QP_CREATE, (void *)8), EFAULT, "bad pointer");
 	check_errno(ioctl(q.fd, HOMA_NIC_IOC_QP_DESTROY, &idx), ENOENT, "destroy unknown");
 	check_errno(ioctl(q.fd, _IO(HOMA_NIC_IOC_MAGIC, 99)), ENOTTY, "unknown ioctl");
-	r.qp = q.c.qp;
-	check_errno(ioctl(q.fd, HOMA_NIC_IOC_REGION, &r), EINVAL, "region of 0");
-	r.num_bpages = HOMA_NIC_MAX_REGION_BPAGES + 1;
-	check_errno(ioctl(q.fd, HOMA_NIC_IOC_REGION, &r), EINVAL, "region too big");
-	r.num_bpages = 2;
-	check_errno(ioctl(q.fd, HOMA_NIC_IOC_REGION, &r), EBUSY, "region twice");
+	/* Every queue pair needs a region the engine takes (spec section 4), at ENABLE. */
+	c.region_bpages = 0;
+	check_errno(ioctl(q.fd, HOMA_NIC_IOC_QP_CREATE, &c), EINVAL, "region of 0");
+	c.region_bpages = info.min_region_bpages - 1;
+	check_errno(ioctl(q.fd, HOMA_NIC_IOC_QP_CREATE, &c), EINVAL, "region too small");
+	c.region_bpages = info.max_region_bpages + 1;
+	check_errno(ioctl(q.fd, HOMA_NIC_IOC_QP_CREATE, &c), EINVAL, "region too big");
+	c.region_bpages = QP_BPAGES;
+	c.send_bytes = HOMA_NIC_MAX_SEND_BYTES + 1;
+	check_errno(ioctl(q.fd, HOMA_NIC_IOC_QP_CREATE, &c), EINVAL, "send region too big");
+	c.send_bytes = 0;
 	check(ioctl(q.fd, HOMA_NIC_IOC_COUNTERS, &cnt) == 0 && cnt.count == HOMA_NIC_NUM_COUNTERS,
 	      "counters", "count %u", cnt.count);
+	fl.qp = q.c.qp;
+	fl.flags = 0x80;
+	check_errno(ioctl(q.fd, HOMA_NIC_IOC_QP_FLAGS, &fl), EINVAL, "bad qp flags");
+	fl.flags = HOMA_NIC_QP_SERVER;
+	check_ok(ioctl(q.fd, HOMA_NIC_IOC_QP_FLAGS, &fl), "server flag");
 
 	/* Mappings: only whole objects, shared, within their size. */
-	p = map(q.fd, HOMA_NIC_MAP_REGS, q.c.qp, 8192);
-	check_errno(p ? 0 : -1, EINVAL, "mmap regs beyond page");
+	p = map(q.fd, HOMA_NIC_MAP_USER, q.c.qp, 8192);
+	check_errno(p ? 0 : -1, EINVAL, "mmap user page beyond page");
 	p = map(q.fd, HOMA_NIC_MAP_REGION, q.c.qp, ((size_t)40 << HOMA_NIC_BPAGE_SHIFT) + 4096);
 	check_errno(p ? 0 : -1, EINVAL, "mmap beyond region");
 	off = HOMA_NIC_MAP_OFFSET(HOMA_NIC_MAP_REGION, q.c.qp);
 	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, q.fd, off + 4096);
 	check_errno(p == MAP_FAILED ? -1 : 0, EINVAL, "mmap inside object");
-	off = HOMA_NIC_MAP_OFFSET(HOMA_NIC_MAP_REGS, q.c.qp);
+	off = HOMA_NIC_MAP_OFFSET(HOMA_NIC_MAP_USER, q.c.qp);
 	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, q.fd, off);
 	check_errno(p == MAP_FAILED ? -1 : 0, EINVAL, "mmap private");
 	p = map(q.fd, 9, q.c.qp, 4096);
 	check_errno(p ? 0 : -1, EINVAL, "mmap unknown kind");
 	check_errno(ioctl(q.fd, HOMA_NIC_IOC_QP_DESTROY, &q.c.qp), EBUSY, "destroy while mapped");
 
-	/* A queue pair without a region has nothing to map there. */
+	/* A queue pair without a send region has nothing to map there. */
 	c.port = 0;
 	check_ok(ioctl(q.fd, HOMA_NIC_IOC_QP_CREATE, &c), "second queue pair");
 	other = c.qp;
-	p = map(q.fd, HOMA_NIC_MAP_REGION, other, 4096);
-	check_errno(p ? 0 : -1, ENOENT, "mmap missing region");
+	p = map(q.fd, HOMA_NIC_MAP_SEND, other, 4096);
+	check_errno(p ? 0 : -1, ENOENT, "mmap missing send region");
 	check_ok(ioctl(q.fd, HOMA_NIC_IOC_QP_DESTROY, &other), "destroy unmapped");
 
 	/* Arenas: bounded, mapped whole, and the only memory a queue pair may use. */
@@ -160,16 +182,16 @@ static int cmd_misuse(const char *dev)
 		fd2 = open(dev, O_RDWR);
 		if (fd2 < 0)
 			_exit(10);
-		r.qp = q.c.qp;
-		r.num_bpages = 1;
-		if (map(fd2, HOMA_NIC_MAP_REGS, q.c.qp, 4096) || errno != EPERM)
+		if (map(fd2, HOMA_NIC_MAP_USER, q.c.qp, 4096) || errno != EPERM)
 			bad |= 1;
 		if (map(fd2, HOMA_NIC_MAP_REGION, q.c.qp, 4096) || errno != EPERM)
 			bad |= 2;
-		if (!expect_errno(ioctl(fd2, HOMA_NIC_IOC_QP_DESTROY, &q.c.qp), EPERM))
+		if (map(fd2, HOMA_NIC_MAP_SEND, q.c.qp, 4096) || errno != EPERM)
 			bad |= 4;
-		if (!expect_errno(ioctl(fd2, HOMA_NIC_IOC_REGION, &r), EPERM))
+		if (!expect_errno(ioctl(fd2, HOMA_NIC_IOC_QP_DESTROY, &q.c.qp), EPERM))
 			bad |= 8;
+		if (!expect_errno(ioctl(fd2, HOMA_NIC_IOC_QP_FLAGS, &fl), EPERM))
+			bad |= 16;
 		close(fd2);
 		_exit(bad);
 	}
@@ -181,7 +203,7 @@ static int cmd_misuse(const char *dev)
 	if (pid == 0) {
 		signal(SIGSEGV, on_fault);
 		if (sigsetjmp(fault_jmp, 1) == 0) {
-			volatile uint32_t x = q.regs[0];
+			volatile uint32_t x = q.user[0];
 
 			(void)x;
 			_exit(0);
@@ -202,7 +224,7 @@ static int cmd_inflight(const char *dev, const char *addr, uint16_t port)
 	struct qp q;
 	int i;
 
-	check_ok(qp_open(&q, dev, 0, 40) || parse_peer(addr, peer), "inflight open");
+	check_ok(qp_open(&q, dev, 0) || parse_peer(addr, peer), "inflight open");
 	for (i = 0; i < 4; i++) {
 		request_desc(&q, &d, peer, port, 1000000, 100 + i);
 		post(&q, &d);
@@ -223,7 +245,7 @@ static int cmd_unbind(const char *dev, const char *bdf)
 	struct qp q;
 	int fd;
 
-	check_ok(qp_open(&q, dev, 0, 40), "unbind open");
+	check_ok(qp_open(&q, dev, 0), "unbind open");
 	/* An arena too, written once so its page is in place before the unbind. */
 	check_ok(ioctl(q.fd, HOMA_NIC_IOC_ARENA, &arena), "unbind arena");
 	arena_map = map(q.fd, HOMA_NIC_MAP_ARENA, arena.index, arena.bytes);
@@ -233,7 +255,7 @@ static int cmd_unbind(const char *dev, const char *bdf)
 	check_ok(fd < 0 || write(fd, bdf, strlen(bdf)) != (ssize_t)strlen(bdf), "unbind write");
 	close(fd);
 	check_errno(ioctl(q.fd, HOMA_NIC_IOC_INFO, &info), ENODEV, "ioctl after unbind");
-	p = map(q.fd, HOMA_NIC_MAP_REGS, q.c.qp, 4096);
+	p = map(q.fd, HOMA_NIC_MAP_USER, q.c.qp, 4096);
 	check_errno(p ? 0 : -1, ENODEV, "mmap after unbind");
 	pfd.fd = q.fd;
 	pfd.events = POLLIN;
@@ -241,13 +263,13 @@ static int cmd_unbind(const char *dev, const char *bdf)
 	check(ret == 1 && (pfd.revents & POLLERR), "poll after unbind", "revents %#x", pfd.revents);
 	signal(SIGBUS, on_fault);
 	if (sigsetjmp(fault_jmp, 1) == 0) {
-		volatile uint32_t x = q.regs[0];
+		volatile uint32_t x = q.user[0];
 
 		(void)x;
 	} else {
 		got = 1;
 	}
-	check(got, "old mapping faults", "register page still readable");
+	check(got, "old mapping faults", "user page still readable");
 	got = 0;
 	if (sigsetjmp(fault_jmp, 1) == 0)
 		q.region[0] = 1;
@@ -272,12 +294,14 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 3 && !strcmp(argv[1], "args")) {
 		cmd_misuse(argv[2]);
+	} else if (argc >= 5 && !strcmp(argv[1], "isolation")) {
+		cmd_isolation(argv[2], argv[3], atoi(argv[4]));
 	} else if (argc >= 5 && !strcmp(argv[1], "inflight")) {
 		cmd_inflight(argv[2], argv[3], atoi(argv[4]));
 	} else if (argc >= 4 && !strcmp(argv[1], "unbind")) {
 		cmd_unbind(argv[2], argv[3]);
 	} else {
-		fprintf(stderr, "usage: hnic_misuse args|inflight|unbind DEV ...\n");
+		fprintf(stderr, "usage: hnic_misuse args|isolation|inflight|unbind DEV ...\n");
 		failures = 2;
 	}
 	return failures ? 1 : 0;

@@ -51,8 +51,8 @@ void check_errno(long ret, int want, const char *name)
 	      ret == -1 ? strerror(err) : "succeeded", strerror(want));
 }
 
-uint32_t reg(struct qp *q, uint32_t off) { return q->regs[off / 4]; }
-void set_reg(struct qp *q, uint32_t off, uint32_t v) { q->regs[off / 4] = v; }
+uint32_t reg(struct qp *q, uint32_t off) { return q->user[off / 4]; }
+void set_reg(struct qp *q, uint32_t off, uint32_t v) { q->user[off / 4] = v; }
 
 void *map(int fd, uint32_t what, uint32_t qp, size_t size)
 {
@@ -63,7 +63,8 @@ void *map(int fd, uint32_t what, uint32_t qp, size_t size)
 
 size_t page_up(size_t n) { return (n + 4095) & ~(size_t)4095; }
 
-int qp_open(struct qp *q, const char *dev, uint32_t flags, uint32_t bpages)
+/* A queue pair with QP_BPAGES of region and a 2 MiB send region, all mapped. */
+int qp_open(struct qp *q, const char *dev, uint32_t flags)
 {
 	memset(q, 0, sizeof(*q));
 	q->fd = open(dev, O_RDWR);
@@ -73,19 +74,13 @@ int qp_open(struct qp *q, const char *dev, uint32_t flags, uint32_t bpages)
 	q->c.sq_log_size = 6;
 	q->c.cq_log_size = 6;
 	q->c.bret_log_size = 8;
+	q->c.region_bpages = QP_BPAGES;
 	q->c.send_bytes = 2 << 20;
 	if (ioctl(q->fd, HOMA_NIC_IOC_QP_CREATE, &q->c))
 		return -1;
-	if (bpages) {
-		struct homa_nic_region r = { .qp = q->c.qp, .num_bpages = bpages };
-
-		if (ioctl(q->fd, HOMA_NIC_IOC_REGION, &r))
-			return -1;
-		q->region_bpages = bpages;
-		q->region = map(q->fd, HOMA_NIC_MAP_REGION, q->c.qp,
-				(size_t)bpages << HOMA_NIC_BPAGE_SHIFT);
-	}
-	q->regs = map(q->fd, HOMA_NIC_MAP_REGS, q->c.qp, 4096);
+	q->region = map(q->fd, HOMA_NIC_MAP_REGION, q->c.qp,
+			(size_t)QP_BPAGES << HOMA_NIC_BPAGE_SHIFT);
+	q->user = map(q->fd, HOMA_NIC_MAP_USER, q->c.qp, 4096);
 	q->sq = map(q->fd, HOMA_NIC_MAP_SQ, q->c.qp,
 		    page_up(HOMA_NIC_SEND_DESC_SIZE << q->c.sq_log_size));
 	q->cq = map(q->fd, HOMA_NIC_MAP_CQ, q->c.qp,
@@ -93,7 +88,7 @@ int qp_open(struct qp *q, const char *dev, uint32_t flags, uint32_t bpages)
 	q->bret = map(q->fd, HOMA_NIC_MAP_BRET, q->c.qp,
 		      page_up(HOMA_NIC_BPAGE_RETURN_SIZE << q->c.bret_log_size));
 	q->send = map(q->fd, HOMA_NIC_MAP_SEND, q->c.qp, q->c.send_bytes);
-	if (!q->regs || !q->sq || !q->cq || !q->bret || !q->send || (bpages && !q->region))
+	if (!q->user || !q->sq || !q->cq || !q->bret || !q->send || !q->region)
 		return -1;
 	return 0;
 }
@@ -133,7 +128,7 @@ void enqueue(struct qp *q, const struct homa_nic_send_desc *d)
 void ring(struct qp *q)
 {
 	__sync_synchronize();
-	set_reg(q, HOMA_NIC_QP_SQ_TAIL, q->sq_tail);
+	set_reg(q, HOMA_NIC_QPU_SQ_TAIL, q->sq_tail);
 }
 
 void post(struct qp *q, const struct homa_nic_send_desc *d)
@@ -142,12 +137,26 @@ void post(struct qp *q, const struct homa_nic_send_desc *d)
 	ring(q);
 }
 
+/* Is the entry at counter @index valid (phase rule of homa_nic_abi.h)? */
+static int entry_ready(struct qp *q, uint32_t index)
+{
+	uint32_t mask = (1u << q->c.cq_log_size) - 1;
+	uint8_t want = ((index >> q->c.cq_log_size) & 1) ^ 1;
+
+	return q->cq[index & mask].phase == want;
+}
+
+/* A completion at cq_head, and its continuation if it has more than 5 bpages. */
 static int cqe_ready(struct qp *q)
 {
 	uint32_t mask = (1u << q->c.cq_log_size) - 1;
-	uint8_t want = ((q->cq_head >> q->c.cq_log_size) & 1) ^ 1;
 
-	return q->cq[q->cq_head & mask].phase == want;
+	if (!entry_ready(q, q->cq_head))
+		return 0;
+	__sync_synchronize();
+	if (q->cq[q->cq_head & mask].num_bpages <= HOMA_NIC_COMPLETION_INLINE_BPAGES)
+		return 1;
+	return entry_ready(q, q->cq_head + 1);
 }
 
 /* Polling a ring: checks before backing off, and the back-off sleep. */
@@ -155,12 +164,12 @@ static int cqe_ready(struct qp *q)
 #define SPIN_BACKOFF_US	20
 
 /* Next completion: spin (use_poll 0) or sleep in poll(2) until one arrives. */
-int next_cqe(struct qp *q, struct homa_nic_completion *out, int use_poll, double timeout_us)
+int next_cqe(struct qp *q, struct cqe *out, int use_poll, double timeout_us)
 {
-	uint32_t mask = (1u << q->c.cq_log_size) - 1;
+	uint32_t mask = (1u << q->c.cq_log_size) - 1, n, i;
 	double end = now_us() + timeout_us;
-
 	unsigned int spins = 0;
+	const volatile struct homa_nic_completion_cont *cont;
 
 	while (!cqe_ready(q)) {
 		if (now_us() > end)
@@ -180,19 +189,32 @@ int next_cqe(struct qp *q, struct homa_nic_completion *out, int use_poll, double
 		}
 	}
 	__sync_synchronize();
-	memcpy(out, (const void *)&q->cq[q->cq_head & mask], sizeof(*out));
-	set_reg(q, HOMA_NIC_QP_CQ_HEAD, ++q->cq_head);
+	memcpy(&out->c, (const void *)&q->cq[q->cq_head & mask], sizeof(out->c));
+	n = out->c.num_bpages;
+	if (n > HOMA_NIC_MAX_BPAGES)
+		n = HOMA_NIC_MAX_BPAGES;
+	for (i = 0; i < n && i < HOMA_NIC_COMPLETION_INLINE_BPAGES; i++)
+		out->offsets[i] = out->c.bpage_offsets[i];
+	q->cq_head++;
+	if (out->c.num_bpages > HOMA_NIC_COMPLETION_INLINE_BPAGES) {
+		cont = (const volatile void *)&q->cq[q->cq_head & mask];
+		for (; i < n; i++)
+			out->offsets[i] =
+				cont->bpage_offsets[i - HOMA_NIC_COMPLETION_INLINE_BPAGES];
+		q->cq_head++;
+	}
+	set_reg(q, HOMA_NIC_QPU_CQ_HEAD, q->cq_head);
 	return 0;
 }
 
-void return_bpages(struct qp *q, const struct homa_nic_completion *c)
+void return_bpages(struct qp *q, const struct cqe *e)
 {
 	uint32_t mask = (1u << q->c.bret_log_size) - 1, i;
 
-	for (i = 0; i < c->num_bpages; i++)
-		q->bret[q->bret_tail++ & mask].offset = c->bpage_offsets[i];
+	for (i = 0; i < e->c.num_bpages && i < HOMA_NIC_MAX_BPAGES; i++)
+		q->bret[q->bret_tail++ & mask].offset = e->offsets[i];
 	__sync_synchronize();
-	set_reg(q, HOMA_NIC_QP_BRET_TAIL, q->bret_tail);
+	set_reg(q, HOMA_NIC_QPU_BRET_TAIL, q->bret_tail);
 }
 
 int parse_peer(const char *s, uint8_t addr[16])
@@ -232,7 +254,7 @@ void request_desc(struct qp *q, struct homa_nic_send_desc *d, const uint8_t peer
 	d->dport = dport;
 	d->length = len;
 	d->cookie = cookie;
-	d->buffer = q->c.send_dma;
+	d->send_offset = 0;	/* the bytes just written at the start of the send region */
 	memcpy(d->peer_addr, peer, 16);
 }
 
@@ -241,28 +263,29 @@ int one_rpc(struct qp *q, const uint8_t peer[16], uint16_t dport, uint32_t len,
 	    uint64_t cookie, int use_poll, const char **err)
 {
 	struct homa_nic_send_desc d;
-	struct homa_nic_completion c;
+	struct cqe e;
 	uint32_t i, k, done = 0;
 
 	request_desc(q, &d, peer, dport, len, cookie);
 	post(q, &d);
-	if (next_cqe(q, &c, use_poll, 60e6)) {
+	if (next_cqe(q, &e, use_poll, 60e6)) {
 		*err = "no completion";
 		return -1;
 	}
-	if (c.type != HOMA_NIC_CQE_RESPONSE || c.cookie != cookie || c.length != len) {
+	if (e.c.type != HOMA_NIC_CQE_RESPONSE || e.c.cookie != cookie || e.c.length != len ||
+	    e.c.num_bpages > HOMA_NIC_MAX_BPAGES) {
 		static char buf[128];
 
 		snprintf(buf, sizeof(buf), "completion type %u cookie %llu length %u error %u",
-			 c.type, (unsigned long long)c.cookie, c.length, c.error);
+			 e.c.type, (unsigned long long)e.c.cookie, e.c.length, e.c.error);
 		*err = buf;
 		return -1;
 	}
-	for (k = 0; k < c.num_bpages; k++) {
+	for (k = 0; k < e.c.num_bpages; k++) {
 		uint32_t n = len - done < HOMA_NIC_BPAGE_SIZE ? len - done : HOMA_NIC_BPAGE_SIZE;
-		const uint8_t *p = q->region + c.bpage_offsets[k];
+		const uint8_t *p = q->region + e.offsets[k];
 
-		if (c.bpage_offsets[k] + n > q->region_bpages * HOMA_NIC_BPAGE_SIZE) {
+		if (e.offsets[k] + n > QP_BPAGES * HOMA_NIC_BPAGE_SIZE) {
 			*err = "bpage offset outside the region";
 			return -1;
 		}
@@ -274,7 +297,7 @@ int one_rpc(struct qp *q, const uint8_t peer[16], uint16_t dport, uint32_t len,
 		}
 		done += n;
 	}
-	return_bpages(q, &c);
+	return_bpages(q, &e);
 	if (done != len) {
 		*err = "bpages do not cover the message";
 		return -1;

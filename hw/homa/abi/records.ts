@@ -65,7 +65,8 @@ export const CompletionType = {
   RESPONSE: 2,
   /**
    * A client RPC failed (error = ETIMEDOUT, ENOTCONN or the abort errno, §2.2), or the engine
-   * refused a send descriptor (error = EINVAL; id and cookie are the descriptor's).
+   * refused a send descriptor (error = EINVAL; id and cookie are the descriptor's, peer_addr
+   * and peer_port its peer_addr and dport, so a refused REPLY is named as its TX_DONE is).
    */
   ERROR: 3,
   /** A REQUEST descriptor with NOTIFY_ID was accepted: id is the id assigned. */
@@ -73,7 +74,9 @@ export const CompletionType = {
   /**
    * The engine will not read this message's bytes again (descriptor flag NOTIFY_TX_DONE): the
    * last byte has left and no retransmission can ask for them (client: the RPC ended; server:
-   * the response was acknowledged or the RPC freed). id and cookie name the message.
+   * the response was acknowledged or the RPC freed; at once for a REPLY whose RPC is gone).
+   * id and cookie name the message; for a reply also peer_addr and peer_port (the client's),
+   * since server ids are unique per client host only (§1.2).
    */
   TX_DONE: 5,
   /**
@@ -151,7 +154,8 @@ export const queuePairControl = record({
  * A queue pair's user page: the one page a process maps. Its doorbells (sq_tail, cq_head,
  * bret_tail) are the only registers it can write; the engine's side of each ring, the status
  * and the free receive space are read-only copies. Nothing here names memory, so a process
- * holding this page can only use the memory its control page registered.
+ * holding this page can only use the memory its control page registered. bpool_avail_bytes
+ * (HOMAIOCINFO's, §2.1) saturates at 0xffffffff: a region of 65536 bpages holds 2^32 bytes.
  */
 export const queuePairUser = record({
   sq_tail: u(32), cq_head: u(32), bret_tail: u(32), reserved0: u(32),
