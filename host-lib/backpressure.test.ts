@@ -37,7 +37,7 @@ test(`${N} requests into a full region: back-pressure, then recovery with nothin
   expect(held.length).toBeGreaterThan(2000);
   expect(held.length).toBeLessThan(N);
   expect(h.server.info().bpoolAvailBytes).toBeLessThan(LENGTH);
-  const nic = h.cluster.device(1).nic;
+  const nic = h.cluster.modelDevice(1).nic;
   expect(nic.counters['buffer_alloc_failures']).toBeGreaterThan(0);
   expect(nic.counters['server_rpc_discards']).toBe(0);
   // Every held message still has its own bytes: nothing was overwritten while the region was full.

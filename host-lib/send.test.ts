@@ -115,7 +115,7 @@ describe('a descriptor the NIC refuses', () => {
     const cluster = new SimCluster({ hosts: 2 });
     const srv = new HomaDevice(cluster.device(1));
     void serve(srv.socket({ port: 3, server: true }), () => 'ok');
-    const dev = cluster.device(0);
+    const dev = cluster.modelDevice(0);
     const client = new HomaDevice(shrinkingSendRegion(dev, 4096)).socket();
     const dest = { address: srv.address, port: 3 };
     const e = await client.send(dest, new Uint8Array(5000), { cookie: 12n }).catch((x: unknown) => x);

@@ -9,9 +9,12 @@
 // application waits, until the waiter's condition holds, and 'idle' when nothing is left to
 // simulate (an RTL NIC schedules nothing while its engine is quiet).
 
+import { ENGINE_CONFIGS, engineConfig, type EngineConfig } from '../../hw/homa/engine/config.ts';
+import { engineNic, prepareEngine, type RtlSimEngine } from '../../sim/cosim/engine-nic.ts';
 import type { RtlNic } from '../../sim/cosim/rtl-nic.ts';
 import type { Endpoint } from '../../sim/net/endpoint.ts';
 import type { Device, DmaBuffer, WaitResult } from '../device.ts';
+import type { ClusterDevice, NicKind, SimClusterOptions } from './sim.ts';
 
 /**
  * What an RtlDevice needs from the owner of simulated time. SimCluster has these methods
@@ -33,7 +36,7 @@ export interface RtlDeviceOptions {
 }
 
 /** One simulated host whose NIC is RTL, as a Device. */
-export class RtlDevice implements Device {
+export class RtlDevice implements Device, ClusterDevice {
   readonly url: string;
   /** The host's IP address as given to the NIC (4 bytes IPv4, 16 bytes IPv6). */
   readonly address: Uint8Array;
@@ -66,4 +69,29 @@ export class RtlDevice implements Device {
    * and whoever built it disposes of it with the cluster (`nic.dispose()`).
    */
   close(): void {}
+  /** Releases the simulator (a native one holds memory outside the JS heap). */
+  dispose(): void { this.nic.dispose(); }
 }
+
+/** The engine configuration RTL NICs of a cluster use (default u250). */
+export function rtlConfig(opt: SimClusterOptions): EngineConfig {
+  const c = opt.rtl ?? 'u250';
+  return typeof c === 'string' ? engineConfig(c) : c;
+}
+
+/** The `rtl` (JS simulator) and `rtl-verilator` NIC kinds of SimCluster. */
+export function rtlNicKind(engine: RtlSimEngine): NicKind {
+  return {
+    description: `the engine's RTL (hw/homa/engine) in ${engine === 'js' ? 'the JS simulator' : 'Verilator'}`,
+    prepare: (opt) => prepareEngine(rtlConfig(opt), engine),
+    create: ({ cluster, index, address }) => {
+      const ip = address.ipv4;
+      // The simulated network's convention: MAC 02:00 + the address's last four bytes (sim/net/frame.ts).
+      const mac = Uint8Array.of(0x02, 0x00, ...ip.subarray(ip.length - 4));
+      const nic = engineNic(engine, { config: rtlConfig(cluster.options), ip, mac, name: `sim:${index} (rtl)` });
+      return new RtlDevice(cluster, index, nic, { url: `sim:${index}` });
+    },
+  };
+}
+
+export { ENGINE_CONFIGS };

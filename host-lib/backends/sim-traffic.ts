@@ -6,7 +6,6 @@
 
 import { byteFields } from '../../hw/hdl/layout.ts';
 import { HomaType, commonHeader, dataHeader } from '../../hw/homa/wire/index.ts';
-import type { ModelNic } from '../../sim/model/nic.ts';
 import type { Endpoint, EndpointPort } from '../../sim/net/endpoint.ts';
 import { framePriority, wireBytes } from '../../sim/net/frame.ts';
 
@@ -37,18 +36,18 @@ export class TrafficTap {
   private controlWire = 0;
   private wire = 0;
 
-  /** An Endpoint that is `nic`, with every frame it sends counted here. */
-  wrap(nic: ModelNic): Endpoint {
+  /** An Endpoint that is `nic`, with every frame it sends counted here (`maxSchedPrio`: the highest scheduled level, §3.3). */
+  wrap(nic: Endpoint, maxSchedPrio: () => number): Endpoint {
     return {
       // sim/net's event queue takes integer picoseconds; round a NIC's timer up to the next one.
       attach: (port: EndpointPort): void => nic.attach({
         now: () => port.now(), at: (t, fn) => port.at(Math.ceil(t), fn), cancel: (h) => port.cancel(h), wake: () => port.wake(),
         linkBitsPerSecond: port.linkBitsPerSecond,
       }),
-      receive: (frame: Uint8Array): void => nic.receive(frame),
+      receive: (frame: Uint8Array, fcsError?: boolean): void => nic.receive(frame, fcsError),
       pull: (): Uint8Array | null => {
         const f = nic.pull();
-        if (f) this.count(f, nic.maxSchedPrio);
+        if (f) this.count(f, maxSchedPrio());
         return f;
       },
     };

@@ -36,7 +36,7 @@ describe('simulated host memory', () => {
 
 describe('the register map', () => {
   test('the driver-style walk finds every block; the layout comes from them', () => {
-    const dev = new SimCluster().device(0);
+    const dev = new SimCluster().modelDevice(0);
     const types = discoverBlocks((o) => dev.read32(o)).map((b) => b.type);
     expect(types).toEqual([BlockType.IDENTITY, BlockType.CONFIG, BlockType.COUNTERS, BlockType.QUEUE_PAIRS]);
     expect(discoverLayout(dev)).toEqual({
@@ -46,7 +46,7 @@ describe('the register map', () => {
   });
 
   test('identity reports the model\'s limits; the config block its address', () => {
-    const dev = new SimCluster({ nic: { minRegionBpages: 40, maxGaps: 3 } }).device(1);
+    const dev = new SimCluster({ nic: { minRegionBpages: 40, maxGaps: 3 } }).modelDevice(1);
     const at = (block: 'identity' | 'config', name: string, k = 0): number => dev.read32(registerOffset(block, name) + 4 * k);
     expect(at('identity', 'min_region_bpages')).toBe(40);
     expect(at('identity', 'max_gaps')).toBe(3);
@@ -60,7 +60,7 @@ describe('the register map', () => {
     const h = twoHosts();
     void serve(h.server, () => 'ok');
     await h.client.call(h.dest, 'x');
-    const dev = h.cluster.device(0);
+    const dev = h.cluster.modelDevice(0);
     const off = registerOffset('counters', 'client_requests_started');
     expect(dev.read32(off)).toBe(1);
     expect(dev.read32(off + 4)).toBe(0);
@@ -69,7 +69,7 @@ describe('the register map', () => {
 
 describe('queue pairs: the control page (the kernel\'s) and the user page (doorbells)', () => {
   test('a queue pair becomes active only with a free port; disabling unbinds it at once', () => {
-    const dev = new SimCluster().device(0);
+    const dev = new SimCluster().modelDevice(0);
     const layout = discoverLayout(dev);
     const a = new HostQueuePair(dev, layout, 0, 40, SEND);
     a.enable(500, true);
@@ -84,7 +84,7 @@ describe('queue pairs: the control page (the kernel\'s) and the user page (doorb
   });
 
   test('the engine refuses a bad configuration at ENABLE (BAD_CONFIG) and stays disabled', () => {
-    const dev = new SimCluster().device(0);
+    const dev = new SimCluster().modelDevice(0);
     const layout = discoverLayout(dev);
     const small = new HostQueuePair(dev, layout, 0, 32, SEND);                     // under min_region_bpages
     expect(() => small.enable(9, false)).toThrow(expect.objectContaining({ code: 'EINVAL', message: expect.stringMatching(/BAD_CONFIG/) }));
@@ -98,7 +98,7 @@ describe('queue pairs: the control page (the kernel\'s) and the user page (doorb
   test('writes to the control page while enabled are ignored, except ctrl', async () => {
     const h = twoHosts();
     void serve(h.server, (b) => b);
-    const dev = h.cluster.device(0);
+    const dev = h.cluster.modelDevice(0);
     const layout = discoverLayout(dev);
     const qp = new HostQueuePair(dev, layout, 5, 40, SEND);
     qp.enable(777, false);
@@ -119,7 +119,7 @@ describe('queue pairs: the control page (the kernel\'s) and the user page (doorb
   });
 
   test('the user page takes only its doorbells', () => {
-    const dev = new SimCluster().device(0);
+    const dev = new SimCluster().modelDevice(0);
     const layout = discoverLayout(dev);
     const qp = new HostQueuePair(dev, layout, 0, 40, SEND);
     qp.enable(9, false);
@@ -130,7 +130,7 @@ describe('queue pairs: the control page (the kernel\'s) and the user page (doorb
   });
 
   test('a descriptor whose bytes leave the send region is refused: ERROR EINVAL, BAD_DESCRIPTOR, nothing read', async () => {
-    const dev = new SimCluster().device(0);
+    const dev = new SimCluster().modelDevice(0);
     const qp = new HostQueuePair(dev, discoverLayout(dev), 0, 40, SEND);
     qp.enable(9, false);
     const seen = dev.eventCount();
@@ -151,7 +151,7 @@ describe('queue pairs: the control page (the kernel\'s) and the user page (doorb
   });
 
   test('returning a bpage that holds nothing sets BPAGE_DOUBLE_FREE (§4: EINVAL in HomaModule)', async () => {
-    const dev = new SimCluster().device(0);
+    const dev = new SimCluster().modelDevice(0);
     const qp = new HostQueuePair(dev, discoverLayout(dev), 0, 40, SEND);
     qp.enable(77, false);
     // Sockets track releases themselves and never do this; a raw queue pair can.
@@ -165,7 +165,7 @@ describe('queue pairs: the control page (the kernel\'s) and the user page (doorb
   test('1 MB responses through a 4-entry completion ring: continuations wrap, nothing is lost', async () => {
     const h = twoHosts();
     void serve(h.server, () => new Uint8Array(1_000_000).fill(0x3c));
-    const dev = h.cluster.device(0);
+    const dev = h.cluster.modelDevice(0);
     const qp = new HostQueuePair(dev, discoverLayout(dev), 7, 64, SEND, { sqLog: 4, cqLog: 2, bretLog: 6 });
     qp.enable(4321, false);
     const peer = v4Mapped(ipv4(h.serverDevice.address));
@@ -186,7 +186,7 @@ describe('queue pairs: the control page (the kernel\'s) and the user page (doorb
 describe('closing a socket: memory goes back only once the engine is inactive', () => {
   test('with a slow disable, the queue pair and its memory are held until ACTIVE clears', async () => {
     const h = twoHosts({ disableNs: 50_000 });
-    const dev = h.cluster.device(1);
+    const dev = h.cluster.modelDevice(1);
     expect(dev.memory.liveBuffers).toBe(5);                               // rings, region, send region
     h.server.close();
     expect(dev.memory.liveBuffers).toBe(5);                               // the engine may still touch them
@@ -219,13 +219,13 @@ describe('simulated time', () => {
     const t0 = c.now();
     await c.sleep(12_345);
     expect(c.now()).toBe(t0 + 12_345);
-    await Promise.all([c.sleep(1000), c.device(1).sleep(3000)]);
+    await Promise.all([c.sleep(1000), c.modelDevice(1).sleep(3000)]);
     expect(c.now()).toBe(t0 + 15_345);
   });
 
   test('a wait for an event that cannot come ends as idle', async () => {
     const c = new SimCluster();
-    const d = c.device(0);
+    const d = c.modelDevice(0);
     expect(await d.waitEvent(d.eventCount())).toBe('idle');
     expect(await d.waitEvent(d.eventCount(), d.now() + 500)).toBe('timeout');
   });
@@ -270,8 +270,8 @@ describe('where the bytes went', () => {
 describe('one device, many sockets', () => {
   test('sockets on one NIC are isolated: each sees only its own messages', async () => {
     const cluster = new SimCluster({ hosts: 2 });
-    const srv = new HomaDevice(cluster.device(1));
-    const cli = new HomaDevice(cluster.device(0));
+    const srv = new HomaDevice(cluster.modelDevice(1));
+    const cli = new HomaDevice(cluster.modelDevice(0));
     const s1 = srv.socket({ port: 1, server: true });
     const s2 = srv.socket({ port: 2, server: true });
     void serve(s1, () => 'one');

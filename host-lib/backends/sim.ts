@@ -1,6 +1,10 @@
-// host-lib/backends/sim.ts — the `sim` backend: a cluster of simulated hosts, each a
-// reference-model NIC (sim/model) on the network simulator (sim/net), every one of them a
-// Device (host-lib/device.ts) that an application in this process drives through ABI v2.
+// host-lib/backends/sim.ts — the `sim` backend: a cluster of simulated hosts on the network
+// simulator (sim/net), each NIC a Device (host-lib/device.ts) that an application in this
+// process drives through ABI v2. A host's NIC is of a registered kind: `model` (the reference
+// model, sim/model, the default), `rtl` (the engine's RTL in the JS simulator) or
+// `rtl-verilator` (the same RTL in Verilator), chosen per cluster (`engine`), per host
+// (`engines`) or by the environment (HOMA_NIC_ENGINE), so an application runs unchanged on
+// any of them and model and RTL NICs share one network.
 //
 // Simulated time. The cluster owns the simulation's event loop and runs it only while
 // application code is blocked: a waitEvent() or sleep() registers a waiter, and once the
@@ -16,7 +20,8 @@ import {
 import type { EngineParams } from '../../hw/homa/abi.ts';
 import type { ModelConfig } from '../../sim/model/config.ts';
 import { ModelNic } from '../../sim/model/nic.ts';
-import { hostAddress } from '../../sim/net/frame.ts';
+import { hostAddress, type HostAddress } from '../../sim/net/frame.ts';
+import type { EngineConfig } from '../../hw/homa/engine/config.ts';
 import type { Simulator } from '../../sim/net/events.ts';
 import { Network } from '../../sim/net/topology.ts';
 import type { TopologySpec } from '../../sim/net/topology.ts';
@@ -26,8 +31,57 @@ import { SimMemory } from './sim-memory.ts';
 import { SimQueuePair } from './sim-queue-pair.ts';
 import { TrafficTap } from './sim-traffic.ts';
 import type { TrafficStats } from './sim-traffic.ts';
+import { rtlNicKind } from './rtl.ts';
 
 export type { TrafficStats } from './sim-traffic.ts';
+
+/** A host's NIC as a cluster holds it: a Device, its event count, and what the network attaches. */
+export interface ClusterDevice extends Device {
+  readonly index: number;
+  readonly events: number;
+  readonly endpoint: Endpoint;
+  /** Release what the NIC holds (native simulators) when the cluster is closed. */
+  dispose?(): void;
+}
+
+/** What a kind of NIC needs to make one for host `index`. */
+export interface NicKindContext {
+  readonly cluster: SimCluster;
+  readonly index: number;
+  readonly address: HostAddress;
+  readonly options: SimClusterOptions;
+  /** Some host of the cluster is not a model NIC (models then compute checksums, which RTL verifies). */
+  readonly mixed: boolean;
+}
+
+/** A kind of simulated NIC: `model`, `rtl`, `rtl-verilator`, or one registered by a caller. */
+export interface NicKind {
+  readonly description: string;
+  /** Work that must happen before `create` can be quick (a Verilator build); `SimCluster.create` awaits it. */
+  prepare?(options: SimClusterOptions): Promise<void>;
+  create(ctx: NicKindContext): ClusterDevice;
+}
+
+const nicKinds = new Map<string, NicKind>();
+
+/** Makes a kind of NIC available to SimCluster under `name` (replacing one of the same name). */
+export function registerNicKind(name: string, kind: NicKind): void { nicKinds.set(name, kind); }
+
+/** Names of the NIC kinds a SimCluster can hold. */
+export function nicKindNames(): string[] { return [...nicKinds.keys()]; }
+
+function nicKind(name: string, where: string): NicKind {
+  const k = nicKinds.get(name);
+  if (!k) throw new RangeError(`${where}: no NIC kind '${name}' (known: ${nicKindNames().join(', ')})`);
+  return k;
+}
+
+/** The NIC kind a cluster uses when its options do not say: HOMA_NIC_ENGINE, else `model`. */
+export function defaultNicEngine(): string {
+  const e = process.env['HOMA_NIC_ENGINE']?.trim();
+  if (e) nicKind(e, 'HOMA_NIC_ENGINE');
+  return e || 'model';
+}
 
 export interface SimClusterOptions {
   /** Hosts on one switch (default 2); ignored when `topology` is given. */
@@ -51,10 +105,16 @@ export interface SimClusterOptions {
   nic?: Partial<Omit<ModelConfig, 'address'>>;
   /** Simulated time after which waits end as 'idle' (a guard against livelock; default 60 s). */
   horizonNs?: number;
+  /** Every host's NIC kind: 'model', 'rtl', 'rtl-verilator' (default HOMA_NIC_ENGINE, else 'model'). */
+  engine?: string;
+  /** Each host's NIC kind, host 0 first (hosts past the list take `engine`). */
+  engines?: readonly string[];
+  /** Engine configuration of RTL NICs (hw/homa/engine/config.ts; default 'u250'). */
+  rtl?: EngineConfig | string;
 }
 
 interface Waiter {
-  device: SimDevice | null;
+  device: { readonly events: number } | null;
   after: number;
   deadlinePs: number;
   resolve: (r: WaitResult) => void;
@@ -67,8 +127,28 @@ const PUMP_SLICE_MS = 50;
 const STEP_PS = 1_000_000_000;
 
 export class SimCluster {
+  /**
+   * A cluster whose NICs may need preparing first (a Verilator build): the same as `new
+   * SimCluster(opt)`, without the build blocking the process.
+   */
+  static async create(opt: SimClusterOptions = {}): Promise<SimCluster> {
+    for (const name of new Set(SimCluster.kindsOf(opt))) await nicKind(name, 'SimCluster').prepare?.(opt);
+    return new SimCluster(opt);
+  }
+
+  /** The NIC kind of every host `opt` describes. */
+  private static kindsOf(opt: SimClusterOptions): string[] {
+    const n = opt.topology ? new Network(opt.topology, () => { throw new Error('unused'); }, 1).hosts.length : opt.hosts ?? 2;
+    const fallback = opt.engine ?? defaultNicEngine();
+    return Array.from({ length: n }, (_, i) => opt.engines?.[i] ?? fallback);
+  }
+
   readonly network: Network;
-  readonly devices: SimDevice[] = [];
+  readonly devices: ClusterDevice[] = [];
+  /** Each host's NIC kind. */
+  readonly engines: readonly string[];
+  /** The options the cluster was made with (NIC kinds read their part). */
+  readonly options: SimClusterOptions;
   readonly traffic = new TrafficTap();
   private readonly sim: Simulator;
   private readonly horizonPs: number;
@@ -90,18 +170,33 @@ export class SimCluster {
     this.horizonPs = Math.round((opt.horizonNs ?? 60e9) * 1000);
     this.doorbellPs = Math.round((opt.doorbellNs ?? 0) * 1000);
     this.disablePs = Math.round((opt.disableNs ?? 0) * 1000);
+    this.options = opt;
+    const fallback = opt.engine ?? defaultNicEngine();
+    this.engines = this.network.hosts.map((_, i) => opt.engines?.[i] ?? fallback);
+    const mixed = this.engines.some((e) => e !== 'model');
     this.network.hosts.forEach((h, i) => {
-      const nic = new ModelNic({ checksums: false, ...opt.nic, address: h.address.ipv4 });
-      this.devices.push(new SimDevice(this, i, nic));
+      this.devices.push(nicKind(this.engines[i]!, `SimCluster host ${i}`).create({ cluster: this, index: i, address: h.address, options: opt, mixed }));
     });
     this.network.start();
   }
 
   /** The Device of host `i`. */
-  device(i: number): SimDevice {
+  device(i: number): ClusterDevice {
     const d = this.devices[i];
     if (!d) throw new RangeError(`host ${i} does not exist: this cluster has hosts 0..${this.devices.length - 1}`);
     return d;
+  }
+
+  /** Host `i`'s NIC when it is a reference model (tests that look inside the model). */
+  modelDevice(i: number): SimDevice {
+    const d = this.device(i);
+    if (!(d instanceof SimDevice)) throw new TypeError(`host ${i}'s NIC is '${this.engines[i]}', not the reference model`);
+    return d;
+  }
+
+  /** Release every NIC's resources (native simulators); the cluster is unusable afterwards. */
+  close(): void {
+    for (const d of this.devices) d.dispose?.();
   }
 
   /** Simulated time in nanoseconds. */
@@ -117,7 +212,7 @@ export class SimCluster {
   }
 
   /** @internal SimDevice.waitEvent. */
-  waitEvent(device: SimDevice | null, after: number, deadlineNs?: number): Promise<WaitResult> {
+  waitEvent(device: { readonly events: number } | null, after: number, deadlineNs?: number): Promise<WaitResult> {
     if (this.failure) return Promise.reject(this.failure);
     if (device && device.events > after) return Promise.resolve('event');
     const deadlinePs = deadlineNs === undefined ? Infinity : Math.ceil(deadlineNs * 1000);
@@ -195,8 +290,8 @@ const COUNTER_WORDS: Map<number, [string, number]> = (() => {
   return m;
 })();
 
-/** One simulated host's NIC as a Device. */
-export class SimDevice implements Device {
+/** One simulated host's reference-model NIC as a Device. */
+export class SimDevice implements ClusterDevice {
   readonly url: string;
   readonly address: Uint8Array;
   readonly nic: ModelNic;
@@ -230,7 +325,7 @@ export class SimDevice implements Device {
     set('config', 'ip_addr', [0, 1, 2, 3].map((i) => (a[4 * i]! << 24) | (a[4 * i + 1]! << 16) | (a[4 * i + 2]! << 8) | a[4 * i + 3]!));
     const mac = nic.cfg.macOf(nic.cfg.address);
     set('config', 'mac_addr', [mac % 2 ** 32, Math.floor(mac / 2 ** 32)]);
-    this.endpoint = cluster.traffic.wrap(nic);
+    this.endpoint = cluster.traffic.wrap(nic, () => nic.maxSchedPrio);
     const host = {
       nic, memory: this.memory, minRegionBpages: nic.cfg.minRegionBpages, maxRegionBpages: params.maxRegionBpages,
       disablePs: cluster.disablePs,
@@ -287,3 +382,13 @@ export class SimDevice implements Device {
   modelQueuePair(i: number): SimQueuePair | undefined { return this.queuePairs[i]; }
 }
 
+
+registerNicKind('model', {
+  description: 'the reference model (sim/model)',
+  create: ({ cluster, index, address, options, mixed }) => new SimDevice(cluster, index, new ModelNic({
+    // RTL NICs verify the TCP-style checksum (spec §1.7), so models compute it when they share a network.
+    checksums: mixed, ...options.nic, address: address.ipv4,
+  })),
+});
+registerNicKind('rtl', rtlNicKind('js'));
+registerNicKind('rtl-verilator', rtlNicKind('verilator'));

@@ -8,3 +8,4 @@ export { MacPort, WIRE_OVERHEAD_BYTES, MIN_FRAME_BYTES } from './mac-port.ts';
 export { RegPort } from './reg-port.ts';
 export { BeatCodec } from './beats.ts';
 export { PortProtocolError } from './protocol-error.ts';
+export { engineNic, engineTop, engineSimulator, prepareEngine, type RtlSimEngine } from './engine-nic.ts';

@@ -171,7 +171,7 @@ export class RtlNic implements Endpoint {
     this.write32(mac + 4, (m[0]! << 8) | m[1]!);
   }
 
-  receive(frame: Uint8Array): void { this.receiveFrame(frame, false); }
+  receive(frame: Uint8Array, fcsError = false): void { this.receiveFrame(frame, fcsError); }
 
   /** A frame from the link; with `fcsError` it enters with `error` set on its last beat (a bad FCS). */
   receiveFrame(frame: Uint8Array, fcsError: boolean): void {

@@ -101,7 +101,8 @@ export class ModelNic implements Endpoint {
   wake(): void { this.port?.wake(); }
   pull(): Uint8Array | null { return this.tx.pull(); }
 
-  receive(frame: Uint8Array): void {
+  receive(frame: Uint8Array, fcsError = false): void {
+    if (fcsError) { this.counters['rx_frame_errors']!++; return; }
     // HomaModule never verifies the checksum (§1.7); the engine does, and so does the model
     // whenever it computes them, so both drop the same frames.
     const d = decodeFrame(frame, { checksum: this.cfg.checksums });

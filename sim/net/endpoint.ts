@@ -29,8 +29,12 @@ export type TimerHandle = { readonly id: number };
 export interface Endpoint {
   /** Called once before the simulation starts. */
   attach(port: EndpointPort): void;
-  /** A frame arrived on the host's link (fully received). */
-  receive(frame: Uint8Array): void;
+  /**
+   * A frame arrived on the host's link (fully received). `fcsError`: the MAC found its frame
+   * check sequence wrong (a fault injected by a test or a fault model); the NIC must drop and
+   * count it.
+   */
+  receive(frame: Uint8Array, fcsError?: boolean): void;
   /** The link is idle: the next frame to transmit now, or null when nothing is ready. */
   pull(): Uint8Array | null;
 }

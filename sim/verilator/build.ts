@@ -109,6 +109,15 @@ export async function buildModel(def: ModuleDef, options: BuildOptions = {}): Pr
   return load(dir, cached);
 }
 
+/**
+ * The addon for `def` if the cache has it, loaded synchronously (for callers that cannot
+ * wait, e.g. a constructor); null when it still has to be built.
+ */
+export function loadCached(def: ModuleDef, options: BuildOptions = {}): BuiltModel | null {
+  const { dir } = cacheEntry(def, options);
+  return existsSync(join(dir, 'addon.node')) ? load(dir, true) : null;
+}
+
 /** Builds the addon for `def` unless the cache has it; does not load it. */
 export async function ensureBuilt(def: ModuleDef, options: BuildOptions = {}): Promise<{ dir: string; cached: boolean }> {
   const tc = requireToolchain();

@@ -8,7 +8,7 @@
 import type { CycleHook, MemoryInfo, PortHandle, PortInfo, PortValue, SimulateOptions, Simulator } from '../../hw/hdl/sim/simulator.ts';
 import { VcdWriter, type TraceSignal } from '../../hw/hdl/sim/vcd.ts';
 import { elaborate, type ModuleDef } from '../../hw/hdl/index.ts';
-import { buildModel, type BuildOptions, type BuiltModel, type NativeSim } from './build.ts';
+import { buildModel, loadCached, type BuildOptions, type BuiltModel, type NativeSim } from './build.ts';
 import type { MemSlotInfo, SlotInfo } from './glue.ts';
 
 export interface VerilatorOptions extends SimulateOptions, BuildOptions {}
@@ -16,6 +16,15 @@ export interface VerilatorOptions extends SimulateOptions, BuildOptions {}
 /** Builds (or loads from the cache) the addon for `def` and starts a simulator on it. */
 export async function createVerilatorSimulator(def: ModuleDef, options: VerilatorOptions = {}): Promise<VerilatorSimulator> {
   const model = await buildModel(def, options);
+  const sim = new VerilatorSimulator(def, model);
+  if (options.vcd) sim.traceVcd(options.vcd);
+  return sim;
+}
+
+/** A simulator on the cached addon for `def`, synchronously; null when it is not built yet. */
+export function loadVerilatorSimulator(def: ModuleDef, options: VerilatorOptions = {}): VerilatorSimulator | null {
+  const model = loadCached(def, options);
+  if (!model) return null;
   const sim = new VerilatorSimulator(def, model);
   if (options.vcd) sim.traceVcd(options.vcd);
   return sim;

@@ -15,8 +15,8 @@ import { lockstep } from '../../hw/hdl/sim/lockstep.ts';
 import { createVerilatorSimulator } from './engine.ts';
 import { findToolchain, ToolchainError } from './toolchain.ts';
 
-export { createVerilatorSimulator, VerilatorSimulator, type VerilatorOptions } from './engine.ts';
-export { buildModel, defaultCacheDir, type BuildOptions, type BuiltModel } from './build.ts';
+export { createVerilatorSimulator, loadVerilatorSimulator, VerilatorSimulator, type VerilatorOptions } from './engine.ts';
+export { buildModel, ensureBuilt, loadCached, defaultCacheDir, type BuildOptions, type BuiltModel } from './build.ts';
 export { findToolchain, requireToolchain, ToolchainError, INSTALL_HINT } from './toolchain.ts';
 export { lockstep, LockstepMismatch } from '../../hw/hdl/sim/lockstep.ts';
 
