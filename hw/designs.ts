@@ -1,4 +1,5 @@
-// hw/designs.ts — every top-level design the project defines, by name. `npm run verilog`
+// hw/designs.ts — every top-level design the project defines (examples, library blocks, the
+// engine in each configuration), by name. `npm run verilog`
 // emits each of them and a test runs Verilator, Icarus and Yosys over all of them, so a
 // design added here is checked by every tool from then on.
 
@@ -6,7 +7,8 @@ import type { ModuleDef } from './hdl/index.ts';
 import type { IoSpec } from './hdl/ports.ts';
 import { exampleDesigns } from './examples/index.ts';
 import { libDesigns } from './lib/index.ts';
+import { engineDesigns } from './homa/engine/index.ts';
 
 export function allDesigns(): Record<string, ModuleDef<IoSpec>> {
-  return { ...exampleDesigns(), ...libDesigns() } as Record<string, ModuleDef<IoSpec>>;
+  return { ...exampleDesigns(), ...libDesigns(), ...engineDesigns() } as Record<string, ModuleDef<IoSpec>>;
 }

@@ -11,6 +11,9 @@ import type { Block, Expr, Memory, ModuleIR, Signal, Stmt } from './ir.ts';
 import { lowerModule } from './lower.ts';
 import { TEMP_SUFFIX, assignedIn, blockExprs, firstTarget, isName, readSignals, readsAny, readsNothing, sharedExprs, unreadBits } from './verilog-blocks.ts';
 
+/** Memories bigger than this (bits) can only be block RAM; see memoryDecl. */
+const BRAM_ONLY_BITS = 64 * 1024;
+
 export interface VerilogOptions {
   /** Give memory read registers an initial zero (for 4-state simulators; not needed for synthesis). */
   readonly simInit?: boolean;
@@ -298,7 +301,11 @@ class ModuleEmitter {
     const out = [`  reg  ${dims(mem.width)}${mem.name} [0:${mem.depth - 1}];  // ${mem.loc.text}`];
     for (const p of mem.ports) if (p.read) out.push(`  reg  ${dims(mem.width)}${p.name};`);
     const idx = `${mem.name}_i`;
-    out.push(`  integer ${idx};`, '  initial begin', `    for (${idx} = 0; ${idx} < ${mem.depth}; ${idx} = ${idx} + 1) ${mem.name}[${idx}] = ${literal(mem.width, 0n)};`);
+    // Zero at power-up. A memory too big for anything but block RAM gets its zeros from the
+    // FPGA's default RAM contents in synthesis: unrolling the loop over millions of words costs
+    // Yosys minutes and gigabytes, so synthesis (which defines SYNTHESIS) skips it.
+    const loop = `    for (${idx} = 0; ${idx} < ${mem.depth}; ${idx} = ${idx} + 1) ${mem.name}[${idx}] = ${literal(mem.width, 0n)};`;
+    out.push(`  integer ${idx};`, '  initial begin', ...(mem.depth * mem.width > BRAM_ONLY_BITS ? ['`ifndef SYNTHESIS', loop, '`endif'] : [loop]));
     mem.init?.forEach((v, a) => { if (v !== 0n) out.push(`    ${mem.name}[${a}] = ${literal(mem.width, v)};`); });
     if (this.opts.simInit) for (const p of mem.ports) if (p.read) out.push(`    ${p.name} = ${literal(mem.width, 0n)};`);
     out.push('  end');
