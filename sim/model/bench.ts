@@ -1,38 +1,24 @@
 // sim/model/bench.ts — `npm run bench:model`: how fast the reference model runs. Two NICs on
 // a direct 25 Gb/s wire; a client keeps 32 RPCs outstanding; request and response lengths are
-// drawn from W3 (HomaModule's util/dist.cc table, ../shared/data/workloads/w3.csv), draws
+// drawn from W3 (HomaModule's util/dist.cc table, sim/workloads/data/w3.csv), draws
 // above 1,000,000 B truncated to 1,000,000 as HomaModule's benchmark does. Rates are per
 // CPU-second of this process (user + system), which stays meaningful when other jobs share the
 // machine; the wall-clock time is printed too (they agree on an idle machine). The last line is
 // the headline: payload bytes copied and checksummed, the default configuration.
-// Env: BENCH_RPCS (default 40000), HOMA_WORKLOADS (folder of wN.csv).
+// Env: BENCH_RPCS (default 40000), HOMA_WORKLOADS (another folder of wN.csv).
 
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { seededRng } from './rng.ts';
+import { Rng } from '../net/rng.ts';
+import { loadWorkload } from '../workloads/cdf.ts';
+import { SizeSampler } from '../workloads/sampler.ts';
 import { ADDR_B, makePair, SERVER_PORT } from './testing.ts';
 import type { Completion } from './types.ts';
-
-function loadCdf(name: string): { size: number; cdf: number }[] {
-  const dir = process.env['HOMA_WORKLOADS'] ?? fileURLToPath(new URL('../../../shared/data/workloads/', import.meta.url));
-  const rows = readFileSync(`${dir}/${name}.csv`, 'utf8').trim().split('\n').slice(1);
-  return rows.map((r) => { const [s, c] = r.split(','); return { size: Number(s), cdf: Number(c) }; });
-}
-
-function sampler(table: { size: number; cdf: number }[], r: () => number): () => number {
-  return () => {
-    const u = r();
-    let lo = 0;
-    let hi = table.length - 1;
-    while (lo < hi) { const m = (lo + hi) >> 1; if (table[m]!.cdf >= u) hi = m; else lo = m + 1; }
-    return Math.min(table[lo]!.size, 1_000_000);
-  };
-}
 
 interface BenchResult { rpcs: number; packets: number; seconds: number; wallSeconds: number; simSeconds: number; bytes: number }
 
 function run(rpcs: number, copyPayload: boolean): BenchResult {
-  const draw = sampler(loadCdf('w3'), seededRng(3));
+  const w3 = new SizeSampler(loadWorkload('w3'));
+  const rng = new Rng(3);
+  const draw = (): number => w3.sample(rng);
   const p = makePair({ bitsPerSecond: 25e9, delayPs: 1e6 }, { copyPayload, checksums: copyPayload }, {}, 256);
   const payload = new Uint8Array(1_000_000).map((_, i) => i & 0xff);
   const respLen = new Map<number, number>();

@@ -1,8 +1,8 @@
-// sim/workloads/cdf.ts — loads the W1-W5 message-size CDF tables from the shared data
-// folder (<repo>/../shared/data/workloads, see its README.md).
+// sim/workloads/cdf.ts — loads the W1-W5 message-size CDF tables (sim/workloads/data, see its
+// README.md: HomaModule's util/dist.cc tables as running sums).
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const WORKLOAD_NAMES = ['w1', 'w2', 'w3', 'w4', 'w5'] as const;
@@ -15,10 +15,9 @@ export interface SizeCdf {
   readonly cdf: Float64Array;
 }
 
-/** <repo>/../shared/data/workloads, resolved from this file's location. */
+/** sim/workloads/data, resolved from this file's location (HOMA_WORKLOADS overrides it). */
 export function defaultWorkloadsDir(): string {
-  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return join(repo, '..', 'shared', 'data', 'workloads');
+  return process.env['HOMA_WORKLOADS'] ?? join(dirname(fileURLToPath(import.meta.url)), 'data');
 }
 
 export function isWorkloadName(s: string): s is WorkloadName {
@@ -28,7 +27,7 @@ export function isWorkloadName(s: string): s is WorkloadName {
 export function loadWorkload(name: WorkloadName, dir = defaultWorkloadsDir()): SizeCdf {
   const path = join(dir, `${name}.csv`);
   if (!existsSync(path)) {
-    throw new Error(`workload table ${path} not found: the W1-W5 CDFs live in <repo>/../shared/data/workloads (expected ${dir})`);
+    throw new Error(`workload table ${path} not found: the W1-W5 CDFs ship in sim/workloads/data (HOMA_WORKLOADS=${process.env['HOMA_WORKLOADS'] ?? '(unset)'} points elsewhere)`);
   }
   return parseCdf(name, readFileSync(path, 'utf8'), path);
 }
