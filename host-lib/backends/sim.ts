@@ -84,7 +84,7 @@ export function defaultNicEngine(): string {
 }
 
 export interface SimClusterOptions {
-  /** Hosts on one switch (default 2); ignored when `topology` is given. */
+  /** Hosts on one switch (default 2, or as many as `engines` names); ignored when `topology` is given. */
   hosts?: number;
   /** Any sim/net topology (single switch or two-level tree). */
   topology?: TopologySpec;
@@ -138,7 +138,7 @@ export class SimCluster {
 
   /** The NIC kind of every host `opt` describes. */
   private static kindsOf(opt: SimClusterOptions): string[] {
-    const n = opt.topology ? new Network(opt.topology, () => { throw new Error('unused'); }, 1).hosts.length : opt.hosts ?? 2;
+    const n = opt.topology ? new Network(opt.topology, () => { throw new Error('unused'); }, 1).hosts.length : opt.hosts ?? Math.max(2, opt.engines?.length ?? 0);
     const fallback = opt.engine ?? defaultNicEngine();
     return Array.from({ length: n }, (_, i) => opt.engines?.[i] ?? fallback);
   }
@@ -162,7 +162,7 @@ export class SimCluster {
 
   constructor(opt: SimClusterOptions = {}) {
     const spec: TopologySpec = opt.topology ?? {
-      kind: 'single', hosts: opt.hosts ?? 2, hostBitsPerSecond: opt.hostBitsPerSecond ?? 25e9,
+      kind: 'single', hosts: opt.hosts ?? Math.max(2, opt.engines?.length ?? 0), hostBitsPerSecond: opt.hostBitsPerSecond ?? 25e9,
       switchDelayPs: Math.round((opt.switchDelayNs ?? 250) * 1000),
     };
     this.network = new Network(spec, (a) => this.devices[a.index]!.endpoint, opt.seed ?? 1);
@@ -171,6 +171,9 @@ export class SimCluster {
     this.doorbellPs = Math.round((opt.doorbellNs ?? 0) * 1000);
     this.disablePs = Math.round((opt.disableNs ?? 0) * 1000);
     this.options = opt;
+    if (opt.engines && opt.engines.length > this.network.hosts.length) {
+      throw new RangeError(`SimCluster: ${opt.engines.length} NIC kinds in 'engines' for ${this.network.hosts.length} hosts`);
+    }
     const fallback = opt.engine ?? defaultNicEngine();
     this.engines = this.network.hosts.map((_, i) => opt.engines?.[i] ?? fallback);
     const mixed = this.engines.some((e) => e !== 'model');

@@ -1,16 +1,17 @@
-// Tests of host-lib/backends/rtl.ts (RtlDevice), kept here for now because host-lib is being
-// migrated to ABI v2 elsewhere and only rtl.ts may change there; this file moves to
-// host-lib/backends/rtl.test.ts with the SimCluster integration (sim/cosim/README.md), where
-// SimCluster replaces the small clock below.
+// host-lib/backends/rtl.test.ts — an RTL NIC as host-lib's Device: on its own (a stand-in engine
+// under SimCluster's time rules), and in SimCluster, chosen by option or by HOMA_NIC_ENGINE,
+// beside model NICs, serving an application that does not know which NIC it has.
 
 import { expect, test } from 'vitest';
 import { ENGINE_CONFIGS } from '../../hw/homa/engine/config.ts';
-import { RtlDevice, type SimClock } from '../../host-lib/backends/rtl.ts';
-import type { WaitResult } from '../../host-lib/device.ts';
-import { DirectWire, type EventQueue } from '../model/harness.ts';
-import { RtlNic } from './rtl-nic.ts';
-import { STAND_IN_REGS as R, standInEngine } from './stand-in.ts';
-import { enableQueuePair, engines, patternBytes } from './testing.ts';
+import { DirectWire, type EventQueue } from '../../sim/model/harness.ts';
+import { RtlNic } from '../../sim/cosim/rtl-nic.ts';
+import { STAND_IN_REGS as R, standInEngine } from '../../sim/cosim/stand-in.ts';
+import { enableQueuePair, engines, patternBytes } from '../../sim/cosim/testing.ts';
+import type { WaitResult } from '../device.ts';
+import { HomaDevice } from '../homa-device.ts';
+import { RtlDevice, type SimClock } from './rtl.ts';
+import { SimCluster, SimDevice } from './sim.ts';
 
 /** SimCluster's time rules on one event queue: run the queue only while someone waits. */
 class QueueClock implements SimClock {
@@ -78,3 +79,48 @@ for (const engine of engines) {
     b.dispose();
   });
 }
+
+test('HOMA_NIC_ENGINE picks the NIC of every cluster that does not name one; unknown kinds are refused by name', () => {
+  const before = process.env['HOMA_NIC_ENGINE'];
+  try {
+    process.env['HOMA_NIC_ENGINE'] = 'rtl';
+    const c = new SimCluster({ hosts: 2 });
+    expect(c.engines).toEqual(['rtl', 'rtl']);
+    expect(c.device(0)).toBeInstanceOf(RtlDevice);
+    c.close();
+    const mixed = new SimCluster({ hosts: 3, engines: ['model'] });
+    expect(mixed.engines).toEqual(['model', 'rtl', 'rtl']);
+    expect(mixed.device(0)).toBeInstanceOf(SimDevice);
+    mixed.close();
+    process.env['HOMA_NIC_ENGINE'] = 'fpga';
+    expect(() => new SimCluster()).toThrow(/HOMA_NIC_ENGINE: no NIC kind 'fpga' \(known: model, rtl, rtl-verilator\)/);
+  } finally {
+    if (before === undefined) delete process.env['HOMA_NIC_ENGINE']; else process.env['HOMA_NIC_ENGINE'] = before;
+  }
+});
+
+test('an application serves requests on an RTL NIC from model clients on the same network', async () => {
+  const cluster = new SimCluster({ engines: ['rtl', 'model', 'model'] });
+  const srvDev = new HomaDevice(cluster.device(0));
+  const srv = srvDev.socket({ port: 80, server: true });
+  const sizes = [1, 1400, 9000, 40000];
+  const clients = [1, 2].map((i) => new HomaDevice(cluster.device(i)).socket());
+  const sent: string[] = [];
+  clients.forEach((cl, k) => sizes.forEach((n, i) => {
+    const msg = Uint8Array.from({ length: n }, (_, j) => (j * 13 + i + 7 * k) & 255);
+    sent.push(`${k}:${n}:${Buffer.from(msg).toString('base64')}`);
+    void cl.send({ address: srvDev.address, port: 80 }, msg);
+  }));
+  const first = new HomaDevice(cluster.device(1)).address;
+  const got: string[] = [];
+  for await (const m of srv.requests()) {
+    const k = m.peer.address === first ? 0 : 1;
+    got.push(`${k}:${m.length}:${Buffer.from(m.bytes()).toString('base64')}`);
+    m.release();
+    if (got.length === sent.length) break;
+  }
+  expect(got.sort()).toEqual(sent.sort());
+  for (const c of clients) c.close();
+  srv.close();
+  cluster.close();
+});
