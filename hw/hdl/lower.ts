@@ -226,7 +226,7 @@ export function lowerModule(m: ModuleIR): LoweredModule {
 }
 
 /** Calls `fn` on every signal an expression reads (each subexpression once). */
-export function forEachRef(e: Expr, fn: (s: Signal) => void, seen: Set<Expr> = new Set()): void {
+export function forEachRef(e: Expr, fn: (s: Signal) => void, seen: Set<Expr> = new Set(), onSlice?: (s: Signal, lo: number, width: number) => void): void {
   const stack: Expr[] = [e];
   while (stack.length) {
     const x = stack.pop()!;
@@ -234,7 +234,9 @@ export function forEachRef(e: Expr, fn: (s: Signal) => void, seen: Set<Expr> = n
     seen.add(x);
     switch (x.kind) {
       case 'ref': fn(x.signal); break;
-      case 'unary': case 'slice': case 'ext': stack.push(x.a); break;
+      // With onSlice, a bit range of a signal is reported as such rather than as a read of it.
+      case 'slice': if (onSlice && x.a.kind === 'ref') onSlice(x.a.signal, x.lo, x.width); else stack.push(x.a); break;
+      case 'unary': case 'ext': stack.push(x.a); break;
       case 'binary': stack.push(x.a, x.b); break;
       case 'mux': stack.push(x.sel, x.then, x.else); break;
       case 'concat': for (const p of x.parts) stack.push(p); break;

@@ -28,29 +28,11 @@ export function unreadBits(m: ModuleIR): { partial: Set<Signal>; unread: Set<Sig
   const whole = new Set<Signal>();
   const bits = new Map<Signal, Uint8Array>();
   const seen = new Set<Expr>();
-  const visit = (e: Expr): void => {
-    const stack: Expr[] = [e];
-    while (stack.length) {
-      const x = stack.pop()!;
-      if (seen.has(x)) continue;
-      seen.add(x);
-      switch (x.kind) {
-        case 'ref': whole.add(x.signal); break;
-        case 'slice':
-          if (x.a.kind === 'ref') {
-            let b = bits.get(x.a.signal);
-            if (!b) { b = new Uint8Array(x.a.signal.width); bits.set(x.a.signal, b); }
-            b.fill(1, x.lo, x.lo + x.width);
-          } else stack.push(x.a);
-          break;
-        case 'unary': case 'ext': stack.push(x.a); break;
-        case 'binary': stack.push(x.a, x.b); break;
-        case 'mux': stack.push(x.sel, x.then, x.else); break;
-        case 'concat': for (const p of x.parts) stack.push(p); break;
-        default: break;
-      }
-    }
-  };
+  const visit = (e: Expr): void => forEachRef(e, (sig) => whole.add(sig), seen, (sig, lo, width) => {
+    let b = bits.get(sig);
+    if (!b) { b = new Uint8Array(sig.width); bits.set(sig, b); }
+    b.fill(1, lo, lo + width);
+  });
   for (const b of m.blocks) for (const e of blockExprs(b.body)) visit(e);
   for (const i of m.instances) for (const e of i.inputs.values()) visit(e);
   const partial = new Set<Signal>();

@@ -5,23 +5,16 @@
 import { describe, expect, test } from 'vitest';
 import { bareControl, dataPacket, decodeFrame, encodeFrame, grantPacket, HomaType, resendPacket } from '../../hw/homa/wire/index.ts';
 import type { GrantPacket, HomaPacket } from '../../hw/homa/wire/index.ts';
-import { EventQueue } from './harness.ts';
-import { ModelNic } from './nic.ts';
 import type { ModelConfig } from './config.ts';
+import { lonelyNic } from './testing.ts';
 import { CompletionType } from './types.ts';
-import type { Completion } from './types.ts';
 
 const ME = new Uint8Array([10, 0, 0, 100]);
 const peerAddr = (i: number): Uint8Array => new Uint8Array([10, 0, 1, i]);
 const MS = 1e9;
 
 function setup(cfg: Partial<ModelConfig> = {}) {
-  const q = new EventQueue();
-  const nic = new ModelNic({ ...cfg, address: ME });
-  nic.attach({ now: () => q.now, at: (t, fn) => q.at(t, fn), cancel: (h) => q.cancel(h), wake: () => undefined, linkBitsPerSecond: 25e9 });
-  const qp = nic.openQueuePair({ port: 99, server: true, bpages: 200 });
-  const done: Completion[] = [];
-  qp.onCompletion = (c) => done.push(c);
+  const { q, nic, qp, done } = lonelyNic(ME, cfg);
   const send = (from: number, pkt: HomaPacket): void => {
     nic.receive(encodeFrame(1, 2, { version: 4, priority: 0, flow: 0, ttl: 64, protocol: 146, saddr: peerAddr(from), daddr: ME }, pkt));
   };

@@ -5,10 +5,8 @@
 import { describe, expect, test } from 'vitest';
 import { dataPacket, decodeFrame, encodeFrame, HomaType, resendPacket } from '../../hw/homa/wire/index.ts';
 import type { HomaPacket } from '../../hw/homa/wire/index.ts';
-import { EventQueue } from './harness.ts';
-import { ModelNic } from './nic.ts';
 import type { ModelConfig } from './config.ts';
-import { echoServer, keyed, makePair, runUntil, sameBytes, SERVER_PORT, ADDR_B } from './testing.ts';
+import { echoServer, keyed, makePair, runUntil, sameBytes, SERVER_PORT, ADDR_B, lonelyNic } from './testing.ts';
 import { CompletionType } from './types.ts';
 import type { Completion } from './types.ts';
 
@@ -17,12 +15,7 @@ const PEER = new Uint8Array([10, 0, 1, 1]);
 const MS = 1e9;
 
 function setup(cfg: Partial<ModelConfig> = {}) {
-  const q = new EventQueue();
-  const nic = new ModelNic({ ...cfg, address: ME });
-  nic.attach({ now: () => q.now, at: (t, fn) => q.at(t, fn), cancel: (h) => q.cancel(h), wake: () => undefined, linkBitsPerSecond: 25e9 });
-  const qp = nic.openQueuePair({ port: 99, server: true, bpages: 200 });
-  const done: Completion[] = [];
-  qp.onCompletion = (c) => done.push(c);
+  const { q, nic, qp, done } = lonelyNic(ME, cfg);
   const frame = (pkt: HomaPacket, o: { daddr?: Uint8Array; protocol?: number } = {}): Uint8Array =>
     encodeFrame(1, 2, { version: 4, priority: 0, flow: 0, ttl: 64, protocol: o.protocol ?? 146, saddr: PEER, daddr: o.daddr ?? ME }, pkt);
   const pulled = (): HomaPacket['type'][] => {

@@ -3,7 +3,7 @@
 
 import { decodeFrame } from '../../hw/homa/wire/index.ts';
 import type { HomaPacket, IpFields } from '../../hw/homa/wire/index.ts';
-import { DirectWire } from './harness.ts';
+import { DirectWire, EventQueue } from './harness.ts';
 import type { WireOptions } from './harness.ts';
 import { ModelNic } from './nic.ts';
 import type { ModelConfig } from './config.ts';
@@ -111,4 +111,18 @@ export function recorder(extra: WireOptions = {}): { wire: WireOptions; seen: Se
 /** Run until `done()` or `limitPs` of simulated time. */
 export function runUntil(p: Pair, done: () => boolean, limitPs = 5e12): void {
   p.wire.q.run(p.wire.q.now + limitPs, done);
+}
+
+/**
+ * One NIC at `address` on an event queue and no wire: tests feed it hand-made frames and pull
+ * what it sends. A server queue pair on port 99 with a 200-bpage region collects completions.
+ */
+export function lonelyNic(address: Uint8Array, cfg: Partial<ModelConfig> = {}) {
+  const q = new EventQueue();
+  const nic = new ModelNic({ ...cfg, address });
+  nic.attach({ now: () => q.now, at: (t, fn) => q.at(t, fn), cancel: (h) => q.cancel(h), wake: () => undefined, linkBitsPerSecond: 25e9 });
+  const qp = nic.openQueuePair({ port: 99, server: true, bpages: 200 });
+  const done: Completion[] = [];
+  qp.onCompletion = (c) => done.push(c);
+  return { q, nic, qp, done };
 }
