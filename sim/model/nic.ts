@@ -22,6 +22,9 @@ import { Transmitter } from './sender.ts';
 import { tick } from './timers.ts';
 import { CompletionType } from './types.ts';
 import { PRIO_BYTES, PRIO_PACKETS, RCVD_KEY, RX_ERROR_COUNTER, SENT_KEY } from './counter-names.ts';
+
+/** Packet types HomaModule handles when they name no RPC (homa_dispatch_pkts, §3.5). */
+const ACTS_WITHOUT_RPC: ReadonlySet<number> = new Set([HomaType.CUTOFFS, HomaType.NEED_ACK, HomaType.ACK, HomaType.RESEND]);
 import type { Completion, CompletionTypeCode, ReplyArgs, RequestArgs } from './types.ts';
 
 export class ModelNic implements Endpoint {
@@ -212,7 +215,6 @@ export class ModelNic implements Endpoint {
   // ---- dispatch (§3.5 homa_dispatch_pkts) ----
 
   private dispatch(ip: IpFields, p: HomaPacket): void {
-    this.counters[RCVD_KEY[p.type]!]!++;
     const peer = this.peerFor(ip.saddr);
     const sid = Number(p.sender_id);
     const localId = sid % 2 === 0 ? sid + 1 : sid - 1;            // our id = sender's id XOR 1 (§1.2)
@@ -227,15 +229,22 @@ export class ModelNic implements Endpoint {
       if (!weAreClient && p.type !== HomaType.CUTOFFS && p.type !== HomaType.ACK) { this.counters['unknown_rpcs']!++; return; }
       rpc = undefined;
     }
+    if (!rpc && p.type === HomaType.DATA && !weAreClient) {
+      rpc = this.createServerRpc(peer, localId, p.sport, p.dport, (p.pad & 1) !== 0);
+      if (!rpc) return;                                             // counted by createServerRpc
+    }
+    // homa_dispatch_pkts (§3.5): a packet naming no RPC is dropped, and counted in unknown_rpcs
+    // unless it is a GRANT to a server, or one that acts without an RPC; only packets that reach
+    // their handler count in packets_rcvd_* (as HomaModule's INC_METRIC calls sit).
+    if (!rpc && !ACTS_WITHOUT_RPC.has(p.type)) {
+      if (p.type !== HomaType.GRANT || weAreClient) this.counters['unknown_rpcs']!++;
+      return;
+    }
+    this.counters[RCVD_KEY[p.type]!]!++;
     switch (p.type) {
       case HomaType.DATA: {
         if (p.ack.client_id !== 0n) this.acks.acked(peer, Number(p.ack.client_id) + 1, p.ack.server_port);
-        if (!rpc) {
-          if (weAreClient) { this.counters['unknown_rpcs']!++; return; }  // stale response: dropped
-          rpc = this.createServerRpc(peer, localId, p.sport, p.dport, (p.pad & 1) !== 0);
-          if (!rpc) return;
-        }
-        this.receiver.data(rpc, p);
+        this.receiver.data(rpc!, p);
         this.maybeSendCutoffs(peer, p.cutoff_version, p.dport, p.sport);
         return;
       }
@@ -243,7 +252,7 @@ export class ModelNic implements Endpoint {
         if (rpc) { rpc.silentTicks = 0; this.tx.grant(rpc, p.offset, p.priority); }
         return;                                                    // GRANT for unknown RPC: dropped (§3.1)
       case HomaType.RESEND:
-        if (!rpc) { this.counters['unknown_rpcs']!++; this.sendBareTo(peer, HomaType.RPC_UNKNOWN, p.dport, p.sport, localId); return; }
+        if (!rpc) { this.sendBareTo(peer, HomaType.RPC_UNKNOWN, p.dport, p.sport, localId); return; }  // answered, not counted (§3.5)
         this.tx.resend(rpc, p);                                     // (RESEND doesn't reset silent_ticks, §3.5)
         return;
       case HomaType.RPC_UNKNOWN:

@@ -67,7 +67,7 @@ export function completionRequestLayout(c: EngineConfig) {
 }
 
 export const RX_DATA_COUNTERS = [
-  'packet_discards', 'resent_discards', 'dropped_data_no_bufs', 'buffer_alloc_failures', 'gap_overflows', 'unknown_rpcs',
+  'packets_rcvd_DATA', 'packet_discards', 'resent_discards', 'dropped_data_no_bufs', 'buffer_alloc_failures', 'gap_overflows', 'unknown_rpcs',
   'server_requests_done', 'client_responses_done',
 ] as const;
 
@@ -259,6 +259,7 @@ export function rxData(c: EngineConfig) {
     const cnt = io.count as Record<string, Bool>;
     const judged = m.let('judged', done.and(y.deliver));
     cnt['unknown_rpcs']!.set(judged.and(hd.mine.not().or(hd.qp_up.not())));
+    cnt['packets_rcvd_DATA']!.set(done.and(hOk));                                     // DATA that reached its RPC (§3.5)
     cnt['buffer_alloc_failures']!.set(done.and(hAlloc).and(g.ok.not()));
     cnt['dropped_data_no_bufs']!.set(done.and(hOk).and(waiting));
     const discard = m.let('discard', done.and(hOk).and(waiting.not()).and(fits.not()).and(overflow.not()));

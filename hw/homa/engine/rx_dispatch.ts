@@ -11,7 +11,7 @@
 //   C  RPC answer: the packet goes on to rx_data as `deliver` (DATA for an RPC, new or not)
 //      or `drop` (its beats are only freed), counted by reason.
 // Control packets (GRANT, RESEND, ...) are counted and dropped here until their handlers
-// exist (grant scheduler, transmit, reliability issues).
+// exist (grant scheduler, transmit, reliability issues); rx_data counts DATA.
 
 import { assign, bool, input, module, output, record, stream, u, when, type Bool } from '../../hdl/index.ts';
 import { regFifo } from '../../lib/fifo.ts';
@@ -48,7 +48,7 @@ export function rxWorkLayout(c: EngineConfig) {
 
 /** The counters rx_dispatch drives. */
 export const DISPATCH_COUNTERS = [
-  ...TYPES.map((t) => `packets_rcvd_${t}`), 'peer_table_full', 'unknown_rpcs', 'requests_to_non_server', 'server_cant_create_rpcs',
+  ...TYPES.filter((t) => t !== 'DATA').map((t) => `packets_rcvd_${t}`), 'peer_table_full', 'unknown_rpcs', 'requests_to_non_server', 'server_cant_create_rpcs',
 ] as const;
 
 export function rxDispatch(c: EngineConfig) {
@@ -94,9 +94,7 @@ export function rxDispatch(c: EngineConfig) {
     fifoA.in.payload.gen.set(info.gen);
     fifoA.in.payload.enabled.set(info.enabled);
 
-    // Packets received, by type (spec §5 packets_rcvd_*).
     const hdrFire = m.let('hdr_fire', io.hdr.fire());
-    for (const t of TYPES) (io.count as Record<string, Bool>)[`packets_rcvd_${t}`]!.set(hdrFire.and(io.hdr.payload.type.eq(HomaType[t])));
 
     // ---- stage B ----
     const a = fifoA.out.payload;
@@ -154,11 +152,21 @@ export function rxDispatch(c: EngineConfig) {
     o.retransmit.set(h.retransmit);
     o.buf_start.set(h.buf_start);
     o.buf_end.set(h.buf_end);
+    // homa_dispatch_pkts (§3.5): a packet naming no RPC is dropped and counted in unknown_rpcs
+    // (a GRANT to a server excepted) unless its type acts without one (CUTOFFS, NEED_ACK, ACK,
+    // RESEND); packets_rcvd_* counts the packets that reach their handler. DATA that has an RPC
+    // is counted by rx_data, which also checks the RPC is still this one.
     const cnt = io.count as Record<string, Bool>;
     const dropped = m.let('c_dropped', cGo.and(data).and(deliver.not()));
+    const clientId = h.sender_id.bit(0);                                          // our id is even
+    const actsAlone = m.let('c_acts_alone', h.type.eq(HomaType.CUTOFFS).or(h.type.eq(HomaType.NEED_ACK)).or(h.type.eq(HomaType.ACK)).or(h.type.eq(HomaType.RESEND)));
+    const control = m.let('c_control', cGo.and(data.not()).and(b.asked));
+    const handled = m.let('c_handled', control.and(r.found.or(actsAlone)));
+    for (const t of TYPES) if (t !== 'DATA') cnt[`packets_rcvd_${t}`]!.set(handled.and(h.type.eq(HomaType[t])));
+    const orphan = m.let('c_orphan', control.and(r.found.not()).and(actsAlone.not()).and(h.type.eq(HomaType.GRANT).and(clientId.not()).not()));
     cnt['peer_table_full']!.set(cGo.and(b.peer_full));
-    cnt['unknown_rpcs']!.set(dropped.and(b.asked).and(h.sender_id.bit(0)));          // a response for no client RPC
-    cnt['requests_to_non_server']!.set(dropped.and(b.asked).and(h.sender_id.bit(0).not()).and(b.create.not()));
+    cnt['unknown_rpcs']!.set(dropped.and(b.asked).and(clientId).or(orphan));     // a response for no client RPC, or an orphan
+    cnt['requests_to_non_server']!.set(dropped.and(b.asked).and(clientId.not()).and(b.create.not()));
     cnt['server_cant_create_rpcs']!.set(dropped.and(b.asked).and(b.create).and(r.full));
 
     io.idle.set(a1.valid.not().and(a2.valid.not()).and(fifoA.count.eq(0)).and(fifoB.count.eq(0)));

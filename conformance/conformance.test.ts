@@ -1,0 +1,34 @@
+// conformance/conformance.test.ts — the conformance suite as vitest tests, one per conformance
+// test: every group on the reference model (its own oracle: a determinism check, and the suite's
+// check of itself), group rx on the RTL in the JS simulator, and group rx on the RTL in Verilator
+// when Verilator is installed. The other groups on the RTL are `npx homa-nic conformance --nic
+// rtl`'s business: they need the transmit path, which the RTL does not have yet.
+
+import { beforeAll, describe, expect, test } from 'vitest';
+import { verilatorUnavailable } from '../sim/verilator/index.ts';
+import { nicIdentity, registeredTests, runTest, type DutKind, type Group } from './suite.ts';
+
+/** One vitest test per conformance test of `group` (or all) on `nic`. */
+function suite(nic: DutKind, group?: Group): void {
+  for (const t of registeredTests(group)) {
+    test(`${t.group}: ${t.name}`, async () => {
+      const r = await runTest(t, nic);
+      if (!r.ok) expect.fail(`${nic}: ${r.reason}`);
+    });
+  }
+}
+
+describe('conformance on the reference model (every group)', () => suite('model'));
+
+describe('conformance on the RTL, JS simulator (group rx)', () => suite('rtl', 'rx'));
+
+if (verilatorUnavailable) {
+  process.stderr.write(`conformance: the rtl-verilator runs are skipped: ${verilatorUnavailable}\n`);
+  test.skip(`conformance on the RTL in Verilator (group rx): ${verilatorUnavailable}`, () => {});
+} else {
+  describe('conformance on the RTL, Verilator (group rx)', () => {
+    // The Verilator model comes from the build cache, or is built here (minutes, once).
+    beforeAll(async () => { await nicIdentity('rtl-verilator'); }, 30 * 60_000);
+    suite('rtl-verilator', 'rx');
+  });
+}

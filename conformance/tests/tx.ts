@@ -1,0 +1,170 @@
+// conformance/tests/tx.ts — group tx: the DUT sends. As a client: requests of every size and
+// their responses (§2.2), ids (§1.2), well-formed DATA (§1.4, §7), unscheduled priorities from
+// the receiver's CUTOFFS (§3.3), acknowledgements (§3.6). As a server: replies, up to the largest
+// message, and TX_DONE giving the send region back. The peers are model NICs.
+
+import { HomaType, type DataPacket } from '../../hw/homa/wire/index.ts';
+import { RpcError } from '../../host-lib/errors.ts';
+import type { Message } from '../../host-lib/message.ts';
+import type { HomaSocket } from '../../host-lib/socket.ts';
+import { check, equal, expectMessage, fail, pattern, sameBytes } from '../check.ts';
+import type { ConformanceCluster } from '../context.ts';
+import { conformanceTest } from '../runner.ts';
+import { SERVER_PORT, serve } from '../scenarios.ts';
+import { UNSCHED_BYTES, maxPayload } from '../wire.ts';
+
+/** DATA packets the DUT has sent, with their IP priority and checksum verdict. */
+function dataSent(c: ConformanceCluster): { p: DataPacket; priority: number; checksumOk: boolean }[] {
+  return c.sent().flatMap((d) => (d && d.packet.type === HomaType.DATA ? [{ p: d.packet, priority: d.ip.priority, checksumOk: d.checksumOk }] : []));
+}
+
+/** An echo server on host 1 and a client socket on the DUT. */
+function echoSetUp(c: ConformanceCluster): HomaSocket {
+  serve(c, 1, SERVER_PORT);
+  return c.dut.socket();
+}
+
+/** The DUT calls the echo server with each of `sizes`, one after another; responses checked. */
+async function echoCalls(c: ConformanceCluster, sizes: readonly number[], client: HomaSocket = echoSetUp(c)): Promise<Message[]> {
+  const out = [];
+  for (const [i, n] of sizes.entries()) {
+    const want = pattern(i, n);
+    const r = await client.call({ address: c.host(1).address, port: SERVER_PORT }, want, { cookie: BigInt(100 + i) });
+    equal(`response ${i} kind`, r.kind, 'response');
+    equal(`response ${i} peer`, r.peer, { address: c.host(1).address, port: SERVER_PORT });
+    sameBytes(`response ${i} (${n} bytes, echoed)`, r, want);
+    out.push(r);
+  }
+  return out;
+}
+
+conformanceTest('tx', 'a request and its response', '§2.2 (sendmsg request, recvmsg response)', async (ctx) => {
+  const c = await ctx.cluster();
+  const got = await echoCalls(c, [100]);
+  ctx.recordMessages('responses', got);
+});
+
+conformanceTest('tx', 'requests of several sizes, up to the largest message', '§1.4 (geometry), §3.1 (unscheduled, then granted)', async (ctx) => {
+  const c = await ctx.cluster();
+  const got = await echoCalls(c, [1, maxPayload(4), maxPayload(4) + 1, UNSCHED_BYTES, UNSCHED_BYTES + 1, 200_000, 1_000_000]);
+  ctx.recordMessages('responses', got);
+});
+
+conformanceTest('tx', 'client ids are even, start at 2 and step by 2', '§1.2 (next_outgoing_id = 2, step 2)', async (ctx) => {
+  const c = await ctx.cluster();
+  serve(c, 1, SERVER_PORT);
+  const client = c.dut.socket();
+  const ids = [];
+  for (let i = 0; i < 3; i++) ids.push(await client.send({ address: c.host(1).address, port: SERVER_PORT }, pattern(i, 10)));
+  equal('ids of three requests', ids, [2n, 4n, 6n]);
+  for (let i = 0; i < 3; i++) await expectMessage(client, `response ${i}`);
+  ctx.record('ids', ids.map(String));
+});
+
+conformanceTest('tx', 'the DUT\'s DATA packets are well formed', '§1.2 (markers, doff), §1.4 (offsets, incoming, unscheduled boundary), §1.7 (checksum), §7 items 1-2', async (ctx) => {
+  const c = await ctx.cluster();
+  const sizes = [1, 5000, 100_000];
+  await echoCalls(c, sizes);
+  const data = dataSent(c);
+  check(data.length > 0, 'the DUT sent no DATA');
+  const per = maxPayload(4);
+  for (const { p, checksumOk } of data) {
+    const where = `DATA id ${p.sender_id} offset ${p.offset}`;
+    check(checksumOk, `${where}: the Homa checksum does not verify (§1.7: a sender must produce it)`);
+    equal(`${where}: flags, urgent, doff (§1.2, §7 item 1)`, [p.flags, p.urgent, p.doff], [0x06, 0xb97d, 14 << 4]);
+    equal(`${where}: sequence = seg.offset (§7 item 2)`, p.sequence, p.seg.offset);
+    check(p.sender_id % 2n === 0n, `${where}: a client's id is even (§1.2)`);
+    check(p.payload.length >= 1 && p.payload.length <= per, `${where}: payload of ${p.payload.length} bytes (1..${per} on IPv4, MTU 1500)`);
+    check(p.offset >= UNSCHED_BYTES || p.offset + p.payload.length <= UNSCHED_BYTES, `${where}: a packet never straddles the unscheduled limit (§1.4)`);
+    const unsched = Math.min(UNSCHED_BYTES, p.message_length);
+    check(p.incoming >= unsched && p.incoming <= p.message_length, `${where}: incoming ${p.incoming} must be at least min(unsched_bytes, length) = ${unsched} and at most the length (§1.4)`);
+    equal(`${where}: retransmit (nothing was lost)`, p.retransmit, 0);
+  }
+  equal('message lengths sent', [...new Set(data.map((d) => d.p.message_length))].sort((a, b) => a - b), sizes);
+});
+
+conformanceTest('tx', 'unscheduled priorities follow the receiver\'s CUTOFFS', '§3.3 (level 6 before any CUTOFFS; then the highest level whose cutoff covers the length)', async (ctx) => {
+  const c = await ctx.cluster();
+  const client = echoSetUp(c);
+  await echoCalls(c, [1], client);                  // the server's CUTOFFS comes back (version 0 -> 1)
+  await echoCalls(c, [1, 5000], client);
+  const data = dataSent(c);
+  const levels = data.map((d) => [d.p.message_length, d.p.cutoff_version, d.priority]);
+  // First request: no CUTOFFS yet: level 6, cutoff_version 0. Then the defaults [7]=200,
+  // [6]=2800, [5]=15000 (§3.9): 1 byte at 7, 5,000 bytes at 5, with the server's version 1.
+  equal('(length, cutoff_version, level) of each DATA packet', levels, [[1, 0, 6], [1, 1, 7], ...Array.from({ length: 4 }, () => [5000, 1, 5])]);
+});
+
+conformanceTest('tx', 'many requests in flight: every response comes back with its cookie', '§2.2 (completion cookies; shared responses)', async (ctx) => {
+  const c = await ctx.cluster();
+  serve(c, 1, SERVER_PORT);
+  const client = c.dut.socket();
+  const n = 20;
+  const sizes = Array.from({ length: n }, (_, i) => 1 + ((i * 7919) % 30_000));
+  for (let i = 0; i < n; i++) await client.send({ address: c.host(1).address, port: SERVER_PORT }, pattern(i, sizes[i]!), { cookie: BigInt(1000 + i) });
+  const got = [];
+  for (let i = 0; i < n; i++) {
+    const r = await expectMessage(client, `response ${i + 1} of ${n}`);
+    const k = Number(r.cookie) - 1000;
+    check(k >= 0 && k < n, `a response with cookie ${r.cookie}, which no request had`);
+    sameBytes(`response with cookie ${r.cookie}`, r, pattern(k, sizes[k]!));
+    got.push(r);
+  }
+  equal('cookies returned', got.map((r) => Number(r.cookie)).sort((a, b) => a - b), Array.from({ length: n }, (_, i) => 1000 + i));
+  ctx.recordMessages('responses', got, 'key');
+});
+
+conformanceTest('tx', 'a server on the DUT replies; TX_DONE gives the send region back', '§2.2 (reply), §3.6 (acked), ABI TX_DONE', async (ctx) => {
+  const c = await ctx.cluster();
+  const server = c.dut.socket({ port: SERVER_PORT, server: true });
+  const client = c.host(1).socket();
+  const call = client.call({ address: c.dut.address, port: SERVER_PORT }, pattern(1, 500));
+  const req = await expectMessage(server, 'the request');
+  const answer = pattern(2, 100_000);
+  await server.reply(req, answer);
+  req.release();
+  let response;
+  try { response = await call; } catch (e) { fail(`the client's call failed: ${e instanceof RpcError ? e.message : String(e)}`); }
+  sameBytes('the response at the client', response, answer);
+  // The reply's bytes stay in the send region until the NIC says TX_DONE (the client acked, §3.6).
+  for (let i = 0; i < 50 && server.info().sendBytesInUse > 0; i++) await c.sleep(1_000_000);
+  equal('send-region bytes in use once the reply was acknowledged', server.info().sendBytesInUse, 0);
+});
+
+conformanceTest('tx', 'a response of 1,000,000 bytes from a server on the DUT', '§3.1 (the client grants; the DUT honours its GRANTs)', async (ctx) => {
+  const c = await ctx.cluster();
+  const server = c.dut.socket({ port: SERVER_PORT, server: true });
+  const client = c.host(1).socket();
+  const call = client.call({ address: c.dut.address, port: SERVER_PORT }, pattern(3, 10));
+  const req = await expectMessage(server, 'the request');
+  const answer = pattern(4, 1_000_000);
+  await server.reply(req, answer);
+  req.release();
+  const response = await call.catch((e: unknown) => fail(`the client's call failed: ${String(e)}`));
+  sameBytes('the 1,000,000-byte response', response, answer);
+  ctx.recordMessages('response at the client', [response]);
+});
+
+conformanceTest('tx', 'requests wait for send-region space and all complete', 'ABI send region (back-pressure, never loss), §2.2', async (ctx) => {
+  const c = await ctx.cluster();
+  serve(c, 1, SERVER_PORT, { answer: (b) => b.subarray(0, 8) });
+  const client = c.dut.socket({ sendBytes: 1_000_000 });
+  const sizes = [600_000, 600_000, 600_000];
+  const calls = sizes.map((n, i) => client.call({ address: c.host(1).address, port: SERVER_PORT }, pattern(10 + i, n)));
+  const got = await Promise.all(calls).catch((e: unknown) => fail(`a call failed: ${String(e)}`));
+  got.forEach((r, i) => sameBytes(`response ${i}`, r, pattern(10 + i, sizes[i]!).subarray(0, 8)));
+});
+
+conformanceTest('tx', 'every response the DUT received is acknowledged', '§3.6 (piggy-backed acks, ACK packets, NEED_ACK -> ACK)', async (ctx) => {
+  const c = await ctx.cluster();
+  await echoCalls(c, [10, 20, 30]);
+  await c.sleep(10_000_000);                        // the server's NEED_ACK comes after 2 ticks (§3.6)
+  const acked = new Set<bigint>();
+  for (const d of c.sent()) {
+    if (!d) continue;
+    const p = d.packet;
+    if (p.type === HomaType.DATA && p.ack.client_id !== 0n) acked.add(p.ack.client_id);
+    if (p.type === HomaType.ACK) { acked.add(p.sender_id); for (const a of p.acks) acked.add(a.client_id); }
+  }
+  equal('client ids the DUT acknowledged', [...acked].sort((a, b) => Number(a - b)), [2n, 4n, 6n]);
+});
