@@ -396,6 +396,13 @@ class ModuleEmitter {
         return `(${a} ${OP[e.op]} ${b})`;
       }
       case 'mux': {
+        // A 1-bit select between the constants 1 and 0 is that bit widened: Verilator 5.006
+        // miscompiles sums of `(b ? 4'd1 : 4'd0)` terms (it yields the negated count, unmasked).
+        if (e.width > 1 && e.then.kind === 'const' && e.else.kind === 'const' && e.sel.width === 1) {
+          const one = (x: { value: bigint }): boolean => x.value === 1n, zero = (x: { value: bigint }): boolean => x.value === 0n;
+          if (one(e.then) && zero(e.else)) return `{${literal(e.width - 1, 0n)}, ${this.ex(e.sel)}}`;
+          if (zero(e.then) && one(e.else)) return `{${literal(e.width - 1, 0n)}, ~${this.ex(e.sel)}}`;
+        }
         const t = this.ex(e.then), f = this.ex(e.else);
         // Identical arms need no select (and Verilator 5.006 fails internally on some).
         return t === f ? t : `(${this.ex(e.sel)} ? ${t} : ${f})`;

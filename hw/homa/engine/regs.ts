@@ -36,6 +36,23 @@ export function counterIncrements() {
   return record(Object.fromEntries(COUNTERS.map((n) => [n, u(COUNT_INC_BITS)])) as Fields);
 }
 
+/**
+ * Tunables the engine's blocks read, mirrored in flip-flops (word i of a multi-word tunable is
+ * element i): the rest of the config block lives only in its RAM.
+ */
+export const ENGINE_TUNABLES = [
+  'ip_addr', 'mac_addr', 'max_incoming', 'max_overcommit', 'window', 'unsched_cutoffs', 'cutoff_version', 'max_sched_prio',
+  'priority_map', 'num_priorities', 'grant_fifo_fraction', 'fifo_grant_increment', 'link_mbps',
+] as const;
+export type EngineTunable = (typeof ENGINE_TUNABLES)[number];
+
+/** The mirrored tunables as one record of word vectors (`tun.max_incoming.at(0)` ...). */
+export function tunablesLayout(c: EngineConfig) {
+  const map = registerMap(engineParams(c));
+  const words = (n: string): number => map.config.filter((x) => x.name === n).length;
+  return record(Object.fromEntries(ENGINE_TUNABLES.map((n) => [n, vec(u(32), words(n))])) as Fields);
+}
+
 /** Words of the control page read at ENABLE, in this order (ring, region and send registers). */
 const ENABLE_WORDS = [
   'port', 'sq_base_lo', 'sq_base_hi', 'sq_log_size', 'cq_base_lo', 'cq_base_hi', 'cq_log_size', 'bret_base_lo', 'bret_base_hi',
@@ -69,6 +86,7 @@ export function engineRegs(c: EngineConfig) {
     port_lookup: input(u(16)),
     port_found: output(record({ hit: bool, qp: u(w.qp) })),
     ip_addr: output(u(128)),
+    tun: output(tunablesLayout(c)),
     idle: output(bool),
   }, (m, io) => {
     const ports = m.instance('ports', portMap(c));
@@ -81,9 +99,12 @@ export function engineRegs(c: EngineConfig) {
     const userRam = m.memory('user_page', { layout: u(32), depth: nQp * 16, ports: ['rw', 'w'] });
     const [statePort, cfgPort, ctrlPort, userHost, userEngine] = [stateRam.ports[0]!, cfgRam.ports[0]!, ctrlRam.ports[0]!, userRam.ports[0]!, userRam.ports[1]!];
 
-    const ipWords = map.config.filter((x) => x.name === 'ip_addr').map((x) => map.config.indexOf(x));
-    const ip = m.reg('ip', vec(u(32), 4));
-    io.ip_addr.set(ip.at(0).cat(ip.at(1)).cat(ip.at(2)).cat(ip.at(3)));
+    // Mirrored tunables: one register per word, reset to its default, written with the RAM.
+    const mirrors = ENGINE_TUNABLES.flatMap((n) => map.config.flatMap((x, idx) => (x.name === n ? [{ idx, reg: m.reg(`tun_${n}_${x.word}`, u(32), x.reset >>> 0), name: n, word: x.word }] : [])));
+    const tunOut = io.tun as unknown as Record<string, { at(i: number): { set(v: UInt<32>): void } }>;
+    for (const x of mirrors) tunOut[x.name]!.at(x.word).set(x.reg);
+    const ipw = (k: number) => mirrors.find((x) => x.name === 'ip_addr' && x.word === k)!.reg;
+    io.ip_addr.set(ipw(0).cat(ipw(1)).cat(ipw(2)).cat(ipw(3)));
 
     // ---- counters ----
     const counters = COUNTERS.map((n) => m.reg(`cnt_${n}`, u(64)));
@@ -224,7 +245,7 @@ export function engineRegs(c: EngineConfig) {
             cfgReadable.set(lit(nCfg, mask((x) => x.readable)).shr(cfgIdx).bit(0));
             when(acc.write, () => when(cfgWritable, () => {
               cfgPort.write(cfgIdx, acc.wdata);
-              ipWords.forEach((idx, k) => when(cfgIdx.eq(idx), () => ip.at(k).set(acc.wdata)));
+              for (const x of mirrors) when(cfgIdx.eq(x.idx), () => x.reg.set(acc.wdata));
             })).otherwise(() => cfgPort.read(cfgIdx));
           }).elsewhen(inCnt, () => {
             when(acc.write.not(), () => {

@@ -42,7 +42,7 @@ import { COMMON_HLEN, ETH_HLEN, IPV4_HLEN } from '../wire/codec.ts';
 import { engineWidths, type EngineConfig } from './config.ts';
 import { engineLayouts, MSG_BITS, rxDrop } from './types.ts';
 import {
-  beatOf, checksumTarget, checksumWindow, DATA_HEADER_BYTES, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_POS, firstFoldValues, HEADER_SIZES,
+  beatOf, checksumTarget, checksumWindow, DATA_HEADER_BYTES, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_POS, ETH_SRC, firstFoldValues, HEADER_SIZES,
   HOMA, HOMA_CAPTURED, IP_KEPT_BYTES, IP_POS, laneOf, lengthBeat, MIN_CHECKED_IP_END, runs, TYPE_FIRST, TYPE_LAST, V4, V6,
 } from './rx_parser_fields.ts';
 import { addLevel, rxParserSum, sumEquals } from './rx_parser_sum.ts';
@@ -68,7 +68,7 @@ export function rxParser(c: EngineConfig) {
   requireParam(isPow2(c.rxBufferBeats) && c.rxBufferBeats >= 2, `rxParser: rxBufferBeats must be a power of two >= 2 (got ${c.rxBufferBeats})`);
   const L = engineLayouts(c), w = engineWidths(c);
   const aw = w.rxBufferAddr;
-  const { buf_start: _start, buf_end: _end, ...headerOnly } = L.rxHeader.fields;
+  const { buf_start: _start, buf_end: _end, smac: _smac, ...headerOnly } = L.rxHeader.fields;
   const headerFields = record(headerOnly);
   return module(`rx_parser_${c.name}`, {
     mac: stream.sink(L.macRx),
@@ -247,11 +247,17 @@ export function rxParser(c: EngineConfig) {
       const count = cat(...countBits.reverse());
       frameLenNow = mux(mac.keep.bit(B - 1), cat(beatsSoFar, lit(lb, 0)).zext(FL), cat(beat_num, count).zext(FL));
     }
-    const end1 = m.reg('end1', record({ valid: bool, fcs_error: bool, frame_len: u(FL) }));
+    const end1 = m.reg('end1', record({ valid: bool, fcs_error: bool, frame_len: u(FL), smac: u(48) }));
     const frameEndsNow = beatIn.and(mac.last);
+    // The source MAC (frame bytes 6..11): the peer's address for what we send back. At the
+    // last beat each byte is in its lane (when this is its beat) or already held.
+    const smacByte = (p: number): UInt<number> => {
+      return mux(beatIs(beatOf(p, B)), lane(laneOf(p, B)), held(p));
+    };
+    const smacNow = cat(...Array.from({ length: 6 }, (_, i) => smacByte(ETH_SRC + i)));
     m.seq(() => {
       end1.valid.set(frameEndsNow);
-      when(frameEndsNow, () => { end1.fcs_error.set(mac.error); end1.frame_len.set(frameLenNow); });
+      when(frameEndsNow, () => { end1.fcs_error.set(mac.error); end1.frame_len.set(frameLenNow); end1.smac.set(smacNow.as(48)); });
     });
 
     // The delay line: beats reach the ring at the verdict's cycle (see the header comment).
@@ -328,11 +334,12 @@ export function rxParser(c: EngineConfig) {
       valid: bool, pre: rxDrop, bad_ip: bool, ipv6: bool, ip_sum: vec(u(ipSum1[0]!.width), ipSum1.length), ip_csum_ones: bool,
       bad_protocol: bool, short_l4: bool, no_markers: bool, unknown_type: bool, short_type: bool,
       is_data: bool, is_ack: bool, length_or_offset_bad: bool, room: u(MSG_BITS + 1), payload: u(16), too_many_acks: bool,
-      csum_ones: bool, not_for_us: bool, ...(header ? { hdr: headerFields } : {}),
+      csum_ones: bool, not_for_us: bool, smac: u(48), ...(header ? { hdr: headerFields } : {}),
     }));
     m.seq(() => {
       end2.valid.set(end1.valid);
       when(end1.valid, () => {
+        end2.smac.set(end1.smac);
         end2.pre.set(firstFailing([
           [end1.fcs_error, 'frame_error'],
           [frameLen.lt(ETH_HLEN), 'short'],
@@ -371,11 +378,12 @@ export function rxParser(c: EngineConfig) {
     const dataTooLong = end2.room.bit(MSG_BITS).or(end2.payload.zext(MSG_BITS).gt(end2.room.bits(MSG_BITS - 1, 0).as(MSG_BITS)));  // offset + payload > length
     const end3 = m.reg('end3', record({
       valid: bool, pre: rxDrop, bad_ip: bool, ipv6: bool, ip_sum: u(ipSum2[0]!.width), ip_csum_ones: bool, post: rxDrop,
-      csum_ones: bool, not_for_us: bool, ...(header ? { hdr: headerFields } : {}),
+      csum_ones: bool, not_for_us: bool, smac: u(48), ...(header ? { hdr: headerFields } : {}),
     }));
     m.seq(() => {
       end3.valid.set(end2.valid);
       when(end2.valid, () => {
+        end3.smac.set(end2.smac);
         end3.pre.set(end2.pre);
         end3.bad_ip.set(end2.bad_ip);
         end3.ipv6.set(end2.ipv6);
@@ -425,7 +433,7 @@ export function rxParser(c: EngineConfig) {
     const accept = m.let('accept', frameEnd.and(decided.is('none')));
     queue.in.valid.set(accept);
     const verdictHeader = end3.hdr ?? headerOf(end3.ipv6);
-    assign(queue.in.payload, inLayoutOrder(L.rxHeader, { ...verdictHeader, buf_start: buf.frame_start, buf_end: buf.buf_wptr.add(1) }));
+    assign(queue.in.payload, inLayoutOrder(L.rxHeader, { ...verdictHeader, smac: end3.smac, buf_start: buf.frame_start, buf_end: buf.buf_wptr.add(1) }));
     connect(io.hdr, queue.out);
     const dropReason = m.reg('drop_reason', rxDrop, 'none');
     io.drop.set(dropReason);

@@ -15,6 +15,8 @@ export { ETHERTYPE_IPV4, ETHERTYPE_IPV6 };
 
 /** Ethernet: the ethertype decides IPv4 or IPv6. */
 export const ETHERTYPE_POS = byteOffset(ethernetHeader, 'ethertype');
+/** The sender's MAC: where frames back to it go. */
+export const ETH_SRC = byteOffset(ethernetHeader, 'src');
 export const IP_POS = ETH_HLEN;
 
 /** IPv4 fields (frame positions). */

@@ -14,12 +14,14 @@ import {
   type Decoded, type HomaPacket, type IpFields,
 } from '../wire/index.ts';
 import type { rxDrop } from './types.ts';
+import { ETH_SRC as ETH_SRC_POS } from './rx_parser_fields.ts';
+import { readMac } from '../wire/codec.ts';
 
 export type DropName = (typeof rxDrop.names)[number];
 
 /** An rxHeader as the simulator shows it (numbers up to 32 bits, bigints above, bools 0/1), without the buffer pointers. */
 export interface RxHeaderValues {
-  ipv6: number; saddr: bigint; type: number; sport: number; dport: number; sender_id: bigint;
+  ipv6: number; saddr: bigint; smac: bigint; type: number; sport: number; dport: number; sender_id: bigint;
   message_length: number; incoming: number; offset: number; payload_bytes: number;
   ack_client_id: bigint; ack_server_port: number; cutoff_version: number; retransmit: number; incast: number;
   ctl_offset: number; ctl_length: number; ctl_priority: number;
@@ -51,13 +53,13 @@ export function rxReference(frame: TestFrame, ipAddr: Uint8Array): Outcome {
   }
   if (!d.checksumOk) return { reason: 'bad_checksum' };
   if (addr128(d.ip.daddr) !== addr128(ipAddr)) return { reason: 'not_for_us' };
-  return { reason: 'none', header: headerOf(d) };
+  return { reason: 'none', header: { ...headerOf(d), smac: BigInt(readMac(frame.bytes, ETH_SRC_POS)) } };
 }
 
 function headerOf(d: Decoded): RxHeaderValues {
   const p = d.packet;
   const h: RxHeaderValues = {
-    ipv6: d.ip.version === 6 ? 1 : 0, saddr: addr128(d.ip.saddr), type: p.type, sport: p.sport, dport: p.dport, sender_id: p.sender_id,
+    ipv6: d.ip.version === 6 ? 1 : 0, saddr: addr128(d.ip.saddr), smac: 0n, type: p.type, sport: p.sport, dport: p.dport, sender_id: p.sender_id,
     message_length: 0, incoming: 0, offset: 0, payload_bytes: 0, ack_client_id: 0n, ack_server_port: 0, cutoff_version: 0,
     retransmit: 0, incast: 0, ctl_offset: 0, ctl_length: 0, ctl_priority: 0,
   };

@@ -73,6 +73,8 @@ export function engineLayouts(c: EngineConfig) {
       ipv6: bool,
       /** Source address, IPv6 form (IPv4 as ::ffff:a.b.c.d), first byte most significant. */
       saddr: u(128),
+      /** The sender's Ethernet address (what we send back to it goes there). */
+      smac: u(48),
       type: u(8),
       sport: u(16),
       dport: u(16),

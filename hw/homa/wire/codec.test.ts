@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { ackHeader, commonHeader, cutoffsHeader, dataHeader, grantHeader, resendHeader, byteSize } from './layouts.ts';
 import { byteOffset } from './fields.ts';
-import { decodeFrame, decodeIp, encodeFrame, encodeIp } from './codec.ts';
+import { decodeFrame, decodeIp, encodeFrame, encodeIp, readMac } from './codec.ts';
 import { ackPacket, bareControl, cutoffsPacket, dataPacket, grantPacket, resendPacket } from './build.ts';
 import { sum16, fold } from './checksum.ts';
 import { HOMA_FLAGS, HOMA_URGENT, HomaType } from './types.ts';
@@ -202,4 +202,11 @@ describe('bad bytes give typed errors (never throw)', () => {
       expect(() => decodeFrame(cut)).not.toThrow();
     }
   });
+});
+
+test('readMac reads back the addresses encodeFrame wrote', () => {
+  const ip: IpFields = { version: 4, priority: 0, flow: 0, ttl: 64, protocol: 146, saddr: Uint8Array.of(10, 0, 0, 1), daddr: Uint8Array.of(10, 0, 0, 2) };
+  const dst = 0x0123_4567_89ab, src = 0xfedc_ba98_7654;
+  const f = encodeFrame(dst, src, ip, grantPacket(1, 2, 3n, 4, 5));
+  expect([readMac(f, 0), readMac(f, 6)]).toEqual([dst, src]);
 });

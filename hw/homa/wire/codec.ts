@@ -182,7 +182,7 @@ export function encodeFrame(dstMac: number, srcMac: number, ip: IpFields, pkt: H
 function writeMac(b: Uint8Array, o: number, mac: number): void {
   wr16(b, o, Math.floor(mac / 0x100000000)); wr32(b, o + 2, mac % 0x100000000);
 }
-export function readMac(b: Uint8Array, o: number): number { return rd16(b, o) * 0x100000000 + rd32(b, o + 4); }
+export function readMac(b: Uint8Array, o: number): number { return rd16(b, o) * 0x100000000 + rd32(b, o + 2); }
 
 function fail(kind: WireErrorKind, detail: string): WireError { return { ok: false, kind, detail }; }
 

@@ -1,0 +1,350 @@
+// hw/homa/engine/grant_sched.ts — the receiver's grant scheduler (spec §3.2; ENGINE.md
+// `grant_scheduler`), deciding exactly as the reference model (sim/model/grants.ts) does.
+//
+// Every DATA packet that reaches its RPC arrives here as an event (rx_data), in order. The
+// message's state lives in a RAM per RPC slot: granted, received, length, birth (arrival order
+// of its first packet), peer and its share of total_incoming. As in the model:
+//  - message init (first packet): granted = min(incoming, length); a later packet promising
+//    more (a retransmission's incoming) raises it;
+//  - a message waiting for bpages only re-accounts its share; a discarded packet changes
+//    nothing else;
+//  - an accepted packet re-accounts the share; a complete message leaves the grantable list,
+//    a message not yet fully granted joins it; then the grant check runs.
+// The check: the active set is the best `max_overcommit` (<= 8) grantable messages in the
+// order (rank within its peer, bytes not yet received, birth): every sender gets one active
+// message before any gets a second. Each active message, best first, is topped up to received
+// + window (window fixed, or max_incoming / (active + 1)), clipped to its length and to the
+// headroom under max_incoming; when the headroom is gone the rest wait. Grant priority:
+// max_sched_prio - rank - max(0, max_sched_prio + 1 - active), floored at 0.
+//
+// How it is kept: the active set in registers (`act`, sorted best first) and the grantable
+// list in a RAM. A packet of an active message that stays grantable, or of a message that
+// is not grantable before or after, cannot change the set's members (ranks only improve, and
+// the message's place among its peer's is inside the set): the set is re-sorted and the
+// grants go out at once. Anything else (a message joins or leaves the list, or a waiting one
+// improves) rebuilds the set by scanning the list, one round per rank within a peer: a scan
+// reads one listed message a cycle and keeps the best candidates of the round, one per peer,
+// in `cand`. A rebuild costs (listed messages + 3) cycles per round.
+// max_incoming / k for k = 1..9 is kept in a table, recomputed by a serial divider whenever
+// max_incoming changes (the scheduler waits for it).
+
+import { assign, bool, clog2, input, lit, module, mux, output, record, stream, u, vec, when, type Bool, type UInt } from '../../hdl/index.ts';
+import { regFifo } from '../../lib/fifo.ts';
+import { HomaType } from '../wire/index.ts';
+import { engineWidths, rpcSlots, type EngineConfig } from './config.ts';
+import { ctlRequest } from './ctl_tx.ts';
+import { tunablesLayout } from './regs.ts';
+import { MSG_BITS } from './types.ts';
+
+/** Most messages the active set holds (HomaModule's HOMA_MAX_GRANTS). */
+export const MAX_ACTIVE = 8;
+
+/** What rx_data tells the scheduler about each DATA packet that reached its RPC. */
+export function grantEventLayout(c: EngineConfig) {
+  const w = engineWidths(c);
+  return record({
+    slot: u(w.rpcSlot),
+    peer: u(w.peer),
+    /** The message's first packet (message init, spec §3.2). */
+    first: bool,
+    /** Its bytes were taken. */
+    accept: bool,
+    /** The message waits for bpages (its packets are dropped until a RESEND restarts it). */
+    waiting: bool,
+    /** The message is whole with this packet. */
+    complete: bool,
+    length: u(MSG_BITS),
+    incoming: u(32),
+    /** Bytes received with this packet counted. */
+    received: u(MSG_BITS),
+    ipv6: bool,
+    saddr: u(128),
+    smac: u(48),
+    /** The peer's port, our port, and our id for the RPC. */
+    sport: u(16),
+    dport: u(16),
+    id: u(64),
+  });
+}
+
+export function grantSched(c: EngineConfig) {
+  const w = engineWidths(c);
+  const slots = rpcSlots(c);
+  const sw = w.rpcSlot;
+  const ev = grantEventLayout(c);
+  const msg = record({ granted: u(MSG_BITS), received: u(MSG_BITS), length: u(MSG_BITS), birth: u(32), peer: u(w.peer), charge: u(MSG_BITS), listed: bool });
+  const dest = record({ ipv6: bool, saddr: u(128), smac: u(48), sport: u(16), dport: u(16), id: u(64) });
+  const entry = record({ valid: bool, slot: u(sw), rem: u(MSG_BITS), birth: u(32), peer: u(w.peer), granted: u(MSG_BITS), received: u(MSG_BITS), length: u(MSG_BITS), charge: u(MSG_BITS) });
+  return module(`grant_sched_${c.name}`, {
+    ev: stream.sink(ev),
+    tun: input(tunablesLayout(c)),
+    grant: stream.source(ctlRequest),
+    idle: output(bool),
+    /** Σ of granted - received over incoming messages (spec §3.2 total_incoming), for tests. */
+    total_incoming: output(u(32)),
+  }, (m, io) => {
+    const tun = io.tun as unknown as Record<string, { at(i: number): UInt<32> }>;
+    const maxIncoming = tun['max_incoming']!.at(0);
+    const overcommit = tun['max_overcommit']!.at(0);
+    const maxActive = m.let('max_active', mux(overcommit.gt(MAX_ACTIVE), lit(4, MAX_ACTIVE), overcommit.bits(3, 0).as(4)));
+    const windowReg = tun['window']!.at(0);
+    const maxSched = tun['max_sched_prio']!.at(0).bits(2, 0);
+    const maxSched4 = tun['max_sched_prio']!.at(0).bits(3, 0).as(4);
+
+    const evq = m.instance('events', regFifo(ev, 4));
+    evq.in.valid.set(io.ev.valid);
+    assign(evq.in.payload, io.ev.payload);
+    io.ev.ready.set(evq.in.ready);
+
+    const msgRam = m.memory('msg', { layout: msg, depth: slots, ports: ['w', 'r'] });
+    const destRam = m.memory('dest', { layout: dest, depth: slots, ports: ['w', 'r'] });
+    const listRam = m.memory('list', { layout: u(sw), depth: slots, ports: ['w', 'r'] });
+    const posRam = m.memory('pos', { layout: u(sw), depth: slots, ports: ['w', 'r'] });
+    const [msgW, msgR, destW, destR, listW, listR, posW, posR] = [msgRam.ports[0]!, msgRam.ports[1]!, destRam.ports[0]!, destRam.ports[1]!, listRam.ports[0]!, listRam.ports[1]!, posRam.ports[0]!, posRam.ports[1]!];
+
+    const total = m.reg('total', u(32));
+    io.total_incoming.set(total);
+    const births = m.reg('births', u(32));
+    const listed = m.reg('listed', u(sw + 1));
+    const act = m.reg('act', vec(entry, MAX_ACTIVE));
+    const cand = m.reg('cand', vec(entry, MAX_ACTIVE));
+    const e = m.reg('e', ev);
+    const st = m.fsm('state', ['idle', 'read', 'update', 'remove', 'scan', 'merge', 'grant_read', 'grant', 'grant_remove', 'divide']);
+    const round = m.reg('round', u(4));
+    const scanIdx = m.reg('scan_idx', u(sw + 1));
+    const scanPipe = m.reg('scan_pipe', record({ v1: bool, v2: bool, s2: u(sw) }));
+    const mergeIdx = m.reg('merge_idx', u(4));
+    const rank = m.reg('rank', u(4));
+    const after = m.reg('after_remove', bool);                // remove returns to the grant loop (1) or to update's end (0)
+    const rebuild = m.reg('rebuild', bool);
+
+    // ---- max_incoming / k, k = 1..9 ----
+    const table = m.reg('window_table', vec(u(32), 9));
+    const tableFor = m.reg('table_for', u(32), 0xffffffff);
+    const div = m.regs({ div_k: u(4), div_bit: u(6), div_rem: u(36), div_q: u(32) });
+    const needDivide = m.let('need_divide', tableFor.ne(maxIncoming));
+
+    // ---- ranking ----
+    const better = (a: { rem: UInt<number>; birth: UInt<number> }, b: { rem: UInt<number>; birth: UInt<number> }): Bool =>
+      a.rem.lt(b.rem).or(a.rem.eq(b.rem).and(a.birth.lt(b.birth)));
+    const countIn = (v: typeof act, pred: (x: (typeof act.items)[number]) => Bool): UInt<4> =>
+      v.items.reduce<UInt<4>>((s, x) => s.add(x.valid.and(pred(x)).asUInt().zext(4)), lit(4, 0));
+    const nAct = m.let('n_active', countIn(act, () => lit(1, 1).asBool()));
+
+    /** `v` with `c` inserted in rank order (one per peer when `perPeer`; at most `cap` entries). */
+    type Entry = { valid: Bool; slot: UInt<number>; rem: UInt<number>; birth: UInt<number>; peer: UInt<number>; granted: UInt<number>; received: UInt<number>; length: UInt<number>; charge: UInt<number> };
+    const inserted = (name: string, items: readonly Entry[], c: Entry, perPeer: Bool, cap: UInt<4>) => {
+      const same = items.map((x) => x.valid.and(perPeer).and(x.peer.eq(c.peer)));
+      const cBetter = items.map((x) => better(c, x));
+      const hasSame = m.let(`${name}_has_same`, same.reduce<Bool>((a, b) => a.or(b), lit(1, 0).asBool()));
+      const sameWorse = m.let(`${name}_same_worse`, same.map((s, j) => s.and(cBetter[j]!)).reduce<Bool>((a, b) => a.or(b), lit(1, 0).asBool()));
+      const before = items.map((x, j) => x.valid.and(same[j]!.not()).and(cBetter[j]!.not()));
+      const p = m.let(`${name}_at`, before.reduce<UInt<4>>((s, b) => s.add(b.asUInt().zext(4)), lit(4, 0)));
+      let d: UInt<4> = lit(4, MAX_ACTIVE);
+      for (let j = MAX_ACTIVE - 1; j >= 0; j--) d = mux(same[j]!, lit(4, j), d);
+      const size = m.let(`${name}_size`, items.reduce<UInt<4>>((s2, x) => s2.add(x.valid.asUInt().zext(4)), lit(4, 0)));
+      const takes = m.let(`${name}_takes`, c.valid.and(hasSame.not().or(sameWorse)).and(p.lt(cap)));
+      const grows = m.let(`${name}_grows`, c.valid.and(hasSame.not()));
+      const out = items.map((_, q) => {
+        const prev = items[Math.max(q - 1, 0)]!, here = items[q]!;
+        const worse = q === 0 ? here : mux(hasSame.and(lit(4, q - 1).ge(d)), here, prev);
+        const pick = mux(lit(4, q).lt(p), here, mux(lit(4, q).eq(p), c, worse));
+        const newSize = mux(grows, size.add(1), size);
+        return { ...pick, valid: lit(4, q).lt(newSize).and(lit(4, q).lt(cap)) };
+      });
+      return { takes, out };
+    };
+
+    // ---- idle: take an event (after the window table is current) ----
+    const ee = evq.out.payload;
+    evq.out.ready.set(st.is('idle').and(needDivide.not()));
+    const old = msgR.data;
+
+    // ---- update: the model's receiver.data bookkeeping ----
+    const inc = e.incoming;
+    const incClip = mux(inc.gt(e.length.zext(32)), e.length, inc.bits(MSG_BITS - 1, 0).as(MSG_BITS));
+    const grantedNow = m.let('u_granted', mux(e.first, incClip, mux(inc.gt(old.granted.zext(32)).and(old.granted.lt(old.length)), mux(inc.gt(old.length.zext(32)), old.length, inc.bits(MSG_BITS - 1, 0).as(MSG_BITS)), old.granted)));
+    const length = mux(e.first, e.length, old.length);
+    const receivedNow = m.let('u_received', mux(e.waiting.or(e.first.and(e.accept.not())), lit(MSG_BITS, 0), mux(e.accept, e.received, old.received)));
+    const wasListed = m.let('u_was_listed', e.first.not().and(old.listed));
+    const oldCharge = m.let('u_old_charge', mux(e.first, lit(MSG_BITS, 0), old.charge));
+    const charges = e.waiting.or(e.accept);
+    const newCharge = m.let('u_new_charge', mux(charges, mux(e.complete.or(grantedNow.le(receivedNow)), lit(MSG_BITS, 0), grantedNow.sub(receivedNow)), oldCharge));
+    const leaves = m.let('u_leaves', wasListed.and(e.accept).and(e.complete));
+    const joins = m.let('u_joins', wasListed.not().and(e.accept).and(e.complete.not()).and(grantedNow.lt(length)));
+    const inAct = act.items.map((x) => x.valid.and(x.slot.eq(e.slot)));
+    const wasActive = m.let('u_was_active', inAct.reduce<Bool>((a, b) => a.or(b), lit(1, 0).asBool()));
+    const runsCheck = m.let('u_check', e.accept.and(listed.sub(mux(leaves, lit(sw + 1, 1), lit(sw + 1, 0))).add(mux(joins, lit(sw + 1, 1), lit(sw + 1, 0))).ne(0)));
+    // The set's members cannot change: the message stays active, or is not listed before or after.
+    const keepsSet = m.let('u_keeps_set', wasActive.and(leaves.not()).or(wasListed.not().and(joins.not())));
+    const curNow = { valid: lit(1, 1).asBool(), slot: e.slot, rem: length.sub(receivedNow), birth: mux(e.first, births, old.birth), peer: e.peer, granted: grantedNow, received: receivedNow, length, charge: newCharge };
+
+    // ---- scan: candidates of this round ----
+    const sc = msgR.data;
+    const scanned = { valid: scanPipe.v2, slot: scanPipe.s2, rem: sc.length.sub(sc.received), birth: sc.birth, peer: sc.peer, granted: sc.granted, received: sc.received, length: sc.length, charge: sc.charge };
+    const inActNow = act.items.map((x) => x.valid.and(x.slot.eq(scanned.slot))).reduce<Bool>((a, b) => a.or(b), lit(1, 0).asBool());
+    const eligible = m.let('eligible', scanPipe.v2.and(inActNow.not()).and(countIn(act, (x) => x.peer.eq(scanned.peer)).eq(round)));
+    const room = m.let('room', maxActive.sub(nAct));
+    const candIns = inserted('cand_ins', cand.items, { ...scanned, valid: eligible }, lit(1, 1).asBool(), room);
+    const nCand = m.let('n_cand', countIn(cand, () => lit(1, 1).asBool()));
+    const mergeC = cand.at(0);
+    const actIns = inserted('act_ins', act.items, { ...mergeC, valid: lit(1, 1).asBool() }, lit(1, 0).asBool(), lit(4, MAX_ACTIVE));
+    // The fast path: the set without the message, and the message put back in its new place.
+    const without: Entry[] = act.items.map((_, j) => {
+      const removedAtOrBefore = inAct.slice(0, j + 1).reduce<Bool>((a, b) => a.or(b), lit(1, 0).asBool());
+      const next = act.items[Math.min(j + 1, MAX_ACTIVE - 1)]!;
+      return mux(removedAtOrBefore, j === MAX_ACTIVE - 1 ? { ...next, valid: lit(1, 0).asBool() } : next, act.items[j]!) as Entry;
+    });
+    const curIns = inserted('cur_ins', without, curNow as Entry, lit(1, 0).asBool(), lit(4, MAX_ACTIVE));
+
+    // ---- grants: rank `rank` of the active set ----
+    const gi = (field: keyof typeof entry.fields): UInt<number> => {
+      let v = act.items[MAX_ACTIVE - 1]![field] as UInt<number>;
+      for (let j = MAX_ACTIVE - 2; j >= 0; j--) v = mux(rank.eq(j), act.items[j]![field] as UInt<number>, v);
+      return v;
+    };
+    const gSlot = m.let('g_slot', gi('slot').as(sw));
+    const gGranted = m.let('g_granted', gi('granted').as(MSG_BITS));
+    const gReceived = m.let('g_received', gi('received').as(MSG_BITS));
+    const gLength = m.let('g_length', gi('length').as(MSG_BITS));
+    const gCharge = m.let('g_charge', gi('charge').as(MSG_BITS));
+    let windowN: UInt<number> = table.at(MAX_ACTIVE);
+    for (let k = MAX_ACTIVE - 1; k >= 0; k--) windowN = mux(nAct.eq(k), table.at(k), windowN);
+    const window = m.let('window', mux(windowReg.ne(0), windowReg, windowN));
+    const reach = m.let('g_reach', gReceived.zext(33).add(window.zext(33)));
+    const target = m.let('g_target', mux(reach.gt(gLength.zext(33)), gLength, reach.bits(MSG_BITS - 1, 0).as(MSG_BITS)));
+    const headroom = m.let('g_headroom', maxIncoming.zext(33).sub(total.zext(33)));
+    const noRoom = m.let('g_no_room', headroom.bit(32).or(headroom.eq(0)));
+    const want = m.let('g_want', target.sub(gGranted).as(MSG_BITS));
+    const give = m.let('g_give', mux(headroom.gt(want.zext(33)), want, headroom.bits(MSG_BITS - 1, 0).as(MSG_BITS)));
+    const newGranted = m.let('g_new', gGranted.add(give));
+    const gCharge2 = m.let('g_charge2', mux(newGranted.gt(gReceived), newGranted.sub(gReceived), lit(MSG_BITS, 0)));
+    const spare = m.let('spare', mux(nAct.le(maxSched4), lit(4, 1).add(maxSched4).sub(nAct), lit(4, 0)));
+    const sub = m.let('prio_sub', rank.add(spare));
+    const prio = m.let('g_prio', mux(sub.gt(maxSched4), lit(3, 0), maxSched.sub(sub.bits(2, 0).as(3))));
+    const due = m.let('g_due', rank.lt(nAct).and(target.gt(gGranted)));
+
+    const d = destR.data;
+    const gp = io.grant.payload;
+    io.grant.valid.set(st.is('grant').and(due).and(noRoom.not()));
+    gp.type.set(HomaType.GRANT);
+    gp.ipv6.set(d.ipv6);
+    gp.daddr.set(d.saddr);
+    gp.dmac.set(d.smac);
+    gp.sport.set(d.dport);
+    gp.dport.set(d.sport);
+    gp.sender_id.set(d.id);
+    gp.offset.set(newGranted.zext(32));
+    gp.length.set(0);
+    gp.priority.set(prio.zext(8));
+
+    io.idle.set(st.is('idle').and(evq.count.eq(0)).and(needDivide.not()));
+
+    m.seq(() => {
+      when(st.is('idle'), () => {
+        when(needDivide, () => {
+          st.goto('divide');
+          div.div_k.set(1); div.div_bit.set(32); div.div_rem.set(0); div.div_q.set(0);
+        }).elsewhen(evq.out.valid, () => {
+          assign(e, ee);
+          msgR.read(ee.slot);
+          st.goto('read');
+        });
+      });
+      when(st.is('divide'), () => {
+        // Restoring division, one quotient bit a cycle: max_incoming / div_k.
+        const shifted = div.div_rem.shl(1).or(maxIncoming.zext(36).shr(div.div_bit.sub(1).trunc(5)).and(lit(36, 1)));
+        const fits = shifted.ge(div.div_k.zext(36));
+        div.div_rem.set(mux(fits, shifted.sub(div.div_k.zext(36)), shifted));
+        div.div_q.set(div.div_q.shl(1).or(mux(fits, lit(32, 1), lit(32, 0))));
+        div.div_bit.set(div.div_bit.sub(1));
+        when(div.div_bit.eq(1), () => {
+          const q = div.div_q.shl(1).or(mux(fits, lit(32, 1), lit(32, 0)));
+          for (let k = 1; k <= 9; k++) when(div.div_k.eq(k), () => table.at(k - 1).set(q));
+          div.div_k.set(div.div_k.add(1));
+          div.div_bit.set(32); div.div_rem.set(0); div.div_q.set(0);
+          when(div.div_k.eq(9), () => { tableFor.set(maxIncoming); st.goto('idle'); });
+        });
+      });
+      when(st.is('read'), () => st.goto('update'));
+      when(st.is('update'), () => {
+        total.set(total.sub(oldCharge.zext(32)).add(newCharge.zext(32)));
+        when(e.first, () => {
+          births.set(births.add(1));
+          destW.write(e.slot, { ipv6: e.ipv6, saddr: e.saddr, smac: e.smac, sport: e.sport, dport: e.dport, id: e.id });
+        });
+        msgW.write(e.slot, { granted: grantedNow, received: receivedNow, length, birth: curNow.birth, peer: e.peer, charge: newCharge, listed: wasListed.or(joins).and(leaves.not()) });
+        // A packet that was not taken may still have raised granted (a retransmission's promise).
+        when(e.accept.not(), () => act.items.forEach((x, j) => when(inAct[j]!, () => { x.granted.set(grantedNow); x.charge.set(newCharge); })));
+        when(joins, () => { listW.write(listed.trunc(sw), e.slot); posW.write(e.slot, listed.trunc(sw)); listed.set(listed.add(1)); });
+        when(leaves, () => { posR.read(e.slot); listR.read(listed.sub(1).trunc(sw)); after.set(false); rebuild.set(true); st.goto('remove'); })
+          .elsewhen(runsCheck.and(rebuild.not()).and(keepsSet), () => {
+            // The set keeps its members: the message takes its new place, the grants go out.
+            when(wasActive, () => curIns.out.forEach((x, j) => assign(act.at(j), x)));
+            rank.set(0);
+            st.goto('grant_read');
+          })
+          .elsewhen(runsCheck, () => startRebuild())
+          .otherwise(() => st.goto('idle'));
+      });
+      when(st.is('remove'), () => {
+        // Swap-remove from the list: its last entry takes the removed one's place.
+        const pos = posR.data, last = listR.data;
+        listW.write(pos, last);
+        posW.write(last, pos);
+        listed.set(listed.sub(1));
+        when(after, () => { st.goto('grant_read'); rank.set(rank.add(1)); })
+          .elsewhen(e.accept.and(listed.ne(1)), () => startRebuild())
+          .otherwise(() => st.goto('idle'));
+      });
+      when(st.is('scan'), () => {
+        // Reads: list[i] at t, msg[list[i]] at t+1, candidate at t+2.
+        scanPipe.v1.set(scanIdx.lt(listed));
+        when(scanIdx.lt(listed), () => { listR.read(scanIdx.trunc(sw)); scanIdx.set(scanIdx.add(1)); });
+        scanPipe.v2.set(scanPipe.v1);
+        scanPipe.s2.set(listR.data);
+        when(scanPipe.v1, () => msgR.read(listR.data));
+        when(candIns.takes, () => candIns.out.forEach((x, j) => assign(cand.at(j), x)));
+        when(scanPipe.v2.not().and(scanPipe.v1.not()).and(scanIdx.ge(listed)), () => { mergeIdx.set(0); st.goto('merge'); });
+      });
+      when(st.is('merge'), () => {
+        // The round's candidates join the active set, best first, one a cycle.
+        when(nCand.ne(0), () => {
+          actIns.out.forEach((x, j) => assign(act.at(j), x));
+          cand.items.forEach((x, j) => assign(x, j === MAX_ACTIVE - 1 ? { ...cand.items[j]!, valid: lit(1, 0).asBool() } : cand.items[j + 1]!));
+        }).otherwise(() => {
+          const full = nAct.ge(maxActive).or(nAct.zext(sw + 1).ge(listed));
+          when(full.or(round.eq(MAX_ACTIVE - 1)), () => { rank.set(0); rebuild.set(false); st.goto('grant_read'); })
+            .otherwise(() => { round.set(round.add(1)); scanIdx.set(0); scanPipe.v1.set(false); scanPipe.v2.set(false); st.goto('scan'); });
+        });
+      });
+      when(st.is('grant_read'), () => {
+        destR.read(gSlot);
+        when(rank.ge(nAct), () => st.goto('idle')).otherwise(() => st.goto('grant'));
+      });
+      when(st.is('grant'), () => {
+        when(due.not(), () => { rank.set(rank.add(1)); st.goto('grant_read'); })
+          .elsewhen(noRoom, () => st.goto('idle'))                                     // the rest are needy
+          .elsewhen(io.grant.ready, () => {
+            total.set(total.sub(gCharge.zext(32)).add(gCharge2.zext(32)));
+            msgW.write(gSlot, { granted: newGranted, received: gReceived, length: gLength, birth: gi('birth').as(32), peer: gi('peer').as(w.peer), charge: gCharge2, listed: newGranted.lt(gLength) });
+            for (let j = 0; j < MAX_ACTIVE; j++) when(rank.eq(j), () => { act.at(j).granted.set(newGranted); act.at(j).charge.set(gCharge2); });
+            // Fully granted: it leaves the list (and the set, at the next rebuild).
+            when(newGranted.ge(gLength), () => { posR.read(gSlot); listR.read(listed.sub(1).trunc(sw)); after.set(true); rebuild.set(true); st.goto('remove'); })
+              .otherwise(() => { rank.set(rank.add(1)); st.goto('grant_read'); });
+          });
+      });
+    });
+
+    /** Rebuild the active set: scan the list from round 0. */
+    function startRebuild(): void {
+      act.items.forEach((x) => x.valid.set(false));
+      cand.items.forEach((x) => x.valid.set(false));
+      round.set(0);
+      scanIdx.set(0);
+      scanPipe.v1.set(false);
+      scanPipe.v2.set(false);
+      st.goto('scan');
+    }
+  }, { config: c.name });
+}
