@@ -4,13 +4,17 @@
 //
 //   homaEngine(ENGINE_CONFIGS.u250)   // 64-byte beats, 250 MHz, 16 Ki RPCs, 256 queue pairs
 
-import { connect, lit, module, type Bool, type UInt } from '../../hdl/index.ts';
+import { assign, connect, lit, module, type Bool, type UInt } from '../../hdl/index.ts';
 import { COUNTERS } from '../abi.ts';
 import { streamFork } from '../../lib/fork.ts';
 import { arbiter } from '../../lib/arbiter.ts';
 import { bpool } from './bpool.ts';
 import { bretFetch } from './bret_fetch.ts';
 import { completion } from './completion.ts';
+import { ctlRequest, ctlTx } from './ctl_tx.ts';
+import { cutoffsTx } from './cutoffs.ts';
+import { grantEventLayout, grantSched } from './grant_sched.ts';
+import { engineTick } from './tick.ts';
 import { checkConfig, type EngineConfig } from './config.ts';
 import { dmaWriteMux } from './dma_write_mux.ts';
 import { engineRegs, COUNT_INC_BITS } from './regs.ts';
@@ -37,6 +41,12 @@ export function homaEngine(c: EngineConfig) {
     const bells = m.instance('doorbells', streamFork(L.doorbell, 2));
     const updates = m.instance('updates', arbiter(L.qpUpdate, 3, 'round-robin'));
     const irqs = m.instance('irqs', arbiter(L.irq, 2, 'round-robin'));
+    const sched = m.instance('grant_sched', grantSched(c));
+    const cutoffs = m.instance('cutoffs', cutoffsTx(c));
+    const dataEvents = m.instance('data_events', streamFork(grantEventLayout(c), 2));
+    const ctlReqs = m.instance('ctl_requests', arbiter(ctlRequest, 2, 'priority'));
+    const ctl = m.instance('ctl_tx', ctlTx(c));
+    const tick = m.instance('tick', engineTick(c));
 
     // Host access, and what the register block announces to the blocks.
     connect(regs.req, io.reg_req);
@@ -91,11 +101,24 @@ export function homaEngine(c: EngineConfig) {
     io.irq.payload.set(irqs.out.payload.data);
     irqs.out.ready.set(io.irq.ready);
 
-    // Transmit arrives with the transmit issue; the port is idle until then.
-    io.mac_tx.valid.set(false);
-    io.mac_tx.payload.data.set(0n);
-    io.mac_tx.payload.keep.set(0n);
-    io.mac_tx.payload.last.set(false);
+    // Grants: every DATA that reached its RPC goes to the grant scheduler and the CUTOFFS
+    // sender; their control packets share ctl_tx (GRANTs first), the only sender until the
+    // transmit path exists.
+    connect(dataEvents.in, data.ev);
+    connect(sched.ev, dataEvents.out0);
+    connect(cutoffs.ev, dataEvents.out1);
+    assign(sched.tun, regs.tun);
+    assign(ctl.tun, regs.tun);
+    ctl.saddr.set(regs.ip_addr);
+    tick.tick_usecs.set((regs.tun as unknown as Record<string, { at(i: number): UInt<32> }>)['tick_usecs']!.at(0));
+    cutoffs.jiffy.set(tick.jiffy);
+    cutoffs.version.set((regs.tun as unknown as Record<string, { at(i: number): UInt<32> }>)['cutoff_version']!.at(0).bits(15, 0));
+    connect(ctlReqs.in0, sched.grant);
+    connect(ctlReqs.in1, cutoffs.req);
+    ctl.req.valid.set(ctlReqs.out.valid);
+    connect(ctl.req.payload, ctlReqs.out.payload.data);
+    ctlReqs.out.ready.set(ctl.req.ready);
+    connect(io.mac_tx, ctl.mac);
 
     // Counters: every block's events by name; several may count one name in a cycle.
     const incs = new Map<string, Bool[]>(COUNTERS.map((n) => [n, []]));
@@ -104,6 +127,7 @@ export function homaEngine(c: EngineConfig) {
     for (const [n, b] of Object.entries(dispatch.count as Record<string, Bool>)) add(n, b);
     for (const [n, b] of Object.entries(data.count as Record<string, Bool>)) add(n, b);
     add('bpage_double_frees', pool.double_free);
+    for (const [n, b] of Object.entries(ctl.count as Record<string, Bool>)) add(n, b);
     for (const n of COUNTERS) {
       const sum = incs.get(n)!.reduce<UInt<number>>((a, b) => a.add(b.asUInt().zext(COUNT_INC_BITS)), lit(COUNT_INC_BITS, 0) as UInt<number>);
       (regs.count as Record<string, UInt<number>>)[n]!.set(sum);
@@ -111,6 +135,7 @@ export function homaEngine(c: EngineConfig) {
 
     const dmaIdle = m.let('dma_idle', dispatch.idle.and(data.idle).and(writer.idle).and(cq.idle).and(wmux.idle).and(returns.idle).and(pool.idle));
     regs.dma_idle.set(dmaIdle);
-    io.idle.set(dmaIdle.and(parser.idle).and(regs.idle).and(io.mac_rx.valid.not()).and(io.reg_req.valid.not()));
+    const txIdle = m.let('tx_idle', sched.idle.and(cutoffs.idle).and(ctl.idle).and(ctlReqs.out.valid.not()));
+    io.idle.set(dmaIdle.and(txIdle).and(parser.idle).and(regs.idle).and(io.mac_rx.valid.not()).and(io.reg_req.valid.not()));
   }, { config: c.name });
 }

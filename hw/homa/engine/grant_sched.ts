@@ -39,10 +39,15 @@ import { MSG_BITS } from './types.ts';
 /** Most messages the active set holds (HomaModule's HOMA_MAX_GRANTS). */
 export const MAX_ACTIVE = 8;
 
-/** What rx_data tells the scheduler about each DATA packet that reached its RPC. */
+/**
+ * What rx_data tells the scheduler (and the CUTOFFS sender) about each DATA packet that
+ * reached its RPC. `sched` = 0: nothing for the scheduler (a message whole in one packet).
+ */
 export function grantEventLayout(c: EngineConfig) {
   const w = engineWidths(c);
   return record({
+    sched: bool,
+    cutoff_version: u(16),
     slot: u(w.rpcSlot),
     peer: u(w.peer),
     /** The message's first packet (message init, spec §3.2). */
@@ -245,7 +250,7 @@ export function grantSched(c: EngineConfig) {
         when(needDivide, () => {
           st.goto('divide');
           div.div_k.set(1); div.div_bit.set(32); div.div_rem.set(0); div.div_q.set(0);
-        }).elsewhen(evq.out.valid, () => {
+        }).elsewhen(evq.out.valid.and(ee.sched), () => {
           assign(e, ee);
           msgR.read(ee.slot);
           st.goto('read');

@@ -42,7 +42,7 @@ export function counterIncrements() {
  */
 export const ENGINE_TUNABLES = [
   'ip_addr', 'mac_addr', 'max_incoming', 'max_overcommit', 'window', 'unsched_cutoffs', 'cutoff_version', 'max_sched_prio',
-  'priority_map', 'num_priorities', 'grant_fifo_fraction', 'fifo_grant_increment', 'link_mbps',
+  'priority_map', 'num_priorities', 'grant_fifo_fraction', 'fifo_grant_increment', 'link_mbps', 'tick_usecs',
 ] as const;
 export type EngineTunable = (typeof ENGINE_TUNABLES)[number];
 
@@ -100,7 +100,7 @@ export function engineRegs(c: EngineConfig) {
     const [statePort, cfgPort, ctrlPort, userHost, userEngine] = [stateRam.ports[0]!, cfgRam.ports[0]!, ctrlRam.ports[0]!, userRam.ports[0]!, userRam.ports[1]!];
 
     // Mirrored tunables: one register per word, reset to its default, written with the RAM.
-    const mirrors = ENGINE_TUNABLES.flatMap((n) => map.config.flatMap((x, idx) => (x.name === n ? [{ idx, reg: m.reg(`tun_${n}_${x.word}`, u(32), x.reset >>> 0), name: n, word: x.word }] : [])));
+    const mirrors = ENGINE_TUNABLES.flatMap((n) => map.config.flatMap((x, idx) => (x.name === n ? [{ idx, reg: m.reg(`mirror_${n}_${x.word}`, u(32), x.reset >>> 0), name: n, word: x.word }] : [])));
     const tunOut = io.tun as unknown as Record<string, { at(i: number): { set(v: UInt<32>): void } }>;
     for (const x of mirrors) tunOut[x.name]!.at(x.word).set(x.reg);
     const ipw = (k: number) => mirrors.find((x) => x.name === 'ip_addr' && x.word === k)!.reg;

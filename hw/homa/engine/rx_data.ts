@@ -24,6 +24,7 @@ import { assign, bool, clog2, lit, module, type AnyValue, mux, output, record, s
 import { CompletionType } from '../abi.ts';
 import { engineWidths, rpcSlots, type EngineConfig } from './config.ts';
 import { rxWorkLayout } from './rx_dispatch.ts';
+import { grantEventLayout } from './grant_sched.ts';
 import { engineLayouts, MSG_BITS } from './types.ts';
 
 const BPAGE_SHIFT = 16;
@@ -90,6 +91,8 @@ export function rxData(c: EngineConfig) {
     alloc: stream.source(L.bpoolAlloc),
     grant: stream.sink(L.bpoolGrant),
     out: stream.source(out),
+    /** Each DATA packet that reached its RPC, for the grant scheduler and the CUTOFFS sender. */
+    ev: stream.source(grantEventLayout(c)),
     idle: output(bool),
     count: output(record(Object.fromEntries(RX_DATA_COUNTERS.map((n) => [n, bool])) as { [K in (typeof RX_DATA_COUNTERS)[number]]: typeof bool })),
   }, (m, io) => {
@@ -226,8 +229,13 @@ export function rxData(c: EngineConfig) {
 
     // ---- outputs ----
     const o = io.out.payload;
-    io.out.valid.set(hValid.and(hAlloc.not().or(io.grant.valid)));
-    io.grant.ready.set(hValid.and(hAlloc).and(io.out.ready));
+    // The packet leaves with its event (when it reached its RPC), its pages taken (first packet).
+    const evNeeded = hd.ok;
+    const outValid = m.let('j_out_valid', hValid.and(hAlloc.not().or(io.grant.valid)));
+    const evOk = m.let('j_ev_ok', evNeeded.not().or(io.ev.ready));
+    io.out.valid.set(outValid.and(evOk));
+    io.ev.valid.set(outValid.and(evNeeded).and(io.out.ready));
+    io.grant.ready.set(hValid.and(hAlloc).and(io.out.ready).and(evOk));
     o.write.set(accept);
     o.qp.set(y.qp);
     o.ipv6.set(y.ipv6);
@@ -254,6 +262,24 @@ export function rxData(c: EngineConfig) {
       o.cq.bpage_offsets.at(i).set(pages[i]!.zext(32).shl(BPAGE_SHIFT).or(mux(whole.eq(i), tailOffset.zext(32), lit(32, 0))));
     }
     const done = m.let('j_done', io.out.fire());
+    const ev = io.ev.payload;
+    ev.sched.set(hKnown.or(complete.not()));
+    ev.cutoff_version.set(y.cutoff_version);
+    ev.slot.set(y.slot);
+    ev.peer.set(y.peer);
+    ev.first.set(hKnown.not());
+    ev.accept.set(accept);
+    ev.waiting.set(waiting);
+    ev.complete.set(complete);
+    ev.length.set(inLen);
+    ev.incoming.set(y.incoming);
+    ev.received.set(mux(accept, newReceived, received0));
+    ev.ipv6.set(y.ipv6);
+    ev.saddr.set(y.saddr);
+    ev.smac.set(y.smac);
+    ev.sport.set(y.sport);
+    ev.dport.set(y.dport);
+    ev.id.set(y.local_id);
     io.idle.set(a.valid.not().and(pendValid.items.reduce<Bool>((acc, v) => acc.or(v), lit(1, 0).asBool()).not()));
 
     const cnt = io.count as Record<string, Bool>;

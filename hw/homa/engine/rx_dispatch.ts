@@ -35,11 +35,17 @@ export function rxWorkLayout(c: EngineConfig) {
     gen: u(8),
     ipv6: bool,
     saddr: u(128),
+    smac: u(48),
     sport: u(16),
+    dport: u(16),
+    /** The peer-table entry of the sender. */
+    peer: u(w.peer),
     local_id: u(64),
     message_length: u(MSG_BITS),
     offset: u(MSG_BITS),
     payload_bytes: u(16),
+    incoming: u(32),
+    cutoff_version: u(16),
     retransmit: bool,
     buf_start: u(w.rxBufferAddr + 1),
     buf_end: u(w.rxBufferAddr + 1),
@@ -56,7 +62,7 @@ export function rxDispatch(c: EngineConfig) {
   const w = engineWidths(c);
   const work = rxWorkLayout(c);
   const stageA = record({ hdr: L.rxHeader, hit: bool, qp: u(w.qp), server: bool, gen: u(8), enabled: bool });
-  const stageB = record({ a: stageA, asked: bool, create: bool, peer_full: bool });
+  const stageB = record({ a: stageA, asked: bool, create: bool, peer_full: bool, peer: u(w.peer) });
   return module(`rx_dispatch_${c.name}`, {
     hdr: stream.sink(L.rxHeader),
     qp_event: stream.sink(L.qpEvent),
@@ -119,6 +125,7 @@ export function rxDispatch(c: EngineConfig) {
     fifoB.in.payload.asked.set(ask);
     fifoB.in.payload.create.set(create);
     fifoB.in.payload.peer_full.set(peerFull);
+    fifoB.in.payload.peer.set(peers.resp.payload.peer);
     m.comb(() => {
       rpcs.req.payload.op.setTo('lookup');
       when(create, () => rpcs.req.payload.op.setTo('find_or_insert'));
@@ -144,7 +151,12 @@ export function rxDispatch(c: EngineConfig) {
     o.gen.set(b.a.gen);
     o.ipv6.set(h.ipv6);
     o.saddr.set(h.saddr);
+    o.smac.set(h.smac);
     o.sport.set(h.sport);
+    o.dport.set(h.dport);
+    o.peer.set(b.peer);
+    o.incoming.set(h.incoming);
+    o.cutoff_version.set(h.cutoff_version);
     o.local_id.set(h.sender_id.xor(1));
     o.message_length.set(h.message_length);
     o.offset.set(h.offset);
