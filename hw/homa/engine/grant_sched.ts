@@ -18,11 +18,12 @@
 // max_sched_prio - rank - max(0, max_sched_prio + 1 - active), floored at 0.
 //
 // How it is kept: the active set in registers (`act`, sorted best first) and the grantable
-// list in a RAM. A packet of an active message that stays grantable, or of a message that
-// is not grantable before or after, cannot change the set's members (ranks only improve, and
-// the message's place among its peer's is inside the set): the set is re-sorted and the
-// grants go out at once. Anything else (a message joins or leaves the list, or a waiting one
-// improves) rebuilds the set by scanning the list, one round per rank within a peer: a scan
+// list in a RAM. Most packets cannot change the set's members: one of an active message that
+// stays grantable (ranks only improve, and its place among its peer's is inside the set), of a
+// message not grantable before or after, of a message joining while the set has room, or of
+// a listed message that still ranks behind every member. Then the set is re-sorted and the
+// grants go out at once. Anything else (a member leaves, or an outsider overtakes a member)
+// rebuilds the set by scanning the list, one round per rank within a peer: a scan
 // reads one listed message a cycle and keeps the best candidates of the round, one per peer,
 // in `cand`. A rebuild costs (listed messages + 3) cycles per round.
 // max_incoming / k for k = 1..9 is kept in a table, recomputed by a serial divider whenever
@@ -114,7 +115,7 @@ export function grantSched(c: EngineConfig) {
     const act = m.reg('act', vec(entry, MAX_ACTIVE));
     const cand = m.reg('cand', vec(entry, MAX_ACTIVE));
     const e = m.reg('e', ev);
-    const st = m.fsm('state', ['idle', 'read', 'update', 'remove', 'scan', 'merge', 'grant_read', 'grant', 'grant_remove', 'divide']);
+    const st = m.fsm('state', ['idle', 'update', 'remove', 'scan', 'merge', 'grant_read', 'grant', 'divide']);
     const round = m.reg('round', u(4));
     const scanIdx = m.reg('scan_idx', u(sw + 1));
     const scanPipe = m.reg('scan_pipe', record({ v1: bool, v2: bool, s2: u(sw) }));
@@ -181,8 +182,23 @@ export function grantSched(c: EngineConfig) {
     const wasActive = m.let('u_was_active', inAct.reduce<Bool>((a, b) => a.or(b), lit(1, 0).asBool()));
     const runsCheck = m.let('u_check', e.accept.and(listed.sub(mux(leaves, lit(sw + 1, 1), lit(sw + 1, 0))).add(mux(joins, lit(sw + 1, 1), lit(sw + 1, 0))).ne(0)));
     // The set's members cannot change: the message stays active, or is not listed before or after.
-    const keepsSet = m.let('u_keeps_set', wasActive.and(leaves.not()).or(wasListed.not().and(joins.not())));
     const curNow = { valid: lit(1, 1).asBool(), slot: e.slot, rem: length.sub(receivedNow), birth: mux(e.first, births, old.birth), peer: e.peer, granted: grantedNow, received: receivedNow, length, charge: newCharge };
+    // A listed message outside the set stays outside when it ranks behind every member in the
+    // set's order (rank within its peer, then rank): its rank within its peer would be the
+    // count of its peer's members.
+    const kOf = (j: number): UInt<4> => act.items.reduce<UInt<4>>((n, x, i) => (i === j ? n : n.add(x.valid.and(x.peer.eq(act.items[j]!.peer)).and(better(x, act.items[j]!)).asUInt().zext(4))), lit(4, 0));
+    const kNew = m.let('u_k', countIn(act, (x) => x.peer.eq(e.peer)));
+    // (A member of its own peer that it overtakes would make that count too high: then it is not behind.)
+    const behindAll = m.let('u_behind_all', act.items.map((x, j) => {
+      const kj = kOf(j);
+      const samePeer = x.peer.eq(e.peer);
+      return x.valid.not().or(mux(samePeer, better(x, curNow), kNew.gt(kj).or(kNew.eq(kj).and(better(x, curNow)))));
+    }).reduce<Bool>((a, b) => a.and(b), lit(1, 1).asBool()));
+    const full = m.let('u_full', nAct.ge(maxActive));
+    // The set's members cannot change (or only gain this message while there is room).
+    const entersFree = m.let('u_enters_free', joins.and(full.not()));
+    const staysOut = m.let('u_stays_out', wasActive.not().and(leaves.not()).and(wasListed.or(joins)).and(full).and(behindAll));
+    const keepsSet = m.let('u_keeps_set', wasActive.and(leaves.not()).or(wasListed.not().and(joins.not())).or(entersFree).or(staysOut));
 
     // ---- scan: candidates of this round ----
     const sc = msgR.data;
@@ -253,7 +269,7 @@ export function grantSched(c: EngineConfig) {
         }).elsewhen(evq.out.valid.and(ee.sched), () => {
           assign(e, ee);
           msgR.read(ee.slot);
-          st.goto('read');
+          st.goto('update');
         });
       });
       when(st.is('divide'), () => {
@@ -271,7 +287,6 @@ export function grantSched(c: EngineConfig) {
           when(div.div_k.eq(9), () => { tableFor.set(maxIncoming); st.goto('idle'); });
         });
       });
-      when(st.is('read'), () => st.goto('update'));
       when(st.is('update'), () => {
         total.set(total.sub(oldCharge.zext(32)).add(newCharge.zext(32)));
         when(e.first, () => {
@@ -285,9 +300,12 @@ export function grantSched(c: EngineConfig) {
         when(leaves, () => { posR.read(e.slot); listR.read(listed.sub(1).trunc(sw)); after.set(false); rebuild.set(true); st.goto('remove'); })
           .elsewhen(runsCheck.and(rebuild.not()).and(keepsSet), () => {
             // The set keeps its members: the message takes its new place, the grants go out.
-            when(wasActive, () => curIns.out.forEach((x, j) => assign(act.at(j), x)));
+            const moves = wasActive.or(entersFree);
+            when(moves, () => curIns.out.forEach((x, j) => assign(act.at(j), x)));
             rank.set(0);
-            st.goto('grant_read');
+            destR.read(mux(moves, curIns.out[0]!.slot, act.items[0]!.slot));
+            // A new message's destination is written now: read it once it is there.
+            when(e.first, () => st.goto('grant_read')).otherwise(() => st.goto('grant'));
           })
           .elsewhen(runsCheck, () => startRebuild())
           .otherwise(() => st.goto('idle'));
@@ -328,7 +346,7 @@ export function grantSched(c: EngineConfig) {
         when(rank.ge(nAct), () => st.goto('idle')).otherwise(() => st.goto('grant'));
       });
       when(st.is('grant'), () => {
-        when(due.not(), () => { rank.set(rank.add(1)); st.goto('grant_read'); })
+        when(due.not(), () => nextRank())
           .elsewhen(noRoom, () => st.goto('idle'))                                     // the rest are needy
           .elsewhen(io.grant.ready, () => {
             total.set(total.sub(gCharge.zext(32)).add(gCharge2.zext(32)));
@@ -336,10 +354,20 @@ export function grantSched(c: EngineConfig) {
             for (let j = 0; j < MAX_ACTIVE; j++) when(rank.eq(j), () => { act.at(j).granted.set(newGranted); act.at(j).charge.set(gCharge2); });
             // Fully granted: it leaves the list (and the set, at the next rebuild).
             when(newGranted.ge(gLength), () => { posR.read(gSlot); listR.read(listed.sub(1).trunc(sw)); after.set(true); rebuild.set(true); st.goto('remove'); })
-              .otherwise(() => { rank.set(rank.add(1)); st.goto('grant_read'); });
+              .otherwise(() => nextRank());
           });
       });
     });
+
+    /** On to the next rank of the set: its destination is read now, its grant decided next cycle. */
+    function nextRank(): void {
+      const next = rank.add(1);
+      let slot: UInt<number> = act.items[MAX_ACTIVE - 1]!.slot;
+      for (let j = MAX_ACTIVE - 2; j >= 0; j--) slot = mux(next.eq(j), act.items[j]!.slot, slot);
+      rank.set(next);
+      destR.read(slot);
+      when(next.ge(nAct), () => st.goto('idle'));
+    }
 
     /** Rebuild the active set: scan the list from round 0. */
     function startRebuild(): void {
