@@ -1,10 +1,13 @@
 #!/usr/bin/env -S npx tsx
-// bin/homa-nic.ts — the homa-nic command. Subcommands: sim, conformance.
+// bin/homa-nic.ts — the homa-nic command. Subcommands: sim, conformance, stats, trace, wireshark.
 
 import { parseConformanceArgs, runConformance } from '../conformance/cli.ts';
 import { SIM_HELP, UsageError, parseSimArgs } from '../sim/experiments/cli-args.ts';
 import { runSimPlan } from '../sim/experiments/sim-command.ts';
 import { STACKS } from '../sim/experiments/stacks.ts';
+import { parseStatsArgs, runStats } from '../tools/stats/cli.ts';
+import { parseTraceArgs, runTrace } from '../tools/trace/cli.ts';
+import { parseWiresharkArgs, runWireshark } from '../tools/wireshark/install.ts';
 
 const USAGE = `homa-nic — an open Homa NIC
 
@@ -13,10 +16,31 @@ Usage: homa-nic <command> [flags]
 Commands:
   sim           run a simulated datacenter experiment (homa-nic sim --help)
   conformance   run the NIC conformance suite on a NIC: model, rtl or rtl-verilator
-                (homa-nic conformance --nic rtl [--group rx] [--list]; --help for more)
+                (homa-nic conformance --nic rtl [--group rx] [--list] [--vcd FILE]; --help for more)
+  stats         the engine's counters from a device: sim, sim:N, pcie:/dev/homa_nic0
+                (homa-nic stats sim [--watch] [--nic rtl --vcd FILE]; --help for more)
+  trace         one RPC's packets from a capture, in order, with timing
+                (homa-nic trace capture.pcap --id 1234)
+  wireshark     the Homa dissector for Wireshark and tshark (homa-nic wireshark --install)
 `;
 
-const COMMANDS = ['sim', 'conformance'];
+type Command = (args: string[]) => Promise<number> | number;
+
+const COMMANDS: Record<string, Command> = {
+  sim: (args) => {
+    const plan = parseSimArgs(args, Object.keys(STACKS));
+    if (plan.help) {
+      process.stdout.write(SIM_HELP);
+      return 0;
+    }
+    runSimPlan(plan, `homa-nic sim ${args.join(' ')}`.trim());
+    return 0;
+  },
+  conformance: (args) => runConformance(parseConformanceArgs(args)),
+  stats: (args) => runStats(parseStatsArgs(args)),
+  trace: (args) => runTrace(parseTraceArgs(args)),
+  wireshark: (args) => runWireshark(parseWiresharkArgs(args)),
+};
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -24,19 +48,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (!COMMANDS.includes(command)) {
-    process.stderr.write(`homa-nic: unknown command "${command}"; accepted: ${COMMANDS.join(', ')}\n`);
+  const run = COMMANDS[command];
+  if (!run) {
+    process.stderr.write(`homa-nic: unknown command "${command}"; accepted: ${Object.keys(COMMANDS).join(', ')}\n`);
     return 2;
   }
   try {
-    if (command === 'conformance') return await runConformance(parseConformanceArgs(rest));
-    const plan = parseSimArgs(rest, Object.keys(STACKS));
-    if (plan.help) {
-      process.stdout.write(SIM_HELP);
-      return 0;
-    }
-    runSimPlan(plan, `homa-nic sim ${rest.join(' ')}`.trim());
-    return 0;
+    return await run(rest);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`homa-nic ${command}: ${e.message} (homa-nic ${command} --help lists the flags)\n`);

@@ -4,17 +4,22 @@
 // The exit code is 1 when any test failed.
 
 import { UsageError } from '../sim/experiments/cli-args.ts';
-import { DUT_KINDS, GROUPS, nicIdentity, registeredTests, runSuite, type DutKind, type Group, type TestResult } from './suite.ts';
+import { labelWaves, parseWindow, requestWaves } from '../sim/cosim/waves.ts';
+import { DUT_KINDS, GROUPS, nicIdentity, registeredTests, runTest, type DutKind, type Group, type TestResult } from './suite.ts';
 
 export const CONFORMANCE_HELP = `homa-nic conformance — the NIC conformance suite, the reference model as the oracle
 
-Usage: homa-nic conformance --nic NIC [--group GROUP] [--list]
+Usage: homa-nic conformance --nic NIC [--group GROUP] [--list] [--vcd FILE [--vcd-window START:END]]
 
   --nic NIC       the NIC under test: ${DUT_KINDS.join(', ')}
                   (rtl: the engine's RTL in the JS simulator; rtl-verilator: in Verilator,
                   built first unless it is in the build cache)
   --group GROUP   one group: ${GROUPS.join(', ')} (default: all)
   --list          list the tests (group and name) instead of running them
+  --vcd FILE      a waveform of the RTL NIC in each test: FILE-<group>-<test>.vcd, every signal
+                  by instance, FSM states by name, stamped in simulated time (ps)
+  --vcd-window W  only START:END of each test's simulated time, e.g. 0us:50us (either side
+                  may be empty), so a long test does not write gigabytes
   --help          this text
 
 Each test builds its own simulated cluster: the NIC under test is host 0, every other host a
@@ -29,6 +34,8 @@ export interface ConformancePlan {
   readonly group: Group | undefined;
   readonly list: boolean;
   readonly help: boolean;
+  readonly vcd?: string;
+  readonly vcdWindowPs?: { readonly start: number; readonly end: number };
 }
 
 const isKind = (s: string): s is DutKind => (DUT_KINDS as readonly string[]).includes(s);
@@ -40,6 +47,8 @@ export function parseConformanceArgs(argv: readonly string[]): ConformancePlan {
   let group: Group | undefined;
   let list = false;
   let help = false;
+  let vcd: string | undefined;
+  let window: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
@@ -64,11 +73,17 @@ export function parseConformanceArgs(argv: readonly string[]): ConformancePlan {
       }
       case '--list': list = true; break;
       case '--help': case '-h': help = true; break;
-      default: throw new UsageError(`unknown flag "${arg}"; accepted: --nic, --group, --list, --help`);
+      case '--vcd': vcd = value(); break;
+      case '--vcd-window': window = value(); break;
+      default: throw new UsageError(`unknown flag "${arg}"; accepted: --nic, --group, --list, --vcd, --vcd-window, --help`);
     }
   }
   if (!help && !list && nic === undefined) throw new UsageError(`give the NIC under test: --nic ${DUT_KINDS.join('|')}`);
-  return { nic, group, list, help };
+  if (window !== undefined && vcd === undefined) throw new UsageError('--vcd-window goes with --vcd FILE');
+  if (vcd !== undefined && nic === 'model') throw new UsageError('--vcd records RTL NICs: use it with --nic rtl or rtl-verilator');
+  let vcdWindowPs: { start: number; end: number } | undefined;
+  try { vcdWindowPs = window === undefined ? undefined : parseWindow(window); } catch (e) { throw new UsageError((e as Error).message); }
+  return { nic, group, list, help, ...(vcd !== undefined ? { vcd } : {}), ...(vcdWindowPs ? { vcdWindowPs } : {}) };
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
@@ -100,7 +115,19 @@ export async function runConformance(plan: ConformancePlan, out: NodeJS.Writable
     const verdict = r.ok ? `ok${r.compared ? ' (same as the model)' : ''}` : `FAILED: ${r.reason}`;
     err.write(`[${r.group}] ${r.name}: ${verdict} (${seconds(r.wallMs)})\n`);
   };
-  const results = await runSuite(nic, plan.group, report);
+  await nicIdentity(nic);                              // its probe NIC before any waveform is asked for
+  if (plan.vcd) requestWaves({ path: plan.vcd, ...(plan.vcdWindowPs ? { windowPs: plan.vcdWindowPs } : {}) });
+  const results: TestResult[] = [];
+  try {
+    for (const t of tests) {
+      if (plan.vcd) labelWaves(`${t.group}-${t.name}`);
+      const r = await runTest(t, nic);
+      results.push(r);
+      report(r);
+    }
+  } finally {
+    if (plan.vcd) { err.write(`conformance: waveforms of the RTL NIC in ${plan.vcd.replace(/(\.vcd)?$/i, '-<group>-<test>.vcd')}\n`); requestWaves(null); }
+  }
   const passed = results.filter((r) => r.ok).length;
   out.write(`conformance: nic=${nic} group=${groupName} ${passed} passed, ${results.length - passed} failed\n`);
   return passed === results.length ? 0 : 1;

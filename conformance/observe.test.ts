@@ -41,3 +41,11 @@ test('the conformance command refuses bad flags with what to do', () => {
   expect(() => parseConformanceArgs(['--nic'])).toThrow(/--nic needs a value/);
   expect(() => parseConformanceArgs(['--nic', 'rtl', '--fast'])).toThrow(/unknown flag "--fast"/);
 });
+
+test('the conformance command takes a waveform file and a window of simulated time for the RTL NIC', () => {
+  expect(parseConformanceArgs(['--nic', 'rtl', '--vcd', 'w.vcd', '--vcd-window', '5us:25us'])).toMatchObject({ vcd: 'w.vcd', vcdWindowPs: { start: 5e6, end: 25e6 } });
+  expect(parseConformanceArgs(['--nic', 'rtl', '--vcd', 'w.vcd'])).toMatchObject({ vcd: 'w.vcd' });
+  expect(() => parseConformanceArgs(['--nic', 'model', '--vcd', 'w.vcd'])).toThrow(/--vcd records RTL NICs/);
+  expect(() => parseConformanceArgs(['--nic', 'rtl', '--vcd-window', '1us:2us'])).toThrow(/--vcd-window goes with --vcd FILE/);
+  expect(() => parseConformanceArgs(['--nic', 'rtl', '--vcd', 'w.vcd', '--vcd-window', '2us:1us'])).toThrow(/start must be before the end/);
+});

@@ -34,6 +34,7 @@ import { HostMemory, type HostBuffer } from './host-memory.ts';
 import { MacPort } from './mac-port.ts';
 import { PortProtocolError } from './protocol-error.ts';
 import { RegPort } from './reg-port.ts';
+import { claimWaveFile } from './waves.ts';
 
 export interface RtlNicOptions {
   readonly config: EngineConfig;
@@ -53,6 +54,13 @@ export interface RtlNicOptions {
   readonly onEvent?: (qp: number) => void;
   /** Names this NIC in error messages (default 'rtl nic'). */
   readonly name?: string;
+  /**
+   * Write a VCD of the engine here, stamped in simulated time (ps); default: the process-wide
+   * request (waves.ts: --vcd, HOMA_NIC_VCD), else none.
+   */
+  readonly vcd?: string;
+  /** Only this window of simulated time (ps) goes into the VCD. */
+  readonly vcdWindowPs?: { readonly start: number; readonly end: number };
 }
 
 export interface RtlNicBuild extends RtlNicOptions {
@@ -60,8 +68,6 @@ export interface RtlNicBuild extends RtlNicOptions {
   readonly top: ModuleDef<IoSpec>;
   /** Simulation engine (default 'js'). */
   readonly engine?: string;
-  /** Write a VCD of the whole run here. */
-  readonly vcd?: string;
 }
 
 export interface RtlNicCounters {
@@ -82,7 +88,7 @@ export interface RtlNicCounters {
 export class RtlNic implements Endpoint {
   /** Builds the simulator of `top` on `engine` and the NIC around it. */
   static async create(o: RtlNicBuild): Promise<RtlNic> {
-    const sim = await simulate(o.top, { engine: o.engine ?? 'js', vcd: o.vcd });
+    const sim = await simulate(o.top, { engine: o.engine ?? 'js' });
     return new RtlNic(sim, o);
   }
 
@@ -153,6 +159,20 @@ export class RtlNic implements Endpoint {
     this.outputValids = ['reg_resp', 'dma_rd_req', 'dma_wr_req', 'dma_wr_data', 'mac_tx', 'irq'].map((n) => [n, sim.port(`${n}_valid`)]);
     sim.reset(2);
     sim.onCycle(this.onEngineCycle);
+    const waves = o.vcd ? { path: o.vcd, windowPs: o.vcdWindowPs } : claimWaveFile();
+    if (waves) this.traceVcd(waves.path, waves.windowPs);
+  }
+
+  /** The VCD file this NIC writes (null: none). */
+  vcdPath: string | null = null;
+
+  /**
+   * Records the engine's waveform from now on: every signal by instance, FSM states by name,
+   * stamped in simulated time (ps, engine cycle x period), only inside `windowPs` if given.
+   */
+  traceVcd(path: string, windowPs?: { readonly start: number; readonly end: number }): void {
+    this.sim.traceVcd(path, { timescale: '1ps', period: this.periodPs, timeOf: () => this.current * this.periodPs, ...(windowPs ? { window: windowPs } : {}) });
+    this.vcdPath = path;
   }
 
   // ---- Endpoint ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 // all n cycles in C++; with them it runs cycle by cycle: settle, hooks, sample, edge.
 
 import type { CycleHook, MemoryInfo, PortHandle, PortInfo, PortValue, SimulateOptions, Simulator } from '../../hw/hdl/sim/simulator.ts';
-import { VcdWriter, type TraceSignal } from '../../hw/hdl/sim/vcd.ts';
+import { VcdWriter, type TraceSignal, type VcdOptions } from '../../hw/hdl/sim/vcd.ts';
 import { elaborate, type ModuleDef } from '../../hw/hdl/index.ts';
 import { buildModel, loadCached, type BuildOptions, type BuiltModel, type NativeSim } from './build.ts';
 import type { MemSlotInfo, SlotInfo } from './glue.ts';
@@ -134,11 +134,11 @@ export class VerilatorSimulator implements Simulator {
   }
 
   /** Same file layout and names as the JS engine's VCD: both use hw/hdl/sim/vcd.ts. */
-  traceVcd(path: string): void {
+  traceVcd(path: string, options?: VcdOptions): void {
     this.vcd?.close();
     this.settle();
     this.live().pullAll();
-    this.vcd = new VcdWriter(path, elaborate(this.def).top.name, this.traceSignals());
+    this.vcd = new VcdWriter(path, elaborate(this.def).top.name, this.traceSignals(), new Date(), options);
   }
 
   /** Every signal the model exposes, with its scope, reading the shared buffer (after pullAll). */

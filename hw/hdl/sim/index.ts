@@ -18,7 +18,7 @@ import { JsSimulator, type JsEngineOptions } from './js/engine.ts';
 
 export type * from './simulator.ts';
 export { JsSimulator, type JsEngineOptions } from './js/engine.ts';
-export { VcdWriter, type TraceSignal } from './vcd.ts';
+export { VcdWriter, type TraceSignal, type VcdOptions } from './vcd.ts';
 export { parseVcd, type Vcd, type VcdVar } from './vcd-read.ts';
 export { recordWaves, WaveRecorder, type WaveSignal, type RenderOptions } from './waveform.ts';
 export { Testbench, TimeoutError } from './testbench.ts';

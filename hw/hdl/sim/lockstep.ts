@@ -8,6 +8,7 @@
 // word present in both engines are compared too.
 
 import type { CycleHook, MemoryInfo, PortHandle, PortInfo, PortValue, Simulator } from './simulator.ts';
+import type { VcdOptions } from './vcd.ts';
 
 export class LockstepMismatch extends Error {
   override readonly name = 'LockstepMismatch';
@@ -132,9 +133,9 @@ class LockstepSimulator implements Simulator {
   }
 
   /** Traces the first engine to `path` and the second beside it ('run.vcd' -> 'run.<engine>.vcd'). */
-  traceVcd(path: string): void {
-    this.a.traceVcd(path);
-    this.b.traceVcd(path.replace(/(\.vcd)?$/, `.${this.b.engine}.vcd`));
+  traceVcd(path: string, options?: VcdOptions): void {
+    this.a.traceVcd(path, options);
+    this.b.traceVcd(path.replace(/(\.vcd)?$/, `.${this.b.engine}.vcd`), options);
   }
 
   dispose(): void {

@@ -14,6 +14,8 @@
 //    write nor read. reset(n) holds rst high for n cycles (default 1), then lowers it.
 //  - Values up to 32 bits are numbers; wider values are bigints.
 
+import type { VcdOptions } from './vcd.ts';
+
 export type PortValue = number | bigint;
 
 export interface PortInfo {
@@ -65,8 +67,11 @@ export interface Simulator {
   /** Adds a hook run every cycle before the edge; returns a function that removes it. */
   onCycle(hook: CycleHook): () => void;
 
-  /** Starts writing a VCD waveform to `path` (every signal, hierarchy and enum names kept). */
-  traceVcd(path: string): void;
+  /**
+   * Starts writing a VCD waveform to `path` (every signal, hierarchy and enum names kept);
+   * `options` stamp cycles in the caller's time and limit the dump to a window of it.
+   */
+  traceVcd(path: string, options?: VcdOptions): void;
   /** Flushes and closes any trace; releases native resources. */
   dispose(): void;
 }

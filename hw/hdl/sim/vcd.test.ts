@@ -50,6 +50,36 @@ describe('VCD', () => {
     expect(vcd.valueAt('buffered_uart.clk', 20)).toBe(1n);
   });
 
+  test('a window dumps only its cycles, every value at its first, stamped in the caller\'s time', async () => {
+    const full = await uartRun(join(dir, 'uart-full.vcd'));
+    const path = join(dir, 'uart-window.vcd');
+    // The same run, cycle c stamped at 4000c ps (a 250 MHz clock), only [40 ns, 80 ns) dumped.
+    const sim = await simulate(bufferedUart(2, 16));
+    sim.traceVcd(path, { timescale: '1ps', period: 4000, timeOf: (c) => c * 4000, window: { start: 40_000, end: 80_000 } });
+    sim.reset();
+    sim.poke('countEnable', 1);
+    sim.poke('data.valid', 1);
+    sim.poke('data.payload', 0x5a);
+    sim.step(1);
+    sim.poke('data.valid', 0);
+    sim.step(30);
+    sim.dispose();
+    const text = readFileSync(path, 'utf8');
+    const vcd = parseVcd(text);
+    expect(vcd.timescale).toBe('1ps');
+    const stamps = [...text.matchAll(/^#(\d+)$/gm)].map((m) => Number(m[1]));
+    expect(stamps[0]).toBe(40_000);
+    expect(Math.max(...stamps)).toBeLessThanOrEqual(80_000);
+    expect(text.indexOf('$dumpvars')).toBeGreaterThan(text.indexOf('#40000'));
+    // cycles 10..19 hold what the whole run's VCD holds at those cycles (there at 10c ns)
+    for (let c = 10; c < 20; c++) {
+      for (const p of ['buffered_uart.txd', 'buffered_uart.tx.state', 'buffered_uart.tx.state_state']) {
+        expect(vcd.valueAt(p, c * 4000), `${p} at cycle ${c}`).toEqual(parseVcd(readFileSync(join(dir, 'uart-full.vcd'), 'utf8')).valueAt(p, c * 10));
+      }
+    }
+    expect(full.txd.length).toBe(30);
+  });
+
   test.runIf(has('vcd2fst') && has('fst2vcd'))('GTKWave\'s reader takes it: the FST round trip keeps signals, states and values', async () => {
     const path = join(dir, 'uart2.vcd');
     await uartRun(path);

@@ -5,6 +5,11 @@
 // what the rising edge samples) are dumped at 10c, when clk rises; clk falls at 10c+5.
 // FSM state names: an enum-typed signal also gets a `string` variable `<name>_state` holding
 // the state's name, which GTKWave shows as text (VCD has no enum type).
+//
+// Options (VcdOptions) let a caller with a clock of its own (a co-simulated NIC: cycle c at
+// c x its period in picoseconds) stamp samples in its time, and dump only a window of it so a
+// long run does not write gigabytes: cycles outside [start, end) are not written, and the
+// first cycle inside dumps every value.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { PortValue } from './simulator.ts';
@@ -17,6 +22,17 @@ export interface TraceSignal {
   readonly enumNames?: readonly string[];
   readonly enumValues?: readonly bigint[];
   read(): PortValue;
+}
+
+export interface VcdOptions {
+  /** Time stamp of a cycle in `timescale` units (default cycle x 10). */
+  readonly timeOf?: (cycle: number) => number;
+  /** Clock period in `timescale` units: clk falls half a period after a sample (default 10). */
+  readonly period?: number;
+  /** The VCD timescale (default '1ns'). */
+  readonly timescale?: string;
+  /** Only samples stamped in [start, end) are written (default all). */
+  readonly window?: { readonly start: number; readonly end: number };
 }
 
 interface Var { readonly sig: TraceSignal; readonly id: string; last: PortValue | null; readonly stateId: string | null }
@@ -35,13 +51,26 @@ export class VcdWriter {
   private buf: string[] = [];
   private bufLen = 0;
   private closed = false;
-  private lastCycle = -1;
+  private lastTime = -1;
+  private readonly timeOf: (cycle: number) => number;
+  private readonly half: number;
+  private readonly start: number;
+  private readonly end: number;
+  /** Samples written (cycles inside the window). */
+  samples = 0;
 
-  constructor(path: string, topName: string, signals: readonly TraceSignal[], date = new Date()) {
+  constructor(path: string, topName: string, signals: readonly TraceSignal[], date = new Date(), options: VcdOptions = {}) {
+    const period = options.period ?? 10;
+    if (!(period > 0)) throw new RangeError(`VCD clock period ${period}: must be positive`);
+    this.timeOf = options.timeOf ?? ((c) => c * 10);
+    this.half = Math.max(1, Math.floor(period / 2));
+    this.start = options.window?.start ?? -Infinity;
+    this.end = options.window?.end ?? Infinity;
+    if (!(this.start < this.end)) throw new RangeError(`VCD window [${this.start}, ${this.end}): the start must be before the end`);
     this.fd = openSync(path, 'w');
     let next = 0;
     this.clkId = vcdId(next++);
-    const head: string[] = [`$date ${date.toISOString()} $end`, '$version homa-nic hdl js engine $end', '$timescale 1ns $end'];
+    const head: string[] = [`$date ${date.toISOString()} $end`, '$version homa-nic hdl js engine $end', `$timescale ${options.timescale ?? '1ns'} $end`];
     // Group by scope so each instance is one $scope block (sorted so children nest).
     const byScope = new Map<string, TraceSignal[]>();
     for (const sig of signals) {
@@ -81,9 +110,10 @@ export class VcdWriter {
   /** Dumps the values of cycle `cycle` (only those that changed since the last sample). */
   sample(cycle: number): void {
     if (this.closed) return;
-    const t = cycle * 10;
-    let text = `#${t}\n1${this.clkId}\n`;
-    if (this.lastCycle < 0) text = `#${t}\n$dumpvars\n1${this.clkId}\n`;
+    const t = this.timeOf(cycle);
+    if (t < this.start || t >= this.end || t <= this.lastTime) return;
+    const first = this.lastTime < 0;
+    let text = first ? `#${t}\n$dumpvars\n1${this.clkId}\n` : `#${t}\n1${this.clkId}\n`;
     for (const v of this.vars) {
       const val = v.sig.read();
       if (v.last !== null && val === v.last) continue;
@@ -91,9 +121,10 @@ export class VcdWriter {
       text += v.sig.width === 1 ? `${val}${v.id}\n` : `b${val.toString(2)} ${v.id}\n`;
       if (v.stateId) text += `s${stateName(v.sig, val)} ${v.stateId}\n`;
     }
-    if (this.lastCycle < 0) text += '$end\n';
-    text += `#${t + 5}\n0${this.clkId}\n`;
-    this.lastCycle = cycle;
+    if (first) text += '$end\n';
+    text += `#${t + this.half}\n0${this.clkId}\n`;
+    this.lastTime = t;
+    this.samples++;
     this.write(text);
   }
 
@@ -109,11 +140,12 @@ export class VcdWriter {
     this.bufLen = 0;
   }
 
-  /** Writes the final time stamp and closes the file. */
+  /** Writes the final time stamp (that of `endCycle`, inside the window) and closes the file. */
   close(endCycle?: number): void {
     if (this.closed) return;
-    const end = endCycle ?? this.lastCycle + 1;
-    if (end * 10 > this.lastCycle * 10 + 5) this.write(`#${end * 10}\n`);
+    let end = endCycle === undefined ? this.lastTime + 2 * this.half : Math.min(this.timeOf(endCycle), this.end);
+    if (this.lastTime < 0) end = Math.max(end, 0);
+    if (end > this.lastTime + this.half) this.write(`#${end}\n`);
     this.flush();
     closeSync(this.fd);
     this.closed = true;

@@ -10,7 +10,7 @@ import type { FlatMemory, FlatSignal } from '../../ir.ts';
 import type { CycleHook, MemoryInfo, PortHandle, PortInfo, PortValue, Simulator } from '../simulator.ts';
 import { generate, type Program } from './codegen.ts';
 import { bigToWords, readBig, runtime, wordsFor, writeBig } from './wide.ts';
-import { VcdWriter, type TraceSignal } from '../vcd.ts';
+import { VcdWriter, type TraceSignal, type VcdOptions } from '../vcd.ts';
 
 type Fn = () => void;
 
@@ -221,10 +221,10 @@ export class JsSimulator implements Simulator {
     return out;
   }
 
-  traceVcd(path: string): void {
+  traceVcd(path: string, options?: VcdOptions): void {
     this.vcd?.close();
     this.settle();
-    this.vcd = new VcdWriter(path, this.design.top.name, this.traceSignals());
+    this.vcd = new VcdWriter(path, this.design.top.name, this.traceSignals(), new Date(), options);
   }
 
   dispose(): void {
