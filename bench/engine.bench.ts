@@ -10,12 +10,14 @@
 //  - gbps_mtu: the same for full-MTU DATA frames (1,514 bytes: 28 per 39,872-byte message).
 //  - latency_cycles: a single-packet message alone: cycles from its frame's last beat into the
 //    MAC port to its completion's DMA write request.
-// The last line is `engine-rx: config=<c> gbps_min=<x> gbps_mtu=<x> latency_cycles=<n>`.
+// Then `engine-rx: config=<c> gbps_min=<x> gbps_mtu=<x> latency_cycles=<n>`, and the grant
+// scheduler's decision latency (engine-grant.ts): `engine-grant: config=<c> backlog=<n> cycles=<n>`.
 
 import { simulate } from '../hw/hdl/sim/index.ts';
-import { engineConfig } from '../hw/homa/engine/config.ts';
+import { engineConfig, rpcSlots } from '../hw/homa/engine/config.ts';
 import { homaEngine } from '../hw/homa/engine/engine.ts';
 import { EngineHarness } from '../hw/homa/engine/harness.ts';
+import { grantLatency } from './engine-grant.ts';
 import { dataPacket, encodeFrame, type IpFields } from '../hw/homa/wire/index.ts';
 
 const name = process.argv[2] ?? 'u250';
@@ -81,3 +83,8 @@ hx.sim.dispose();
 const flag = (r: Rate): string => (r.drops > 0 ? ` (${r.drops} frames dropped)` : '');
 if (min.drops || full.drops) log(`note: frames offered faster than the engine took them were dropped${flag(min)}${flag(full)}`);
 console.log(`engine-rx: config=${c.name} gbps_min=${min.gbps.toFixed(1)} gbps_mtu=${full.gbps.toFixed(1)} latency_cycles=${latency}`);
+for (const backlog of [1024, 16384].filter((b) => b <= rpcSlots(c))) {
+  const g = await grantLatency(c, backlog, log);
+  log(`grant: backlog ${backlog}: set-up ${g.setupCycles} cycles; a change of the active set (rescan of the list) ${g.rebuildCycles} cycles`);
+  console.log(`engine-grant: config=${c.name} backlog=${backlog} cycles=${g.cycles}`);
+}

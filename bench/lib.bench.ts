@@ -5,13 +5,12 @@
 // time; results are cached by the Verilog's hash in build/lib-bench (delete it to redo).
 // The last line is the summary the project tracks.
 
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toVerilog } from '../hw/hdl/index.ts';
 import { libBenchDesigns } from '../hw/lib/index.ts';
-import { parseStat, type SynthResult, type Target, TARGETS } from './lib-synth.ts';
+import { synthesize, type SynthResult, type Target, TARGETS } from './lib-synth.ts';
 
 const dir = 'build/lib-bench';
 mkdirSync(dir, { recursive: true });
@@ -31,28 +30,7 @@ for (const [name, def] of Object.entries(libBenchDesigns())) {
   }
 }
 
-function runYosys(job: Job): Promise<SynthResult> {
-  const cache = join(dir, `${job.top}.${job.target.name}.${job.key}.json`);
-  if (existsSync(cache)) return Promise.resolve(JSON.parse(readFileSync(cache, 'utf8')) as SynthResult);
-  const statFile = join(dir, `${job.top}.${job.target.name}.stat`);
-  const ltpFile = join(dir, `${job.top}.${job.target.name}.ltp`);
-  const script = `read_verilog ${job.file}; ${job.target.script(job.top)}; tee -q -o ${statFile} stat; ` +
-    `delete ${job.target.sequential}; tee -q -o ${ltpFile} ltp -noff`;
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const p = spawn('yosys', ['-q', '-p', script], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    p.on('error', reject);
-    p.on('close', (code) => {
-      if (code !== 0) { reject(new Error(`yosys ${job.target.name} on ${job.name} failed (exit ${code}): ${err.slice(0, 2000)}`)); return; }
-      const ltp = /length=(\d+)/.exec(readFileSync(ltpFile, 'utf8'));
-      const r: SynthResult = { ...parseStat(readFileSync(statFile, 'utf8'), job.target), ltp: ltp ? Number(ltp[1]) : 0, seconds: (Date.now() - started) / 1000 };
-      writeFileSync(cache, JSON.stringify(r));
-      resolve(r);
-    });
-  });
-}
+const runYosys = (job: Job): Promise<SynthResult> => synthesize({ ...job, dir });
 
 async function main(): Promise<void> {
   const results = new Map<string, SynthResult>();

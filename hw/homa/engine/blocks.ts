@@ -1,0 +1,27 @@
+// hw/homa/engine/blocks.ts — every block of the engine alone, by name, for the per-block
+// synthesis bench (bench/engine-synth.bench.ts) and anything else that looks at one block.
+
+import type { ModuleDef } from '../../hdl/index.ts';
+import type { IoSpec } from '../../hdl/ports.ts';
+import { bpool } from './bpool.ts';
+import { bretFetch } from './bret_fetch.ts';
+import { completion } from './completion.ts';
+import type { EngineConfig } from './config.ts';
+import { ctlTx } from './ctl_tx.ts';
+import { cutoffsTx } from './cutoffs.ts';
+import { dmaWriteMux } from './dma_write_mux.ts';
+import { grantSched } from './grant_sched.ts';
+import { engineRegs } from './regs.ts';
+import { rxData } from './rx_data.ts';
+import { rxDispatch } from './rx_dispatch.ts';
+import { rxDma } from './rx_dma.ts';
+import { rxParser } from './rx_parser.ts';
+import { engineTick } from './tick.ts';
+
+export function engineBlocks(c: EngineConfig): Record<string, ModuleDef<IoSpec>> {
+  return {
+    regs: engineRegs(c), rx_parser: rxParser(c), rx_dispatch: rxDispatch(c), rx_data: rxData(c), bpool: bpool(c), bret_fetch: bretFetch(c),
+    rx_dma: rxDma(c), completion: completion(c), dma_write_mux: dmaWriteMux(c, 2), grant_sched: grantSched(c), cutoffs: cutoffsTx(c),
+    ctl_tx: ctlTx(c), tick: engineTick(c),
+  } as Record<string, ModuleDef<IoSpec>>;
+}
