@@ -2,7 +2,8 @@
 // test: every group on the reference model (its own oracle: a determinism check, and the suite's
 // check of itself), group rx on the RTL in the JS simulator, and group rx on the RTL in Verilator
 // when Verilator is installed. The other groups on the RTL are `npx homa-nic conformance --nic
-// rtl`'s business: they need the transmit path, which the RTL does not have yet.
+// rtl`'s business until they pass there: grants needs the restart of a message that waited for
+// bpages (a RESEND), tx and reliability the transmit path and the timers.
 
 import { beforeAll, describe, expect, test } from 'vitest';
 import { verilatorUnavailable } from '../sim/verilator/index.ts';

@@ -100,6 +100,19 @@ export class ConformanceCluster {
     await this.sim.sleep(atPs / 1000 + SETTLE_NS);
   }
 
+  /**
+   * From now on, both directions of the DUT's link in the order frames go onto the wire: `out`
+   * = sent by the DUT, `in` = sent towards it (it receives them a little later).
+   */
+  wireLog(): { dir: 'in' | 'out'; frame: Decoded | null }[] {
+    const log: { dir: 'in' | 'out'; frame: Decoded | null }[] = [];
+    const cable = this.sim.network.cable('host0');
+    const sent = cable.forward.tap;
+    cable.forward.tap = { onTransmit: (frame, atPs, link) => { sent?.onTransmit(frame, atPs, link); log.push({ dir: 'out', frame: decodeSent(frame) }); } };
+    cable.reverse.tap = { onTransmit: (frame) => { log.push({ dir: 'in', frame: decodeSent(frame) }); } };
+    return log;
+  }
+
   /** Frames the DUT has sent so far, decoded (undecodable ones as null). */
   sent(): (Decoded | null)[] { return this.sentFrames.map(decodeSent); }
 

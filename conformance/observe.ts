@@ -59,6 +59,12 @@ export function readRegisterWords(device: Device, block: RegisterBlock['name'], 
   return Array.from({ length: words }, (_, k) => device.read32(at + 4 * k));
 }
 
+/** Write `words` consecutive 32-bit words of a register (tunables, through the register map). */
+export function writeRegisterWords(device: Device, block: RegisterBlock['name'], register: string, words: readonly number[]): void {
+  const at = blockBase(device, block) + withinBlock(block, register);
+  words.forEach((w, k) => device.write32(at + 4 * k, w >>> 0));
+}
+
 export function readIdentity(device: Device): NicIdentity {
   const base = blockBase(device, 'identity');
   const r = (n: string): number => device.read32(base + withinBlock('identity', n));

@@ -6,6 +6,7 @@ import './tests/rx-bpages.ts';
 import './tests/rx-order.ts';
 import './tests/rx-bad-input.ts';
 import './tests/grants.ts';
+import './tests/grants-tunables.ts';
 import './tests/tx.ts';
 import './tests/reliability.ts';
 import './tests/host.ts';

@@ -293,6 +293,16 @@ const COUNTER_WORDS: Map<number, [string, number]> = (() => {
   return m;
 })();
 
+/** Writable config words: byte offset -> [register, word]. */
+const CONFIG_WORDS: Map<number, [string, number]> = (() => {
+  const block = registerBlocks().find((b) => b.name === 'config')!;
+  const m = new Map<number, [string, number]>();
+  for (const r of block.registers) if (r.access !== 'ro') for (let k = 0; k < r.words; k++) m.set(block.offset + r.offset + 4 * k, [r.name, k]);
+  return m;
+})();
+/** Tunables the model reads at the moment it decides (a write takes effect at once, as on the engine). */
+const LIVE_TUNABLES: ReadonlySet<string> = new Set(['max_incoming', 'max_overcommit', 'window', 'grant_fifo_fraction', 'fifo_grant_increment']);
+
 /** One simulated host's reference-model NIC as a Device. */
 export class SimDevice implements ClusterDevice {
   readonly url: string;
@@ -363,9 +373,12 @@ export class SimDevice implements ClusterDevice {
 
   write32(offset: number, value: number): void {
     if (offset < QP_CTRL_BASE) {
-      // Configuration registers are stored but the model keeps the tunables it was built with
-      // (pass them as SimClusterOptions.nic).
+      // Configuration registers are stored; the grant scheduler's tunables also take effect in
+      // the model at once (as they do in the engine). The others keep the values the model was
+      // built with (pass them as SimClusterOptions.nic).
       if (offset >>> 2 < this.bar.length) this.bar[offset >>> 2] = value >>> 0;
+      const word = CONFIG_WORDS.get(offset);
+      if (word && LIVE_TUNABLES.has(word[0])) (this.nic.cfg as unknown as Record<string, number>)[word[0]] = value >>> 0;
       return;
     }
     const p = this.page(offset);
