@@ -14,6 +14,7 @@
 // scheduler's decision latency (engine-grant.ts): `engine-grant: config=<c> backlog=<n> cycles=<n>`.
 
 import { simulate } from '../hw/hdl/sim/index.ts';
+import { defaultTunables } from '../hw/homa/abi.ts';
 import { engineConfig, rpcSlots } from '../hw/homa/engine/config.ts';
 import { homaEngine } from '../hw/homa/engine/engine.ts';
 import { EngineHarness } from '../hw/homa/engine/harness.ts';
@@ -24,6 +25,8 @@ const name = process.argv[2] ?? 'u250';
 const c = engineConfig(name);
 const NIC = Uint8Array.from([10, 0, 0, 1]);
 const ip = (client: number): IpFields => ({ version: 4, priority: 0, flow: 0, ttl: 64, protocol: 146, saddr: Uint8Array.from([10, 0, 1 + (client >> 8), client & 255]), daddr: NIC });
+/** Senders that already have our cutoffs (a stale version costs a CUTOFFS packet back, once per tick per peer). */
+const CUTOFF_VERSION = defaultTunables().cutoff_version;
 const log = (s: string): void => { process.stderr.write(`${s}\n`); };
 
 async function rig(): Promise<EngineHarness> {
@@ -59,14 +62,14 @@ async function stream(what: string, frames: Uint8Array[], messages: number): Pro
 
 log(`engine ${c.name}: ${c.beatBytes}-byte beats at ${c.clockMhz} MHz`);
 const n = 2000;
-const small = Array.from({ length: n }, (_, i) => encodeFrame(1, 2, ip(i % 64), dataPacket(40000, 99, BigInt(2 + 2 * i), { message_length: 1, incoming: 1, offset: 0, payload: Uint8Array.of(i & 255) })));
+const small = Array.from({ length: n }, (_, i) => encodeFrame(1, 2, ip(i % 64), dataPacket(40000, 99, BigInt(2 + 2 * i), { message_length: 1, incoming: 1, offset: 0, payload: Uint8Array.of(i & 255), cutoff_version: CUTOFF_VERSION })));
 const min = await stream('smallest DATA frames (1-byte requests, 91 bytes)', small, n);
 
 const per = 28, msgs = 12, msgLen = per * 1424;
 const mtu: Uint8Array[] = [];
 for (let m = 0; m < msgs; m++) {
   for (let k = 0; k < per; k++) {
-    mtu.push(encodeFrame(1, 2, ip(m), dataPacket(40000, 99, BigInt(2 + 2 * m), { message_length: msgLen, incoming: msgLen, offset: k * 1424, payload: new Uint8Array(1424).fill(k) })));
+    mtu.push(encodeFrame(1, 2, ip(m), dataPacket(40000, 99, BigInt(2 + 2 * m), { message_length: msgLen, incoming: msgLen, offset: k * 1424, payload: new Uint8Array(1424).fill(k), cutoff_version: CUTOFF_VERSION })));
   }
 }
 const full = await stream('full-MTU DATA frames (1,514 bytes)', mtu, msgs);
