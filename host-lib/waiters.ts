@@ -60,7 +60,9 @@ export class Waiters {
         this.service();
         this.settle(false);
         if (this.list.length === 0) break;
-        this.waitingUntil = Math.min(...this.list.map((e) => e.deadlineNs));
+        let until = Infinity;
+        for (const e of this.list) if (e.deadlineNs < until) until = e.deadlineNs;
+        this.waitingUntil = until;
         let r: WaitResult | 'kicked';
         try {
           r = await new Promise<WaitResult | 'kicked'>((resolve, reject) => {

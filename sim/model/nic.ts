@@ -27,6 +27,11 @@ import { PRIO_BYTES, PRIO_PACKETS, RCVD_KEY, RX_ERROR_COUNTER, SENT_KEY } from '
 const ACTS_WITHOUT_RPC: ReadonlySet<number> = new Set([HomaType.CUTOFFS, HomaType.NEED_ACK, HomaType.ACK, HomaType.RESEND]);
 import type { Completion, CompletionTypeCode, ReplyArgs, RequestArgs } from './types.ts';
 
+/** A server RPC of queue pair `qp` from client port `dport` (0: any port). */
+function isServerRpcOf(r: Rpc | undefined, qp: QueuePair, dport: number): r is Rpc {
+  return r !== undefined && r.qp === qp && (dport === 0 || r.peerPort === dport);
+}
+
 export class ModelNic implements Endpoint {
   readonly cfg: ModelConfig;
   port!: EndpointPort;
@@ -189,14 +194,13 @@ export class ModelNic implements Endpoint {
   }
 
   private serverRpc(qp: QueuePair, id: number, peer: Uint8Array | undefined, dport: number): Rpc | undefined {
-    const mine = (r: Rpc | undefined): r is Rpc => r !== undefined && r.qp === qp && (dport === 0 || r.peerPort === dport);
     if (peer) {
       const r = this.peers.get(addrKey(peer))?.serverRpcs.get(id);
-      return mine(r) ? r : undefined;
+      return isServerRpcOf(r, qp, dport) ? r : undefined;
     }
     for (const p of this.peers.values()) {                        // no address: first match (see ReplyArgs)
       const r = p.serverRpcs.get(id);
-      if (mine(r)) return r;
+      if (isServerRpcOf(r, qp, dport)) return r;
     }
     return undefined;
   }
