@@ -94,10 +94,17 @@ describe('EINVAL, with the argument that was wrong', () => {
 });
 
 describe('RPC failures (§2.2, §3.5)', () => {
-  test('ETIMEDOUT when no server socket answers at that port (HomaModule: ENOTCONN via ICMP)', async () => {
-    const h = twoHosts({ nic: { timeout_ticks: 20 } });
+  test('ENOTCONN when no server socket answers at that port (ICMP port unreachable, as HomaModule)', async () => {
+    const h = twoHosts();
     const e = await failure(() => h.client.call({ ...h.dest, port: 1234 }, 'anyone?', { cookie: 8n }));
     expect(e).toBeInstanceOf(RpcError);
+    expect(e).toMatchObject({ code: 'ENOTCONN', errno: 107, cookie: 8n });
+    expect(h.cluster.now()).toBeLessThan(1_000_000);                 // the first request packet's answer, not a timeout
+  });
+
+  test('ETIMEDOUT when no server socket answers and the NIC sends no ICMP', async () => {
+    const h = twoHosts({ nic: { timeout_ticks: 20, icmp: false } });
+    const e = await failure(() => h.client.call({ ...h.dest, port: 1234 }, 'anyone?', { cookie: 8n }));
     expect(e).toMatchObject({ code: 'ETIMEDOUT', errno: 110, cookie: 8n });
   });
 
