@@ -65,3 +65,19 @@ export function checkCookie(cookie: bigint): void {
     throw new InvalidArgumentError('cookie', `must be a bigint in 0..2^64-1, got ${String(cookie)}`);
   }
 }
+
+/**
+ * An options object names only options that exist: an unknown one (a misspelling, an option
+ * another call takes) is EINVAL naming it, never silently ignored. `signal` must be an AbortSignal.
+ */
+export function checkOptions(what: string, opt: unknown, known: readonly string[]): void {
+  if (opt === undefined) return;
+  if (opt === null || typeof opt !== 'object' || Array.isArray(opt)) throw new InvalidArgumentError('options', `${what}: options must be an object, got ${String(opt)}`);
+  for (const k of Object.keys(opt)) {
+    if (!known.includes(k)) {
+      throw new InvalidArgumentError(k, `${what}() has no option '${k}'; it takes ${known.length ? known.map((x) => `'${x}'`).join(', ') : 'none'}`);
+    }
+  }
+  const signal = (opt as { signal?: unknown }).signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal', `${what}: signal must be an AbortSignal`);
+}
