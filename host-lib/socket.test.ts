@@ -154,7 +154,7 @@ describe('abort', () => {
   });
 
   test('abort() with no id also cancels sends still waiting for their id', async () => {
-    const h = twoHosts();
+    const h = twoHosts({ doorbellNs: 100 });                       // the NIC takes descriptors 100 ns after the doorbell
     const sending = h.client.send(h.dest, 'a');
     const calling = h.client.call(h.dest, 'b');
     await h.client.abort();
