@@ -251,8 +251,16 @@ export class HomaSocket {
 
   /** A call() given up by its AbortSignal: the RPC is aborted silently and nobody waits for it. */
   private async discard(rpc: ClientRpc): Promise<void> {
-    this.forget(rpc, false);
-    try { await this.post('abort', { opcode: SendOpcode.ABORT, id: rpc.id, error: 0 }); } catch { /* closed meanwhile: nothing left to abort */ }
+    try {
+      await this.post('abort', { opcode: SendOpcode.ABORT, id: rpc.id, error: 0 });
+    } catch {
+      return;                                       // closed meanwhile: nothing left to abort
+    }
+    // Its bytes go back once the NIC has taken the ABORT (the position just posted); a
+    // response that came in meanwhile is nobody's: its bpages go straight back.
+    if (this.byId.get(rpc.id) === rpc) this.forget(rpc, false);
+    const late = this.take(rpc.id);
+    if (late instanceof Message) late.release();
   }
 
   /** HOMAIOCINFO (§2.1), from what the NIC reports and what the socket knows. */
