@@ -3,6 +3,7 @@
 // The client sees what Linux Homa gives it — ENOTCONN (ICMP port unreachable) or ETIMEDOUT
 // (timeout_ticks) — within the configured timeout, never a wait until the simulation's horizon.
 import { describe, expect, test } from 'vitest';
+import { SimCluster } from './backends/sim.ts';
 import { DeviceLostError, RpcError } from './errors.ts';
 import { HomaDevice } from './homa-device.ts';
 import type { HomaSocket } from './socket.ts';
@@ -100,6 +101,30 @@ describe('a partitioned network', () => {
     h.cluster.partition(0, [1]);
     expect((await third.call(h.dest, 'ping')).text()).toBe('pong');
     expect(() => h.cluster.partition(1, 1)).toThrow(/both sides/);
+  });
+});
+
+describe('every NIC kind', () => {
+  test('crash, restart and partition work for an RTL NIC too (at the Endpoint seam)', async () => {
+    const cluster = new SimCluster({ engines: ['model', 'rtl'] });
+    try {
+      const client = new HomaDevice(cluster.device(0)).socket();
+      const dest = { address: '10.0.0.2', port: 40 };
+      let server = new HomaDevice(cluster.device(1)).socket({ port: 40, server: true });
+      await client.send(dest, 'first');
+      expect((await server.receive()).text()).toBe('first');
+      cluster.crash(1);
+      await expect(server.receive()).rejects.toBeInstanceOf(DeviceLostError);
+      server = new HomaDevice(cluster.restart(1)).socket({ port: 40, server: true });
+      await client.send(dest, 'second');
+      expect((await server.receive()).text()).toBe('second');
+      cluster.partition(0, 1);
+      await client.send(dest, 'third');
+      await expect(server.receive({ timeoutNs: 5e6 })).rejects.toMatchObject({ code: 'EAGAIN' });
+      expect(cluster.partitionDrops).toBeGreaterThan(0);
+    } finally {
+      cluster.close();
+    }
   });
 });
 
