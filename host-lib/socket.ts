@@ -29,47 +29,14 @@ import type { HostCompletion, HostQueuePair } from './queue-pair.ts';
 import { hostRpcs, rpcInfos } from './socket-info.ts';
 import type { SocketInfo } from './socket-info.ts';
 import { Waiters } from './waiters.ts';
+import { CALL_OPTIONS, RECEIVE_OPTIONS, REQUESTS_OPTIONS, SEND_OPTIONS } from './socket-options.ts';
+import type { CallOptions, ReceiveOptions, RequestsOptions, SendOptions } from './socket-options.ts';
 
 export type { Destination, Payload } from './arguments.ts';
+export type { CallOptions, ReceiveOptions, RequestsOptions, SendOptions } from './socket-options.ts';
 export { RpcFlag, type RpcInfo, type RpcState, type SocketInfo } from './socket-info.ts';
 
 export const HOMA_MAX_MESSAGE_LENGTH = 1_000_000;
-
-export interface SendOptions {
-  /** Completion cookie, echoed with the response or the error (§2.2). */
-  cookie?: bigint;
-  /** HOMA_SENDMSG_PRIVATE: the response is only returned by receive({ id }) (§2.1). */
-  private?: boolean;
-}
-
-export interface CallOptions {
-  /** Completion cookie, echoed with the response or carried by the RpcError. */
-  cookie?: bigint;
-  /** Give up when it aborts: the call rejects with AbortError (ECANCELED) and the RPC is aborted. */
-  signal?: AbortSignal;
-}
-
-export interface ReceiveOptions {
-  /** Wait for this private client RPC instead of any shared message (§2.2). */
-  id?: bigint;
-  /**
-   * Give up after this much device time with EAGAIN; 0 = don't wait at all (MSG_DONTWAIT).
-   * Default: wait as long as it takes.
-   */
-  timeoutNs?: number;
-  /** Stop waiting when it aborts (AbortError, ECANCELED); the RPC itself goes on. */
-  signal?: AbortSignal;
-}
-
-export interface RequestsOptions {
-  /** End the iteration when it aborts (as a close does). */
-  signal?: AbortSignal;
-}
-
-const SEND_OPTIONS = ['cookie', 'private'] as const;
-const CALL_OPTIONS = ['cookie', 'signal'] as const;
-const RECEIVE_OPTIONS = ['id', 'timeoutNs', 'signal'] as const;
-const REQUESTS_OPTIONS = ['signal'] as const;
 
 interface ClientRpc {
   handle: number;
