@@ -100,7 +100,7 @@ export class Waiters {
         }
         if (r === 'idle') {
           this.service();
-          this.settle(this.device.idleReason?.() ?? 'nothing left to run');
+          this.settle(this.device.idleReason?.() ?? '');
         }
       }
     } finally {
@@ -120,7 +120,7 @@ export class Waiters {
       try { v = e.ready(); } catch (err) { e.reject(err); continue; }
       if (v !== undefined) e.resolve(v);
       else if (now >= e.deadlineNs) e.reject(timedOut(e.what));
-      else if (idle !== null) e.reject(new SimulationIdleError(e.what, idle));
+      else if (idle !== null) e.reject(new SimulationIdleError(e.what, idle || undefined));
       else keep.push(e);
     }
     this.list = keep;
