@@ -46,6 +46,7 @@ describe('a server that goes away', () => {
     expect(await served).toBe(0);                                    // requests() just ends on a crashed host
     expect(await waiting).toBeInstanceOf(DeviceLostError);
     await expect(h.server.receive()).rejects.toMatchObject({ code: 'ENODEV' });
+    await expect(h.server.call({ address: h.clientDevice.address, port: h.client.port }, 'x')).rejects.toMatchObject({ code: 'ENODEV' });
     const t0 = h.cluster.now();
     await expect(h.client.call(h.dest, 'anyone?')).rejects.toMatchObject({ code: 'ETIMEDOUT' });
     expect(h.cluster.now() - t0).toBeLessThanOrEqual(TIMEOUT_NS + 2e6);

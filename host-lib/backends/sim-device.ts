@@ -91,6 +91,7 @@ export class SimDevice implements ClusterDevice {
   }
 
   write32(offset: number, value: number): void {
+    if (this.cluster.isLost(this)) return;                            // a crashed host's NIC acts on nothing
     if (offset < QP_CTRL_BASE) {
       // Configuration registers are stored but the model keeps the tunables it was built with
       // (pass them as SimClusterOptions.nic).

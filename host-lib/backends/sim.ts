@@ -293,6 +293,9 @@ export class SimCluster {
     return this.devices[host]!;
   }
 
+  /** @internal Is `device` a crashed host's (old) device? */
+  isLost(device: { readonly events: number }): boolean { return this.lost.size > 0 && this.lost.has(device); }
+
   /** Is host `host` up (not crashed)? */
   isUp(host: number): boolean { this.device(host); return this.faults.isUp(host); }
 
