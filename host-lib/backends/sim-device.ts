@@ -68,19 +68,16 @@ export class SimDevice implements ClusterDevice {
     for (let i = 0; i < params.numQueuePairs; i++) this.queuePairs.push(new SimQueuePair(host, i));
   }
 
-  /** Which queue pair's page `offset` is in, and where in it. */
-  private page(offset: number): { qp: SimQueuePair; user: boolean; within: number } | null {
-    const user = offset >= QP_USER_BASE;
-    const rel = offset - (user ? QP_USER_BASE : QP_CTRL_BASE);
-    const qp = this.queuePairs[Math.floor(rel / QP_STRIDE)];
-    return qp && rel >= 0 ? { qp, user, within: rel % QP_STRIDE } : null;
-  }
+  // Queue-pair pages: ctrl pages from QP_CTRL_BASE, user pages from QP_USER_BASE, QP_STRIDE apart
+  // (computed inline: the rings' doorbells and status reads come through here per message).
 
   read32(offset: number): number {
     if (offset >= QP_CTRL_BASE) {
-      const p = this.page(offset);
-      if (!p) return 0;
-      return p.user ? p.qp.readUser(p.within) : p.qp.readCtrl(p.within);
+      const user = offset >= QP_USER_BASE;
+      const rel = offset - (user ? QP_USER_BASE : QP_CTRL_BASE);
+      const qp = this.queuePairs[(rel / QP_STRIDE) | 0];
+      if (!qp) return 0;
+      return user ? qp.readUser(rel % QP_STRIDE) : qp.readCtrl(rel % QP_STRIDE);
     }
     const c = COUNTER_WORDS.get(offset);
     if (c) {
@@ -98,10 +95,12 @@ export class SimDevice implements ClusterDevice {
       if (offset >>> 2 < this.bar.length) this.bar[offset >>> 2] = value >>> 0;
       return;
     }
-    const p = this.page(offset);
-    if (!p) return;                                                    // past the last queue pair
-    if (p.user) p.qp.writeUser(p.within, value >>> 0);
-    else p.qp.writeCtrl(p.within, value >>> 0);
+    const user = offset >= QP_USER_BASE;
+    const rel = offset - (user ? QP_USER_BASE : QP_CTRL_BASE);
+    const qp = this.queuePairs[(rel / QP_STRIDE) | 0];
+    if (!qp) return;                                                   // past the last queue pair
+    if (user) qp.writeUser(rel % QP_STRIDE, value >>> 0);
+    else qp.writeCtrl(rel % QP_STRIDE, value >>> 0);
   }
 
   allocateDma(bytes: number, align?: number): DmaBuffer { return this.memory.allocate(bytes, align); }
