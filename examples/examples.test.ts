@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { HomaDevice, SimCluster } from '../host-lib/index.ts';
 import { twoHosts } from '../host-lib/testing.ts';
 import { echoClient, echoServer } from './echo.ts';
+import { failover } from './failover.ts';
 import { KvClient, KvServer, KvStatus } from './kv.ts';
 import { percentile, runKvLoad } from './kv-load.ts';
 
@@ -23,6 +24,14 @@ describe('echo', () => {
     expect(rtts.every((t) => t > 0)).toBe(true);
     h.server.close();
     expect(await served).toBe(3);
+  });
+});
+
+describe('failover', () => {
+  test('a retrying client rides through a crash and restart, and a partition', async () => {
+    expect(await failover()).toEqual([
+      'before the crash: ok', 'attempt 0: ETIMEDOUT at 100.0 ms', 'after the restart: ok', 'across a partition: ETIMEDOUT', 'healed: ok',
+    ]);
   });
 });
 

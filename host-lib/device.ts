@@ -29,6 +29,35 @@ export type WaitResult =
    */
   | 'idle';
 
+/**
+ * One RPC of a queue pair as the NIC holds it (what HOMAIOCINFO's homa_rpc_info reports,
+ * spec §2.1). Backends that can look inside their NIC offer it (`Device.rpcInfo`).
+ */
+export interface NicRpcInfo {
+  /** The RPC's id on this host: even for a client RPC, odd for a server RPC (§1.2). */
+  readonly id: bigint;
+  readonly client: boolean;
+  /** The peer's address (4 bytes IPv4, 16 bytes IPv6) and port. */
+  readonly peerAddr: Uint8Array;
+  readonly peerPort: number;
+  /** The ABI completion cookie the request was posted with (host-lib's per-socket handle). */
+  readonly cookie: bigint;
+  /** 'outgoing': sending its message; 'incoming': receiving (or awaiting) one; 'in-service': a request handed to the host, no reply yet. */
+  readonly state: 'outgoing' | 'incoming' | 'in-service';
+  /** Outgoing message: length (-1 none yet), bytes sent, bytes the receiver granted. */
+  readonly txLength: number;
+  readonly txSent: number;
+  readonly txGranted: number;
+  /** Incoming message: length (-1 unknown yet), bytes still missing, gaps and their bytes, bytes granted. */
+  readonly rxLength: number;
+  readonly rxRemaining: number;
+  readonly rxGaps: number;
+  readonly rxGapBytes: number;
+  readonly rxGranted: number;
+  /** Waiting for bpages of the receive region (HOMA_RPC_BUF_STALL, §4). */
+  readonly bufStall: boolean;
+}
+
 export interface Device {
   /** The URL it was opened with, e.g. `sim:0`. */
   readonly url: string;
@@ -57,6 +86,18 @@ export interface Device {
   now(): number;
   /** Let `ns` nanoseconds of device time pass. */
   sleep(ns: number): Promise<void>;
+
+  /**
+   * The RPCs the NIC holds for queue pair `queuePair` (optional: backends that can look
+   * inside their NIC; without it HOMAIOCINFO lists the RPCs the host knows of).
+   */
+  rpcInfo?(queuePair: number): NicRpcInfo[];
+
+  /**
+   * (Simulated devices) why the last wait ended 'idle', in words an application can act on:
+   * nothing left to simulate, or the simulation's horizon reached.
+   */
+  idleReason?(): string;
 
   /** Release the device (sockets should be closed first). */
   close(): void;

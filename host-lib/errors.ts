@@ -104,13 +104,38 @@ export class SocketClosedError extends HomaError {
 }
 
 /**
- * EDEADLK (simulated devices only): the call waits for something that can never happen,
- * because no simulated event is left and no other task is waiting on a timer.
+ * EDEADLK (simulated devices only): the call waits for something that can never happen —
+ * no simulated event is left (no packet in flight, no NIC timer, no other task waiting) — or
+ * the simulation reached its horizon (SimClusterOptions.horizonNs) first. `why` says which.
  */
 export class SimulationIdleError extends HomaError {
-  constructor(what: string) {
-    super('EDEADLK', ERRNO.EDEADLK, `${what} can never complete: the simulation has nothing left to run (no packet in flight, no timer, no other waiter)`);
+  constructor(what: string, why = 'the simulation has nothing left to run (no packet in flight, no NIC timer, no other task waiting)') {
+    super('EDEADLK', ERRNO.EDEADLK, `${what} can never complete: ${why}`);
     this.name = 'SimulationIdleError';
+  }
+}
+
+/**
+ * ECANCELED: the caller's AbortSignal aborted the call (`name` 'AbortError', as Node's own
+ * APIs name it; `cause` is the signal's reason). A call() aborted this way also aborts its RPC.
+ */
+export class AbortError extends HomaError {
+  constructor(what: string, reason?: unknown) {
+    super('ECANCELED', ERRNO.ECANCELED, `${what}: aborted by its AbortSignal`);
+    this.name = 'AbortError';
+    if (reason !== undefined) Object.defineProperty(this, 'cause', { value: reason, configurable: true, writable: true });
+  }
+}
+
+/**
+ * ENODEV: the device is gone under the socket — its simulated host crashed
+ * (SimCluster.crash). Every call on it fails with this; requests() just ends. After
+ * SimCluster.restart the host has a new device: open it again.
+ */
+export class DeviceLostError extends HomaError {
+  constructor(url: string, why: string) {
+    super('ENODEV', ERRNO.ENODEV, `${url}: ${why}`);
+    this.name = 'DeviceLostError';
   }
 }
 

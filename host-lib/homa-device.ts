@@ -4,6 +4,7 @@
 // automatic from 0x8000, spec §2) and, if asked, the server opt-in (SO_HOMA_SERVER). A closed
 // socket's queue pair and memory come back once the engine reports it inactive.
 
+import { checkOptions } from './arguments.ts';
 import type { Device } from './device.ts';
 import { ERRNO, AddressInUseError, HomaError, InvalidArgumentError, RegionTooSmallError } from './errors.ts';
 import { addressText } from './message.ts';
@@ -38,6 +39,8 @@ export interface SocketOptions {
   sendBytes?: number;
 }
 
+const SOCKET_OPTIONS = ['port', 'server', 'regionBytes', 'sendBytes'] as const;
+
 export class HomaDevice {
   readonly backend: Device;
   private readonly layout: DeviceLayout;
@@ -60,6 +63,7 @@ export class HomaDevice {
 
   /** A new Homa socket (spec §2: socket + SO_HOMA_RCVBUF + bind + SO_HOMA_SERVER). */
   socket(opt: SocketOptions = {}): HomaSocket {
+    checkOptions('socket', opt, SOCKET_OPTIONS);
     const port = opt.port ?? 0;
     if (!Number.isInteger(port) || port < 0 || port > 32767) {
       throw new InvalidArgumentError('port', `${port} cannot be bound: use 1..32767, or 0 for an automatic port (spec §2)`);
@@ -117,7 +121,7 @@ export class HomaDevice {
       }
       qp.release();
       this.draining.delete(qp.index);
-    })();
+    })().catch(() => undefined);                 // the device is gone (a crashed host): nothing to give back to
   }
 
   /** Close every socket, then the backend. */

@@ -8,12 +8,13 @@ import { HomaDevice } from './homa-device.ts';
 import { SimCluster } from './backends/sim.ts';
 import { PcieDevice } from '../driver/native/pcie-device.ts';
 
-export type { Device, DmaBuffer, WaitResult } from './device.ts';
+export type { Device, DmaBuffer, NicRpcInfo, WaitResult } from './device.ts';
 export * from './errors.ts';
 export { Message, type MessageKind, type Peer } from './message.ts';
 export {
-  HomaSocket, HOMA_MAX_MESSAGE_LENGTH,
-  type Destination, type Payload, type SendOptions, type ReceiveOptions, type SocketInfo, type RpcInfo,
+  HomaSocket, HOMA_MAX_MESSAGE_LENGTH, RpcFlag,
+  type Destination, type Payload, type SendOptions, type CallOptions, type ReceiveOptions, type RequestsOptions,
+  type SocketInfo, type RpcInfo, type RpcState,
 } from './socket.ts';
 export { HomaDevice, MIN_REGION_BYTES, DEFAULT_REGION_BYTES, FIRST_AUTOMATIC_PORT, type SocketOptions } from './homa-device.ts';
 export { SimCluster, SimDevice, type SimClusterOptions, type TrafficStats } from './backends/sim.ts';

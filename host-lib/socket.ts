@@ -14,66 +14,29 @@
 
 import { CompletionType, QpStatus, SendFlag, SendOpcode, v4Mapped } from '../hw/homa/abi.ts';
 import type { MemRecord } from '../hw/homa/abi.ts';
-import { checkCookie, destinationAddress, messageBytes } from './arguments.ts';
+import { checkCookie, checkOptions, destinationAddress, messageBytes } from './arguments.ts';
 import type { Destination, Payload } from './arguments.ts';
 import type { Device } from './device.ts';
-import { ERRNO, HomaError, InvalidArgumentError, RpcError, SimulationIdleError, SocketClosedError, errnoName } from './errors.ts';
+import {
+  AbortError, DeviceLostError, ERRNO, HomaError, InvalidArgumentError, RpcError, SimulationIdleError, SocketClosedError, errnoName,
+} from './errors.ts';
 import type { ErrorCode } from './errors.ts';
 import { Message, addressText } from './message.ts';
 import type { Peer } from './message.ts';
 import { Outgoing } from './outgoing.ts';
 import type { Staged } from './outgoing.ts';
 import type { HostCompletion, HostQueuePair } from './queue-pair.ts';
+import { hostRpcs, rpcInfos } from './socket-info.ts';
+import type { SocketInfo } from './socket-info.ts';
 import { Waiters } from './waiters.ts';
+import { CALL_OPTIONS, RECEIVE_OPTIONS, REQUESTS_OPTIONS, SEND_OPTIONS } from './socket-options.ts';
+import type { CallOptions, ReceiveOptions, RequestsOptions, SendOptions } from './socket-options.ts';
 
 export type { Destination, Payload } from './arguments.ts';
+export type { CallOptions, ReceiveOptions, RequestsOptions, SendOptions } from './socket-options.ts';
+export { RpcFlag, type RpcInfo, type RpcState, type SocketInfo } from './socket-info.ts';
 
 export const HOMA_MAX_MESSAGE_LENGTH = 1_000_000;
-
-export interface SendOptions {
-  /** Completion cookie, echoed with the response or the error (§2.2). */
-  cookie?: bigint;
-  /** HOMA_SENDMSG_PRIVATE: the response is only returned by receive({ id }) (§2.1). */
-  private?: boolean;
-}
-
-export interface ReceiveOptions {
-  /** Wait for this private client RPC instead of any shared message (§2.2). */
-  id?: bigint;
-  /**
-   * Give up after this much device time with EAGAIN; 0 = don't wait at all (MSG_DONTWAIT).
-   * Default: wait as long as it takes.
-   */
-  timeoutNs?: number;
-}
-
-/** One RPC in SocketInfo.rpcs (a subset of homa_rpc_info, §2.1). */
-export interface RpcInfo {
-  readonly id: bigint;
-  readonly role: 'client' | 'server';
-  readonly peer: Peer;
-  readonly cookie: bigint;
-  readonly private: boolean;
-  readonly state: 'sent' | 'in-service';
-}
-
-/** HOMAIOCINFO (§2.1). */
-export interface SocketInfo {
-  readonly port: number;
-  readonly server: boolean;
-  /** Free receive-region bytes as the NIC reports them (bpool_avail_bytes). */
-  readonly bpoolAvailBytes: number;
-  /** Send-region bytes holding messages the NIC may still read. */
-  readonly sendBytesInUse: number;
-  readonly numRpcs: number;
-  /** Messages the application holds (not yet released) and their bpage pieces. */
-  readonly heldMessages: number;
-  /** Bpage offsets released but not yet posted to the NIC. */
-  readonly pendingReturns: number;
-  /** Text of the socket's last error ('' if none). */
-  readonly errorMessage: string;
-  readonly rpcs: readonly RpcInfo[];
-}
 
 interface ClientRpc {
   handle: number;
@@ -143,14 +106,26 @@ export class HomaSocket {
 
   /** Send a request (§2.2 sendmsg with id 0); resolves to its RPC id once the NIC accepted it. */
   async send(dest: Destination, payload: Payload, opt: SendOptions = {}): Promise<bigint> {
+    this.checked(() => checkOptions('send', opt, SEND_OPTIONS));
     const rpc = await this.startRequest('send', dest, payload, opt);
     return rpc.id;
   }
 
-  /** Send a request and await its response (a private RPC, §2.1). Failures throw RpcError. */
-  async call(dest: Destination, payload: Payload, opt: { cookie?: bigint } = {}): Promise<Message> {
+  /**
+   * Send a request and await its response (a private RPC, §2.1). Failures throw RpcError; an
+   * aborted `signal` throws AbortError and aborts the RPC (HOMAIOCABORT, silently).
+   */
+  async call(dest: Destination, payload: Payload, opt: CallOptions = {}): Promise<Message> {
+    this.checked(() => checkOptions('call', opt, CALL_OPTIONS));
+    const signal = opt.signal;
+    if (signal?.aborted) throw new AbortError('call', signal.reason);
     const rpc = await this.startRequest('call', dest, payload, { cookie: opt.cookie ?? 0n, private: true });
-    return this.receive({ id: rpc.id });
+    try {
+      return unwrap(await this.waitUntil(`call(${rpc.id})`, () => this.take(rpc.id), undefined, signal));
+    } catch (e) {
+      if (e instanceof AbortError && this.byId.get(rpc.id) === rpc) await this.discard(rpc);
+      throw e;
+    }
   }
 
   /** Reply to a request this socket received (§2.2). The request needn't be released first. */
@@ -178,6 +153,7 @@ export class HomaSocket {
    * `id` that private RPC's response. A failed RPC throws RpcError carrying its id and cookie.
    */
   async receive(opt: ReceiveOptions = {}): Promise<Message> {
+    this.checked(() => checkOptions('receive', opt, RECEIVE_OPTIONS));
     const id = opt.id;
     const deadline = opt.timeoutNs === undefined ? undefined : this.device.now() + opt.timeoutNs;
     if (id !== undefined) {
@@ -185,22 +161,23 @@ export class HomaSocket {
       if (!this.privateDone.has(id) && (!rpc || !rpc.private)) {
         this.fail(new InvalidArgumentError('id', `${id} is not a private RPC of this socket awaiting its response (receive() without id takes shared messages)`));
       }
-      return unwrap(await this.waitUntil(`receive(${id})`, () => this.take(id), deadline));
+      return unwrap(await this.waitUntil(`receive(${id})`, () => this.take(id), deadline, opt.signal));
     }
-    return unwrap(await this.waitUntil('receive()', () => this.inbox.shift(), deadline));
+    return unwrap(await this.waitUntil('receive()', () => this.inbox.shift(), deadline, opt.signal));
   }
 
-  /** Incoming requests, in arrival order; ends when the socket closes (or a simulation goes idle). */
-  async *requests(): AsyncGenerator<Message, void, undefined> {
+  /**
+   * Incoming requests, in arrival order; ends when the socket closes, its host crashes, the
+   * `signal` aborts (or a simulation goes idle).
+   */
+  async *requests(opt: RequestsOptions = {}): AsyncGenerator<Message, void, undefined> {
+    this.checked(() => checkOptions('requests', opt, REQUESTS_OPTIONS));
     for (;;) {
       let msg: Message;
       try {
-        msg = await this.waitUntil('requests()', () => {
-          const i = this.inbox.findIndex((m) => m instanceof Message && m.kind === 'request');
-          return i < 0 ? undefined : this.inbox.splice(i, 1)[0] as Message;
-        });
+        msg = await this.waitUntil('requests()', () => this.nextRequest(), undefined, opt.signal);
       } catch (e) {
-        if (e instanceof SocketClosedError || e instanceof SimulationIdleError) return;
+        if (e instanceof SocketClosedError || e instanceof SimulationIdleError || e instanceof AbortError || e instanceof DeviceLostError) return;
         throw e;
       }
       yield msg;
@@ -210,17 +187,27 @@ export class HomaSocket {
   /**
    * HOMAIOCABORT (§2.1): end client RPC `id` (every client RPC of the socket when omitted or
    * 0n). With `error` the RPC completes with that errno (as RpcError); without, it is
-   * discarded silently, and a receive({ id }) waiting on it fails with ECANCELED.
+   * discarded silently, and a receive({ id }) waiting on it fails with ECANCELED. An id that
+   * names no RPC in progress (one already finished, say) is left alone, as homa.7 says.
+   * Nobody has to await it: a failure (a closed socket, an unknown errno) rejects only the
+   * promise, never the process.
    */
-  async abort(id = 0n, error?: ErrorCode | number): Promise<void> {
+  abort(id = 0n, error?: ErrorCode | number): Promise<void> {
+    const p = this.abortNow(id, error);
+    p.catch(() => undefined);
+    return p;
+  }
+
+  private async abortNow(id: bigint, error: ErrorCode | number | undefined): Promise<void> {
     this.checkOpen('abort');
     const errno = error === undefined ? 0 : typeof error === 'number' ? error : ERRNO[error];
     if (errno === undefined || !Number.isInteger(errno) || errno < 0) this.fail(new InvalidArgumentError('error', `unknown errno ${String(error)}`));
-    if (id !== 0n && !this.byId.has(id)) this.fail(new InvalidArgumentError('id', `${id} is not a client RPC of this socket in progress`));
+    if (typeof id !== 'bigint') this.fail(new InvalidArgumentError('id', `must be a bigint RPC id, got ${String(id)}`));
+    if (id !== 0n && !this.byId.has(id)) return;
     await this.post('abort', { opcode: SendOpcode.ABORT, id, error: errno });
     if (errno !== 0) return;
     // Every client RPC includes requests whose send() is still waiting for the NIC's id.
-    const victims = id === 0n ? [...this.byHandle.values()] : [this.byId.get(id)!];
+    const victims = id === 0n ? [...this.byHandle.values()] : [this.byId.get(id)].filter((r) => r !== undefined);
     for (const rpc of victims) {
       this.forget(rpc, false);
       const cancelled = new RpcError(ERRNO.ECANCELED, rpc.id, rpc.cookie);
@@ -229,16 +216,34 @@ export class HomaSocket {
     }
   }
 
+  /** A call() given up by its AbortSignal: the RPC is aborted silently and nobody waits for it. */
+  private async discard(rpc: ClientRpc): Promise<void> {
+    try {
+      await this.post('abort', { opcode: SendOpcode.ABORT, id: rpc.id, error: 0 });
+    } catch {
+      return;                                       // closed meanwhile: nothing left to abort
+    }
+    // Its bytes go back once the NIC has taken the ABORT (the position just posted); a
+    // response that came in meanwhile is nobody's: its bpages go straight back.
+    if (this.byId.get(rpc.id) === rpc) this.forget(rpc, false);
+    const late = this.take(rpc.id);
+    if (late instanceof Message) late.release();
+  }
+
   /** HOMAIOCINFO (§2.1), from what the NIC reports and what the socket knows. */
   info(): SocketInfo {
     this.checkOpen('info');
     this.service();
-    const rpcs: RpcInfo[] = [];
-    for (const r of this.byId.values()) rpcs.push({ id: r.id, role: 'client', peer: r.peer, cookie: r.cookie, private: r.private, state: 'sent' });
-    for (const r of this.serverRpcs.values()) rpcs.push({ id: r.id, role: 'server', peer: r.peer, cookie: 0n, private: false, state: 'in-service' });
+    const host = hostRpcs(
+      [...this.byId.values()].map((r) => ({ id: r.id, peer: r.peer, cookie: r.cookie, private: r.private, txLength: r.tx.length })),
+      this.inbox.filter((o): o is Message => o instanceof Message), this.privateDone, this.serverRpcs.values(),
+    );
+    const nic = this.device.rpcInfo?.(this.qp.index) ?? null;
+    const rpcs = rpcInfos(host, nic);
     return {
       port: this.port, server: this.serverOn, bpoolAvailBytes: this.qp.availBytes(), sendBytesInUse: this.outgoing.usedBytes,
-      numRpcs: rpcs.length, heldMessages: this.held, pendingReturns: this.returns.length, errorMessage: this.lastError, rpcs,
+      numRpcs: rpcs.length, heldMessages: this.held, pendingReturns: this.returns.length, errorMessage: this.lastError,
+      nicDetail: nic !== null, rpcs,
     };
   }
 
@@ -345,7 +350,11 @@ export class HomaSocket {
     this.held++;
     return new Message({ id: c.id, cookie, kind, peer, length: c.length, bpageOffsets: c.bpageOffsets }, this.qp.region.bytes, (o) => {
       this.held--;
-      if (!this.closed) this.returns.push(...o);
+      if (this.closed) return;
+      // At once, not with the next call: the socket's only caller may be blocked in receive()
+      // waiting for a message that needs these very bpages (§4).
+      this.returns.push(...o);
+      this.flushReturns();
     });
   }
 
@@ -358,6 +367,11 @@ export class HomaSocket {
     this.byId.delete(rpc.id);
     if (nicDone) this.outgoing.release(rpc.tx);
     else this.outgoing.retire(this.sqPosted, rpc.tx);
+  }
+
+  private nextRequest(): Message | undefined {
+    const i = this.inbox.findIndex((m) => m instanceof Message && m.kind === 'request');
+    return i < 0 ? undefined : this.inbox.splice(i, 1)[0] as Message;
   }
 
   private take(id: bigint): Outcome | undefined {
@@ -373,9 +387,9 @@ export class HomaSocket {
   }
 
   /** Service the rings until `ready` yields a value, waiting on the device between looks. */
-  private waitUntil<T>(what: string, ready: () => T | undefined, deadlineNs?: number): Promise<T> {
+  private waitUntil<T>(what: string, ready: () => T | undefined, deadlineNs?: number, signal?: AbortSignal): Promise<T> {
     this.checkOpen(what);
-    return this.waiters.until(what, ready, deadlineNs);
+    return this.waiters.until(what, ready, deadlineNs, signal);
   }
 
   private checkOpen(what: string): void {

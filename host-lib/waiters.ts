@@ -4,7 +4,7 @@
 // device. So an event wakes one task per socket, not every blocked call.
 
 import type { Device, WaitResult } from './device.ts';
-import { ERRNO, HomaError, SimulationIdleError, SocketClosedError } from './errors.ts';
+import { AbortError, ERRNO, HomaError, SimulationIdleError, SocketClosedError } from './errors.ts';
 
 interface Entry {
   what: string;
@@ -12,6 +12,8 @@ interface Entry {
   deadlineNs: number;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
+  /** Stop listening to the caller's AbortSignal (the wait ended some other way). */
+  unlisten?: () => void;
 }
 
 function timedOut(what: string): HomaError {
@@ -28,16 +30,34 @@ export class Waiters {
 
   constructor(private readonly device: Device, private readonly service: () => void) {}
 
-  /** Resolve with ready()'s first defined value; EAGAIN at `deadlineNs` (device time). */
-  until<T>(what: string, ready: () => T | undefined, deadlineNs?: number): Promise<T> {
+  /**
+   * Resolve with ready()'s first defined value; EAGAIN at `deadlineNs` (device time); an
+   * AbortError (ECANCELED) once `signal` aborts.
+   */
+  until<T>(what: string, ready: () => T | undefined, deadlineNs?: number, signal?: AbortSignal): Promise<T> {
     if (this.closed) return Promise.reject(new SocketClosedError(what));
+    if (signal?.aborted) return Promise.reject(new AbortError(what, signal.reason));
     this.service();
     const v = ready();
     if (v !== undefined) return Promise.resolve(v);
     const deadline = deadlineNs ?? Infinity;
     if (this.device.now() >= deadline) return Promise.reject(timedOut(what));
     return new Promise<T>((resolve, reject) => {
-      this.list.push({ what, ready, deadlineNs: deadline, resolve: resolve as (v: unknown) => void, reject });
+      const e: Entry = { what, ready, deadlineNs: deadline, resolve: resolve as (v: unknown) => void, reject };
+      if (signal) {
+        const onAbort = (): void => {
+          const i = this.list.indexOf(e);
+          if (i < 0) return;
+          this.list.splice(i, 1);
+          if (this.list.length === 0) this.kick?.();
+          reject(new AbortError(what, signal.reason));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        e.unlisten = () => signal.removeEventListener('abort', onAbort);
+        e.resolve = (x) => { e.unlisten!(); resolve(x as T); };
+        e.reject = (x) => { e.unlisten!(); reject(x); };
+      }
+      this.list.push(e);
       if (!this.polling) void this.poll();
       else if (deadline < this.waitingUntil) this.kick?.();
     });
@@ -58,9 +78,11 @@ export class Waiters {
       while (this.list.length > 0 && !this.closed) {
         const seen = this.device.eventCount();
         this.service();
-        this.settle(false);
+        this.settle(null);
         if (this.list.length === 0) break;
-        this.waitingUntil = Math.min(...this.list.map((e) => e.deadlineNs));
+        let until = Infinity;
+        for (const e of this.list) if (e.deadlineNs < until) until = e.deadlineNs;
+        this.waitingUntil = until;
         let r: WaitResult | 'kicked';
         try {
           r = await new Promise<WaitResult | 'kicked'>((resolve, reject) => {
@@ -78,7 +100,7 @@ export class Waiters {
         }
         if (r === 'idle') {
           this.service();
-          this.settle(true);
+          this.settle(this.device.idleReason?.() ?? '');
         }
       }
     } finally {
@@ -86,8 +108,11 @@ export class Waiters {
     }
   }
 
-  /** Hand out results, in arrival order; past deadlines fail with EAGAIN, and if idle, all others with EDEADLK. */
-  private settle(idle: boolean): void {
+  /**
+   * Hand out results, in arrival order; past deadlines fail with EAGAIN, and if the device
+   * went idle (`idle` says why), all others with EDEADLK.
+   */
+  private settle(idle: string | null): void {
     const now = this.device.now();
     const keep: Entry[] = [];
     for (const e of this.list) {
@@ -95,7 +120,7 @@ export class Waiters {
       try { v = e.ready(); } catch (err) { e.reject(err); continue; }
       if (v !== undefined) e.resolve(v);
       else if (now >= e.deadlineNs) e.reject(timedOut(e.what));
-      else if (idle) e.reject(new SimulationIdleError(e.what));
+      else if (idle !== null) e.reject(new SimulationIdleError(e.what, idle || undefined));
       else keep.push(e);
     }
     this.list = keep;

@@ -28,6 +28,8 @@ export interface SimClock {
   waitEvent(device: { readonly events: number } | null, after: number, deadlineNs?: number): Promise<WaitResult>;
   /** An event a waiter may care about just happened: stop the simulation after this event. */
   wake(): void;
+  /** Why waits last ended 'idle' (SimCluster has it; the EDEADLK message says it). */
+  idleReason?(): string;
 }
 
 export interface RtlDeviceOptions {
@@ -64,6 +66,7 @@ export class RtlDevice implements Device, ClusterDevice {
   waitEvent(after: number, deadlineNs?: number): Promise<WaitResult> { return this.cluster.waitEvent(this, after, deadlineNs); }
   now(): number { return this.cluster.now(); }
   sleep(ns: number): Promise<void> { return this.cluster.sleep(ns); }
+  idleReason(): string { return this.cluster.idleReason?.() ?? ''; }
   /**
    * Like SimDevice's, a no-op: the NIC stays on the network (other hosts may still send to it)
    * and whoever built it disposes of it with the cluster (`nic.dispose()`).

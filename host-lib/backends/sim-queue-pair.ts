@@ -23,6 +23,8 @@ import {
 import type { SendRegion } from '../../sim/model/abi-adapter.ts';
 import type { ModelNic } from '../../sim/model/nic.ts';
 import type { QueuePair } from '../../sim/model/queue-pair.ts';
+import { BufState, RpcState } from '../../sim/model/rpc.ts';
+import type { NicRpcInfo } from '../device.ts';
 import type { Completion } from '../../sim/model/types.ts';
 import { BPAGE_SIZE } from '../queue-pair.ts';
 import type { SimMemory } from './sim-memory.ts';
@@ -66,6 +68,26 @@ export class SimQueuePair {
 
   /** The model's queue pair while enabled (tests and inspection). */
   get model(): QueuePair | null { return this.qp; }
+
+  /** The model's RPCs of this queue pair, as HOMAIOCINFO reports them (Device.rpcInfo). */
+  rpcInfo(): NicRpcInfo[] {
+    const qp = this.qp;
+    if (!qp) return [];
+    const out: NicRpcInfo[] = [];
+    for (const r of this.host.nic.rpcs) {
+      if (r.qp !== qp || r.state === RpcState.DEAD) continue;
+      let gapBytes = 0;
+      for (let i = 0; i < r.gaps.length; i += 2) gapBytes += r.gaps[i + 1]! - r.gaps[i]!;
+      out.push({
+        id: BigInt(r.id), client: r.isClient, peerAddr: r.peer.addr, peerPort: r.peerPort, cookie: BigInt(r.cookie),
+        state: r.state === RpcState.OUTGOING ? (r.isClient && r.outComplete ? 'incoming' : 'outgoing') : r.state === RpcState.IN_SERVICE ? 'in-service' : 'incoming',
+        txLength: r.outLength, txSent: Math.max(0, r.nextXmit), txGranted: r.outGranted,
+        rxLength: r.inLength, rxRemaining: r.inLength < 0 ? 0 : r.bytesRemaining, rxGaps: r.gaps.length / 2, rxGapBytes: gapBytes,
+        rxGranted: r.inGranted, bufStall: r.bufState === BufState.WAITING,
+      });
+    }
+    return out;
+  }
 
   /** Bytes of each page the registers take (the rest of the 4 KiB page reads 0). */
   static readonly CTRL_BYTES = queuePairControl.width / 8;

@@ -14,26 +14,25 @@
 // a run is deterministic (no wall-clock timers decide anything), and when nothing is left to
 // simulate the waiters learn it ('idle') instead of hanging.
 
-import {
-  DEFAULT_ENGINE_PARAMS, QP_CTRL_BASE, QP_STRIDE, QP_USER_BASE, registerBlocks, registerOffset, resetImage, v4Mapped,
-} from '../../hw/homa/abi.ts';
-import type { EngineParams } from '../../hw/homa/abi.ts';
 import type { ModelConfig } from '../../sim/model/config.ts';
 import { ModelNic } from '../../sim/model/nic.ts';
-import { hostAddress, type HostAddress } from '../../sim/net/frame.ts';
+import type { HostAddress } from '../../sim/net/frame.ts';
 import type { EngineConfig } from '../../hw/homa/engine/config.ts';
 import type { Simulator } from '../../sim/net/events.ts';
 import { Network } from '../../sim/net/topology.ts';
 import type { TopologySpec } from '../../sim/net/topology.ts';
 import type { Endpoint } from '../../sim/net/endpoint.ts';
-import type { Device, DmaBuffer, WaitResult } from '../device.ts';
-import { SimMemory } from './sim-memory.ts';
-import { SimQueuePair } from './sim-queue-pair.ts';
+import { checkOptions } from '../arguments.ts';
+import type { Device, WaitResult } from '../device.ts';
+import { DeviceLostError } from '../errors.ts';
+import { SimDevice } from './sim-device.ts';
+import { HostFaults } from './sim-hosts.ts';
 import { TrafficTap } from './sim-traffic.ts';
 import type { TrafficStats } from './sim-traffic.ts';
 import { rtlNicKind } from './rtl.ts';
 
 export type { TrafficStats } from './sim-traffic.ts';
+export { SimDevice } from './sim-device.ts';
 
 /** A host's NIC as a cluster holds it: a Device, its event count, and what the network attaches. */
 export interface ClusterDevice extends Device {
@@ -52,6 +51,8 @@ export interface NicKindContext {
   readonly options: SimClusterOptions;
   /** Some host of the cluster is not a model NIC (models then compute checksums, which RTL verifies). */
   readonly mixed: boolean;
+  /** How many times this host has restarted (0 at first; a NIC may start its ids elsewhere after a reboot). */
+  readonly incarnation: number;
 }
 
 /** A kind of simulated NIC: `model`, `rtl`, `rtl-verilator`, or one registered by a caller. */
@@ -113,6 +114,13 @@ export interface SimClusterOptions {
   rtl?: EngineConfig | string;
 }
 
+const CLUSTER_OPTIONS = [
+  'hosts', 'topology', 'hostBitsPerSecond', 'switchDelayNs', 'doorbellNs', 'disableNs', 'seed', 'nic', 'horizonNs', 'engine', 'engines', 'rtl',
+] as const;
+
+/** Hosts given as one index or a list. */
+export type HostSet = number | readonly number[];
+
 interface Waiter {
   device: { readonly events: number } | null;
   after: number;
@@ -138,6 +146,7 @@ export class SimCluster {
 
   /** The NIC kind of every host `opt` describes. */
   private static kindsOf(opt: SimClusterOptions): string[] {
+    checkOptions('SimCluster', opt, CLUSTER_OPTIONS);
     const n = opt.topology ? new Network(opt.topology, () => { throw new Error('unused'); }, 1).hosts.length : opt.hosts ?? Math.max(2, opt.engines?.length ?? 0);
     const fallback = opt.engine ?? defaultNicEngine();
     return Array.from({ length: n }, (_, i) => opt.engines?.[i] ?? fallback);
@@ -159,13 +168,21 @@ export class SimCluster {
   private failure: Error | null = null;
   readonly doorbellPs: number;
   readonly disablePs: number;
+  private readonly faults: HostFaults;
+  /** Devices of crashed hosts: every wait on them fails with ENODEV. */
+  private readonly lost = new Map<{ readonly events: number }, number>();
+  private readonly incarnations: number[];
+  private idleWhy = '';
 
   constructor(opt: SimClusterOptions = {}) {
+    checkOptions('SimCluster', opt, CLUSTER_OPTIONS);
     const spec: TopologySpec = opt.topology ?? {
       kind: 'single', hosts: opt.hosts ?? Math.max(2, opt.engines?.length ?? 0), hostBitsPerSecond: opt.hostBitsPerSecond ?? 25e9,
       switchDelayPs: Math.round((opt.switchDelayNs ?? 250) * 1000),
     };
-    this.network = new Network(spec, (a) => this.devices[a.index]!.endpoint, opt.seed ?? 1);
+    this.network = new Network(spec, (a) => this.faults.endpointFor(a.index), opt.seed ?? 1);
+    this.faults = new HostFaults({ network: this.network, endpointOf: (i) => this.devices[i]!.endpoint }, this.network.hosts.length);
+    this.incarnations = this.network.hosts.map(() => 0);
     this.sim = this.network.sim;
     this.horizonPs = Math.round((opt.horizonNs ?? 60e9) * 1000);
     this.doorbellPs = Math.round((opt.doorbellNs ?? 0) * 1000);
@@ -178,7 +195,7 @@ export class SimCluster {
     this.engines = this.network.hosts.map((_, i) => opt.engines?.[i] ?? fallback);
     const mixed = this.engines.some((e) => e !== 'model');
     this.network.hosts.forEach((h, i) => {
-      this.devices.push(nicKind(this.engines[i]!, `SimCluster host ${i}`).create({ cluster: this, index: i, address: h.address, options: opt, mixed }));
+      this.devices.push(nicKind(this.engines[i]!, `SimCluster host ${i}`).create({ cluster: this, index: i, address: h.address, options: opt, mixed, incarnation: 0 }));
     });
     this.network.start();
   }
@@ -217,6 +234,7 @@ export class SimCluster {
   /** @internal SimDevice.waitEvent. */
   waitEvent(device: { readonly events: number } | null, after: number, deadlineNs?: number): Promise<WaitResult> {
     if (this.failure) return Promise.reject(this.failure);
+    if (device && this.lost.has(device)) return Promise.reject(this.lostError(device));
     if (device && device.events > after) return Promise.resolve('event');
     const deadlinePs = deadlineNs === undefined ? Infinity : Math.ceil(deadlineNs * 1000);
     if (deadlinePs <= this.sim.now()) return Promise.resolve('timeout');
@@ -236,6 +254,76 @@ export class SimCluster {
   /** @internal Schedule `fn` in the simulation `delayPs` from now. */
   at(delayPs: number, fn: () => void): void { this.sim.at(this.sim.now() + delayPs, fn); }
 
+  /** @internal Why waits last ended 'idle' (the EDEADLK message). */
+  idleReason(): string { return this.idleWhy || 'the simulation has nothing left to run'; }
+
+  /**
+   * Host `host` crashes: its NIC stops at once and loses every RPC, frames to it are dropped,
+   * and every call of a program on it (its sockets, its device) fails with ENODEV, while
+   * requests() loops there just end. Peers find out as over a real network: their RPCs to it
+   * time out (ETIMEDOUT), or, once it has restarted without the socket, end with ENOTCONN.
+   */
+  crash(host: number): void {
+    const d = this.device(host);
+    if (!this.faults.isUp(host)) return;
+    this.faults.crash(host);
+    this.lost.set(d, host);
+    const err = this.lostError(d);
+    const keep: Waiter[] = [];
+    for (const w of this.waiters) if (w.device === d) w.reject(err); else keep.push(w);
+    this.waiters = keep;
+  }
+
+  /**
+   * Host `host` boots again (crashing it first if it is up): a fresh NIC of the same kind and
+   * address, with no sockets and no RPCs. Returns its device; open it again
+   * (`open(cluster.device(host))`) to serve. The reference model starts its client ids
+   * elsewhere after a reboot, so requests of the new incarnation are not taken for the old one's.
+   */
+  restart(host: number): ClusterDevice {
+    this.crash(host);
+    const old = this.device(host);
+    const incarnation = ++this.incarnations[host]!;
+    const h = this.network.hosts[host]!;
+    this.devices[host] = nicKind(this.engines[host]!, `SimCluster host ${host}`).create({
+      cluster: this, index: host, address: h.address, options: this.options, mixed: this.engines.some((e) => e !== 'model'), incarnation,
+    });
+    this.faults.restart(host);
+    old.dispose?.();
+    return this.devices[host]!;
+  }
+
+  /** @internal Is `device` a crashed host's (old) device? */
+  isLost(device: { readonly events: number }): boolean { return this.lost.size > 0 && this.lost.has(device); }
+
+  /** Is host `host` up (not crashed)? */
+  isUp(host: number): boolean { this.device(host); return this.faults.isUp(host); }
+
+  /** Cut the network between hosts `a` and hosts `b`: frames between them are dropped, both ways. */
+  partition(a: HostSet, b: HostSet): void { this.faults.partition(this.hostList(a), this.hostList(b)); }
+
+  /** Undo the partition between `a` and `b`, or every partition when called without hosts. */
+  heal(a?: HostSet, b?: HostSet): void {
+    this.faults.heal(a === undefined ? undefined : this.hostList(a), b === undefined ? undefined : this.hostList(b));
+  }
+
+  /** Frames dropped by partitions so far. */
+  get partitionDrops(): number { return this.faults.partitionDrops; }
+
+  private hostList(h: HostSet): number[] {
+    const list = typeof h === 'number' ? [h] : [...h];
+    for (const i of list) this.device(i);
+    return list;
+  }
+
+  private lostError(d: { readonly events: number }): DeviceLostError {
+    const i = this.lost.get(d) ?? -1;
+    const url = (d as Partial<Device>).url ?? 'sim';
+    return new DeviceLostError(url, i >= 0 && this.faults.isUp(i)
+      ? `host ${i} crashed and has restarted since (SimCluster.restart): open its new device, cluster.device(${i})`
+      : `host ${i} crashed (SimCluster.crash): its NIC and sockets are gone`);
+  }
+
   private queuePump(): void {
     if (this.pumpQueued) return;
     this.pumpQueued = true;
@@ -249,7 +337,13 @@ export class SimCluster {
       if (this.settle()) break;
       if (this.waiters.length === 0) return;
       const now = this.sim.now();
-      if (now >= this.horizonPs || this.sim.pending === 0) { this.settleAll('idle'); return; }
+      if (now >= this.horizonPs || this.sim.pending === 0) {
+        this.idleWhy = now >= this.horizonPs
+          ? `the simulation reached its horizon at ${this.now()} ns of simulated time (SimClusterOptions.horizonNs, default 60 s) with events still pending: nothing this call waits for happened by then`
+          : `the simulation has nothing left to run at ${this.now()} ns (no packet in flight, no NIC timer, no other task waiting)`;
+        this.settleAll('idle');
+        return;
+      }
       this.woke = false;
       try {
         this.sim.run(Math.min(now + STEP_PS, this.horizonPs));
@@ -286,124 +380,12 @@ export class SimCluster {
   }
 }
 
-const COUNTER_WORDS: Map<number, [string, number]> = (() => {
-  const block = registerBlocks().find((b) => b.name === 'counters')!;
-  const m = new Map<number, [string, number]>();
-  for (const r of block.registers) for (let k = 0; k < r.words; k++) m.set(block.offset + r.offset + 4 * k, [r.name, k]);
-  return m;
-})();
-
-/** Writable config words: byte offset -> [register, word]. */
-const CONFIG_WORDS: Map<number, [string, number]> = (() => {
-  const block = registerBlocks().find((b) => b.name === 'config')!;
-  const m = new Map<number, [string, number]>();
-  for (const r of block.registers) if (r.access !== 'ro') for (let k = 0; k < r.words; k++) m.set(block.offset + r.offset + 4 * k, [r.name, k]);
-  return m;
-})();
-/** Tunables the model reads at the moment it decides (a write takes effect at once, as on the engine). */
-const LIVE_TUNABLES: ReadonlySet<string> = new Set(['max_incoming', 'max_overcommit', 'window', 'grant_fifo_fraction', 'fifo_grant_increment']);
-
-/** One simulated host's reference-model NIC as a Device. */
-export class SimDevice implements ClusterDevice {
-  readonly url: string;
-  readonly address: Uint8Array;
-  readonly nic: ModelNic;
-  readonly cluster: SimCluster;
-  readonly index: number;
-  readonly memory = new SimMemory();
-  /** @internal */
-  events = 0;
-  /** Problems the NIC noticed (rejected descriptors, bad registrations), newest last. */
-  readonly problems: string[] = [];
-  /** BAR 0 below the queue-pair pages: the register blocks. */
-  private readonly bar: Uint32Array;
-  private readonly queuePairs: SimQueuePair[] = [];
-  /** @internal What the network attaches: the NIC, with a tap counting its frames. */
-  readonly endpoint: Endpoint;
-
-  constructor(cluster: SimCluster, index: number, nic: ModelNic) {
-    this.cluster = cluster;
-    this.index = index;
-    this.nic = nic;
-    this.url = `sim:${index}`;
-    this.address = hostAddress(index).ipv4;
-    // The identity block reports what this model enforces.
-    const params: EngineParams = { ...DEFAULT_ENGINE_PARAMS, maxGaps: nic.cfg.maxGaps };
-    this.bar = resetImage(params);
-    const set = (block: 'identity' | 'config', name: string, words: readonly number[]): void => {
-      words.forEach((w, k) => { this.bar[registerOffset(block, name, params) / 4 + k] = w >>> 0; });
-    };
-    set('identity', 'min_region_bpages', [nic.cfg.minRegionBpages]);
-    const a = v4Mapped(nic.cfg.address);
-    set('config', 'ip_addr', [0, 1, 2, 3].map((i) => (a[4 * i]! << 24) | (a[4 * i + 1]! << 16) | (a[4 * i + 2]! << 8) | a[4 * i + 3]!));
-    const mac = nic.cfg.macOf(nic.cfg.address);
-    set('config', 'mac_addr', [mac % 2 ** 32, Math.floor(mac / 2 ** 32)]);
-    this.endpoint = cluster.traffic.wrap(nic, () => nic.maxSchedPrio);
-    const host = {
-      nic, memory: this.memory, minRegionBpages: nic.cfg.minRegionBpages, maxRegionBpages: params.maxRegionBpages,
-      disablePs: cluster.disablePs,
-      soon: (fn: () => void, delayPs = cluster.doorbellPs): void => cluster.at(delayPs, fn),
-      raise: (): void => { this.events++; cluster.wake(); },
-      note: (p: string): void => { this.problems.push(p); },
-    };
-    for (let i = 0; i < params.numQueuePairs; i++) this.queuePairs.push(new SimQueuePair(host, i));
-  }
-
-  /** Which queue pair's page `offset` is in, and where in it. */
-  private page(offset: number): { qp: SimQueuePair; user: boolean; within: number } | null {
-    const user = offset >= QP_USER_BASE;
-    const rel = offset - (user ? QP_USER_BASE : QP_CTRL_BASE);
-    const qp = this.queuePairs[Math.floor(rel / QP_STRIDE)];
-    return qp && rel >= 0 ? { qp, user, within: rel % QP_STRIDE } : null;
-  }
-
-  read32(offset: number): number {
-    if (offset >= QP_CTRL_BASE) {
-      const p = this.page(offset);
-      if (!p) return 0;
-      return p.user ? p.qp.readUser(p.within) : p.qp.readCtrl(p.within);
-    }
-    const c = COUNTER_WORDS.get(offset);
-    if (c) {
-      const v = this.nic.counters[c[0]] ?? 0;
-      return c[1] === 0 ? v % 2 ** 32 : Math.floor(v / 2 ** 32);
-    }
-    return this.bar[offset >>> 2] ?? 0;
-  }
-
-  write32(offset: number, value: number): void {
-    if (offset < QP_CTRL_BASE) {
-      // Configuration registers are stored; the grant scheduler's tunables also take effect in
-      // the model at once (as they do in the engine). The others keep the values the model was
-      // built with (pass them as SimClusterOptions.nic).
-      if (offset >>> 2 < this.bar.length) this.bar[offset >>> 2] = value >>> 0;
-      const word = CONFIG_WORDS.get(offset);
-      if (word && LIVE_TUNABLES.has(word[0])) (this.nic.cfg as unknown as Record<string, number>)[word[0]] = value >>> 0;
-      return;
-    }
-    const p = this.page(offset);
-    if (!p) return;                                                    // past the last queue pair
-    if (p.user) p.qp.writeUser(p.within, value >>> 0);
-    else p.qp.writeCtrl(p.within, value >>> 0);
-  }
-
-  allocateDma(bytes: number, align?: number): DmaBuffer { return this.memory.allocate(bytes, align); }
-  freeDma(buffer: DmaBuffer): void { this.memory.free(buffer); }
-  eventCount(): number { return this.events; }
-  waitEvent(after: number, deadlineNs?: number): Promise<WaitResult> { return this.cluster.waitEvent(this, after, deadlineNs); }
-  now(): number { return this.cluster.now(); }
-  sleep(ns: number): Promise<void> { return this.cluster.sleep(ns); }
-  close(): void {}
-  /** @internal The model's queue pair behind ABI queue pair `i` (tests and inspection). */
-  modelQueuePair(i: number): SimQueuePair | undefined { return this.queuePairs[i]; }
-}
-
-
 registerNicKind('model', {
   description: 'the reference model (sim/model)',
-  create: ({ cluster, index, address, options, mixed }) => new SimDevice(cluster, index, new ModelNic({
+  create: ({ cluster, index, address, options, mixed, incarnation }) => new SimDevice(cluster, index, new ModelNic({
     // RTL NICs verify the TCP-style checksum (spec §1.7), so models compute it when they share a network.
-    checksums: mixed, ...options.nic, address: address.ipv4,
+    // A rebooted host starts its client ids 2^32 further on per restart (next_id, §3.9).
+    checksums: mixed, ...(incarnation > 0 ? { next_id: [0, incarnation] } : {}), ...options.nic, address: address.ipv4,
   })),
 });
 registerNicKind('rtl', rtlNicKind('js'));

@@ -56,7 +56,15 @@ export function controlPageFault(reg: (name: string) => number, minRegionBpages:
   return null;
 }
 
-const isV4Mapped = (a: Uint8Array): boolean => a.subarray(0, 10).every((x) => x === 0) && a[10] === 0xff && a[11] === 0xff;
+function isV4Mapped(a: Uint8Array): boolean {
+  for (let i = 0; i < 10; i++) if (a[i] !== 0) return false;
+  return a[10] === 0xff && a[11] === 0xff;
+}
+
+function allZero(a: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return false;
+  return true;
+}
 
 /**
  * Why the engine refuses descriptor `d` on a queue pair with a `sendSize`-byte send region
@@ -78,7 +86,7 @@ export function descriptorFault(d: MemRecord, sendSize: number, family: number):
     return 'REPLY with a completion cookie (spec §2.2: responses carry none)';
   }
   const addr = d['peer_addr'] as Uint8Array;
-  const unnamed = opcode === SendOpcode.REPLY && addr.every((x) => x === 0);
+  const unnamed = opcode === SendOpcode.REPLY && allZero(addr);
   if (family === 4 && !unnamed && !isV4Mapped(addr)) return `${what} to an IPv6 peer on an IPv4 NIC (peer_addr must be ::ffff:a.b.c.d)`;
   return null;
 }
@@ -100,24 +108,19 @@ export function refusalCompletion(d: MemRecord): Completion {
 export function executeDescriptor(qp: QueuePair, ring: Uint8Array, off: number, send: SendRegion): DescriptorResult {
   const d = readRecord(sendDescriptor, ring, off);
   const family = qp.nic.cfg.address.length;
-  const refuse = (reason: string): DescriptorResult => {
-    qp.nic.counters['bad_descriptors']!++;
-    qp.post(refusalCompletion(d), false);
-    return { ok: false, reason };
-  };
   const fault = descriptorFault(d, send.size, family);
-  if (fault) return refuse(fault);
+  if (fault) return refuse(qp, d, fault);
   const flags = d['flags'] as number;
   const length = d['length'] as number;
   const id = Number(d['id'] as bigint);
   // Without payload copies (copyPayload false) the model needs only the length.
-  const payload = (): Uint8Array | undefined => (qp.region === null ? undefined : send.read(d['send_offset'] as number, length));
+  const payload = qp.region === null || d['opcode'] === SendOpcode.ABORT ? undefined : send.read(d['send_offset'] as number, length);
   const notifyTxDone = (flags & SendFlag.NOTIFY_TX_DONE) !== 0;
   try {
     switch (d['opcode']) {
       case SendOpcode.REQUEST: {
         const newId = qp.sendRequest({
-          peer: peerFrom(d['peer_addr'] as Uint8Array, family), dport: d['dport'] as number, payload: payload(), length,
+          peer: peerFrom(d['peer_addr'] as Uint8Array, family), dport: d['dport'] as number, payload, length,
           cookie: Number(d['cookie'] as bigint), private: (flags & SendFlag.PRIVATE) !== 0,
           notifyId: (flags & SendFlag.NOTIFY_ID) !== 0, notifyTxDone,
         });
@@ -125,8 +128,8 @@ export function executeDescriptor(qp: QueuePair, ring: Uint8Array, off: number, 
       }
       case SendOpcode.REPLY: {
         const addr = d['peer_addr'] as Uint8Array;
-        const peer = addr.every((x) => x === 0) ? {} : { peer: peerFrom(addr, family) };
-        qp.sendReply({ id, ...peer, dport: d['dport'] as number, payload: payload(), length, notifyTxDone });
+        const peer = allZero(addr) ? undefined : peerFrom(addr, family);
+        qp.sendReply({ id, peer, dport: d['dport'] as number, payload, length, notifyTxDone });
         return { ok: true, id };
       }
       default:
@@ -134,8 +137,14 @@ export function executeDescriptor(qp: QueuePair, ring: Uint8Array, off: number, 
         return { ok: true, id };
     }
   } catch (e) {
-    return refuse(e instanceof Error ? e.message : String(e));
+    return refuse(qp, d, e instanceof Error ? e.message : String(e));
   }
+}
+
+function refuse(qp: QueuePair, d: MemRecord, reason: string): DescriptorResult {
+  qp.nic.counters['bad_descriptors']!++;
+  qp.post(refusalCompletion(d), false);
+  return { ok: false, reason };
 }
 
 /** Completion-queue entries `c` takes: 1, or 2 with its CONTINUATION. */
@@ -145,19 +154,26 @@ export function completionEntries(c: Completion): 1 | 2 {
 
 const phaseOf = (index: number, log: number): number => ((index >>> log) & 1) ^ 1;
 
+/** The first entry's fields (everything but the phase) of completion `c`. */
+function entryFields(c: Completion, phase: number): Partial<MemRecord> {
+  return {
+    type: c.type, phase, peer_port: c.peerPort, length: c.length, id: BigInt(c.id), cookie: BigInt(c.cookie),
+    error: c.error, num_bpages: c.bpageOffsets.length, peer_addr: v4Mapped(c.peer),
+    bpage_offsets: c.bpageOffsets.length > COMPLETION_INLINE_BPAGES ? c.bpageOffsets.slice(0, COMPLETION_INLINE_BPAGES) : c.bpageOffsets as number[],
+  };
+}
+
+function continuationFields(c: Completion, phase: number): Partial<MemRecord> {
+  return { type: CompletionType.CONTINUATION, phase, bpage_offsets: c.bpageOffsets.slice(COMPLETION_INLINE_BPAGES) };
+}
+
 /** The entries (64 bytes each) of `c` written at free-running counter `index` of a ring of 2^log entries, phases set. */
 export function encodeCompletion(c: Completion, index: number, log: number): Uint8Array[] {
   const first = new Uint8Array(COMPLETION_BYTES);
-  writeRecord(completionEntry, first, 0, {
-    type: c.type, phase: phaseOf(index, log), peer_port: c.peerPort, length: c.length, id: BigInt(c.id), cookie: BigInt(c.cookie),
-    error: c.error, num_bpages: c.bpageOffsets.length, peer_addr: v4Mapped(c.peer),
-    bpage_offsets: c.bpageOffsets.slice(0, COMPLETION_INLINE_BPAGES),
-  });
+  writeRecord(completionEntry, first, 0, entryFields(c, phaseOf(index, log)));
   if (completionEntries(c) === 1) return [first];
   const cont = new Uint8Array(COMPLETION_BYTES);
-  writeRecord(completionContinuation, cont, 0, {
-    type: CompletionType.CONTINUATION, phase: phaseOf(index + 1, log), bpage_offsets: c.bpageOffsets.slice(COMPLETION_INLINE_BPAGES),
-  });
+  writeRecord(completionContinuation, cont, 0, continuationFields(c, phaseOf(index + 1, log)));
   return [first, cont];
 }
 
@@ -167,14 +183,15 @@ export function encodeCompletion(c: Completion, index: number, log: number): Uin
  * that byte never sees half a completion (records.ts: the phase is what marks an entry valid).
  */
 export function writeCompletion(c: Completion, ring: Uint8Array, index: number, log: number): number {
-  const entries = encodeCompletion(c, index, log);
-  const at = (k: number): number => ((index + k) & ((1 << log) - 1)) * COMPLETION_BYTES;
-  if (entries[1]) ring.set(entries[1], at(1));
-  const first = entries[0]!;
-  ring.set(first.subarray(2), at(0) + 2);
-  ring[at(0)] = first[0]!;
-  ring[at(0) + 1] = first[1]!;
-  return entries.length;
+  const mask = (1 << log) - 1;
+  const n = completionEntries(c);
+  if (n === 2) writeRecord(completionContinuation, ring, ((index + 1) & mask) * COMPLETION_BYTES, continuationFields(c, phaseOf(index + 1, log)));
+  // Written in place with the phase still saying "not valid", then the phase byte alone.
+  const at = (index & mask) * COMPLETION_BYTES;
+  const phase = phaseOf(index, log);
+  writeRecord(completionEntry, ring, at, entryFields(c, phase ^ 1));
+  ring[at + 1] = phase;
+  return n;
 }
 
 /**

@@ -60,6 +60,8 @@ export class Acks {
   private retire(r: Rpc): void {
     this.nic.freeRpc(r);
     this.tombstonePeers.add(r.peer);
+    // Deleted first so the map stays in expiry order (expireTombstones stops at the first live one).
+    r.peer.ackedIds.delete(r.id);
     r.peer.ackedIds.set(r.id, this.nic.ticks + this.nic.cfg.timeout_ticks);
     this.nic.armTick();
   }
@@ -68,7 +70,10 @@ export class Acks {
   expireTombstones(): void {
     const now = this.nic.ticks;
     for (const peer of this.tombstonePeers) {
-      for (const [id, until] of peer.ackedIds) if (until <= now) peer.ackedIds.delete(id);
+      for (const [id, until] of peer.ackedIds) {
+        if (until > now) break;                                       // the rest expire later (insertion order)
+        peer.ackedIds.delete(id);
+      }
       if (peer.ackedIds.size === 0) this.tombstonePeers.delete(peer);
     }
   }

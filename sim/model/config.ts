@@ -25,6 +25,12 @@ export interface ModelOptions {
    * (gap_overflows) and recovered by RESEND (spec §3.5).
    */
   maxGaps: number;
+  /**
+   * Answer a packet for a port with no socket (or for a server RPC on a non-server socket)
+   * with ICMP port unreachable, as HomaModule does (default true); its sender's client RPCs
+   * to that port then end with ENOTCONN. ICMP received is always acted on.
+   */
+  icmp: boolean;
 }
 
 export type ModelConfig = Tunables & ModelOptions;
@@ -43,6 +49,7 @@ export function modelConfig(over: Partial<ModelConfig> & { address: Uint8Array }
     checksums: true,
     minRegionBpages: 2 * 16 + 1,
     maxGaps: 0,
+    icmp: true,
     ...over,
   };
 }

@@ -4,7 +4,7 @@
 // grants, timers, bpool, queue-pair). Spec sections are cited where rules are applied.
 
 import {
-  HOMA_MAX_MESSAGE_LENGTH, HomaType, IPPROTO_HOMA, IPPROTO_TCP, bareControl, cutoffsPacket, decodeFrame, encodeFrame,
+  ETH_HLEN, HOMA_MAX_MESSAGE_LENGTH, HomaType, IPPROTO_HOMA, IPPROTO_TCP, bareControl, cutoffsPacket, decodeFrame, encodeFrame,
 } from '../../hw/homa/wire/index.ts';
 import type { BareControlPacket, EncodeOptions, HomaPacket, IpFields } from '../../hw/homa/wire/index.ts';
 import { COUNTERS } from '../../hw/homa/abi.ts';
@@ -13,6 +13,7 @@ import { modelConfig } from './config.ts';
 import type { ModelConfig } from './config.ts';
 import { Acks } from './acks.ts';
 import { GrantScheduler } from './grants.ts';
+import { Icmp, isIcmp } from './icmp.ts';
 import { INT_MAX, Peer, addrKey } from './peer.ts';
 import { QueuePair } from './queue-pair.ts';
 import type { QueuePairOptions } from './queue-pair.ts';
@@ -26,6 +27,11 @@ import { PRIO_BYTES, PRIO_PACKETS, RCVD_KEY, RX_ERROR_COUNTER, SENT_KEY } from '
 /** Packet types HomaModule handles when they name no RPC (homa_dispatch_pkts, §3.5). */
 const ACTS_WITHOUT_RPC: ReadonlySet<number> = new Set([HomaType.CUTOFFS, HomaType.NEED_ACK, HomaType.ACK, HomaType.RESEND]);
 import type { Completion, CompletionTypeCode, ReplyArgs, RequestArgs } from './types.ts';
+
+/** A server RPC of queue pair `qp` from client port `dport` (0: any port). */
+function isServerRpcOf(r: Rpc | undefined, qp: QueuePair, dport: number): r is Rpc {
+  return r !== undefined && r.qp === qp && (dport === 0 || r.peerPort === dport);
+}
 
 export class ModelNic implements Endpoint {
   readonly cfg: ModelConfig;
@@ -41,6 +47,7 @@ export class ModelNic implements Endpoint {
   readonly grants: GrantScheduler;
   readonly receiver: Receiver;
   readonly acks: Acks;
+  readonly icmp: Icmp;
   /** Our unscheduled cutoffs after homa_prios_changed (§3.3) and the derived max_sched_prio. */
   readonly cutoffs: number[];
   maxSchedPrio = 0;
@@ -83,6 +90,7 @@ export class ModelNic implements Endpoint {
     this.grants = new GrantScheduler(this);
     this.receiver = new Receiver(this);
     this.acks = new Acks(this);
+    this.icmp = new Icmp(this);
   }
 
   /** homa_prios_changed (§3.3): entry 0 = INT_MAX, unused levels 0, max_sched_prio derived. */
@@ -106,13 +114,19 @@ export class ModelNic implements Endpoint {
 
   receive(frame: Uint8Array, fcsError = false): void {
     if (fcsError) { this.counters['rx_frame_errors']!++; return; }
+    if (isIcmp(frame)) {
+      // Not a Homa frame (counted as one, as the engine counts it), but it may end client RPCs (icmp.ts).
+      this.counters['non_homa_frames']!++;
+      this.icmp.handle(frame, this.protocol);
+      return;
+    }
     // HomaModule never verifies the checksum (§1.7); the engine does, and so does the model
     // whenever it computes them, so both drop the same frames.
     const d = decodeFrame(frame, { checksum: this.cfg.checksums });
     if (!d.ok) { this.counters[RX_ERROR_COUNTER[d.kind] ?? 'bad_ip_headers']!++; return; }
     if (!d.checksumOk) { this.counters['bad_checksums']!++; return; }
     if (!this.isMine(d.ip.daddr)) { this.counters['not_for_this_host']!++; return; }   // other host or family
-    this.dispatch(d.ip, d.packet);
+    this.dispatch(d.ip, d.packet, frame);
   }
 
   private isMine(daddr: Uint8Array): boolean {
@@ -189,14 +203,13 @@ export class ModelNic implements Endpoint {
   }
 
   private serverRpc(qp: QueuePair, id: number, peer: Uint8Array | undefined, dport: number): Rpc | undefined {
-    const mine = (r: Rpc | undefined): r is Rpc => r !== undefined && r.qp === qp && (dport === 0 || r.peerPort === dport);
     if (peer) {
       const r = this.peers.get(addrKey(peer))?.serverRpcs.get(id);
-      return mine(r) ? r : undefined;
+      return isServerRpcOf(r, qp, dport) ? r : undefined;
     }
     for (const p of this.peers.values()) {                        // no address: first match (see ReplyArgs)
       const r = p.serverRpcs.get(id);
-      if (mine(r)) return r;
+      if (isServerRpcOf(r, qp, dport)) return r;
     }
     return undefined;
   }
@@ -214,11 +227,18 @@ export class ModelNic implements Endpoint {
 
   // ---- dispatch (§3.5 homa_dispatch_pkts) ----
 
-  private dispatch(ip: IpFields, p: HomaPacket): void {
+  private dispatch(ip: IpFields, p: HomaPacket, frame: Uint8Array): void {
     const peer = this.peerFor(ip.saddr);
     const sid = Number(p.sender_id);
     const localId = sid % 2 === 0 ? sid + 1 : sid - 1;            // our id = sender's id XOR 1 (§1.2)
     const weAreClient = localId % 2 === 0;
+    // homa_dispatch_pkts: no socket at dport, or a packet for a server RPC on a socket that is
+    // not a server: ICMP port unreachable, and the packet goes no further than the counters below.
+    // (The model's CUTOFFS carry sender_id 0 where HomaModule's carry the RPC's id: they name no
+    // RPC, so they are not taken for a server RPC's.)
+    const qp = this.queuePairs.get(p.dport);
+    const refused = qp === undefined || (!weAreClient && !qp.server && !(p.type === HomaType.CUTOFFS && sid === 0));
+    if (refused && this.cfg.icmp) this.icmp.portUnreachable(ip.saddr, frame.subarray(ETH_HLEN));
     let rpc = weAreClient ? this.clientRpcs.get(localId) : peer.serverRpcs.get(localId);
     // The RPC must also belong to this peer and these ports: HomaModule finds a client RPC by id
     // alone, which would let any host's packet (a stray or a forged one) land in it.
@@ -240,6 +260,7 @@ export class ModelNic implements Endpoint {
       if (p.type !== HomaType.GRANT || weAreClient) this.counters['unknown_rpcs']!++;
       return;
     }
+    if (refused && this.cfg.icmp) return;
     this.counters[RCVD_KEY[p.type]!]!++;
     switch (p.type) {
       case HomaType.DATA: {
@@ -288,7 +309,7 @@ export class ModelNic implements Endpoint {
     if (peer.ackedIds.has(id)) { this.counters['packet_discards']!++; return undefined; }  // acked already (acks.ts)
     const qp = this.queuePairs.get(dport);
     if (!qp || !qp.server) {
-      // HomaModule answers with ICMP port unreachable (§2, §3.5); the model drops and counts.
+      // Counted here; dispatch() has answered with ICMP port unreachable (§2, §3.5).
       this.counters['requests_to_non_server']!++;
       return undefined;
     }

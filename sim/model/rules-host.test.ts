@@ -8,13 +8,13 @@ import { DirectWire } from './harness.ts';
 import { ModelNic } from './nic.ts';
 import { BPAGE_SIZE, BpagePool } from './bpool.ts';
 import { ADDR_B, echoServer, keyed, makePair, quiescent, recorder, runUntil, sameBytes, SERVER_PORT } from './testing.ts';
-import { CompletionType, ETIMEDOUT } from './types.ts';
+import { CompletionType, ENOTCONN, ETIMEDOUT } from './types.ts';
 import type { Completion } from './types.ts';
 
 const MS = 1e9;
 
 describe('server sockets must opt in (§2, §3.5)', () => {
-  test('a request to a socket that is not a server is refused; after setServer(true) it is served', () => {
+  test('a request to a socket that is not a server is refused with ICMP (ENOTCONN); after setServer(true) it is served', () => {
     const p = makePair();
     p.server.setServer(false);
     const stats = echoServer(p.server, () => 10);
@@ -25,7 +25,8 @@ describe('server sockets must opt in (§2, §3.5)', () => {
     expect(stats.requests).toBe(0);
     expect(p.b.counters['requests_to_non_server']).toBeGreaterThan(0);
     expect(got[0]!.type).toBe(CompletionType.ERROR);
-    expect(got[0]!.error).toBe(ETIMEDOUT);
+    expect(got[0]!.error).toBe(ENOTCONN);
+    expect(p.b.icmp.sent).toBe(1);
     p.server.setServer(true);
     p.client.sendRequest({ peer: ADDR_B, dport: SERVER_PORT, payload: keyed(1, 100) });
     runUntil(p, () => got.length > 1);

@@ -1,7 +1,7 @@
 // sim/model/testing.ts — helpers for the model's tests and bench: two NICs on a direct wire,
 // an echo-style server, deterministic message contents, and the quiescence check.
 
-import { decodeFrame } from '../../hw/homa/wire/index.ts';
+import { decodeFrame, decodeIcmpUnreachable } from '../../hw/homa/wire/index.ts';
 import type { HomaPacket, IpFields } from '../../hw/homa/wire/index.ts';
 import { DirectWire, EventQueue } from './harness.ts';
 import type { WireOptions } from './harness.ts';
@@ -100,6 +100,7 @@ export function recorder(extra: WireOptions = {}): { wire: WireOptions; seen: Se
     ...extra,
     onSend: (dir, f) => {
       const d = decodeFrame(f);
+      if (!d.ok && decodeIcmpUnreachable(f)) { extra.onSend?.(dir, f); return; }    // ICMP (icmp.ts): not in `seen`
       if (!d.ok) throw new Error(`model sent an undecodable frame: ${d.kind} ${d.detail}`);
       seen.push({ dir, t: now.q?.now ?? 0, ip: d.ip, pkt: d.packet, checksumOk: d.checksumOk });
       extra.onSend?.(dir, f);

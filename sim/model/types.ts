@@ -61,4 +61,6 @@ export interface Completion {
 
 export const ETIMEDOUT = 110;
 export const ENOTCONN = 107;
+export const EHOSTUNREACH = 113;
+export const EPROTONOSUPPORT = 93;
 export const EINVAL = 22;

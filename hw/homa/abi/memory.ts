@@ -27,61 +27,91 @@ export function gatherBpages(region: Uint8Array, bpageOffsets: readonly number[]
 }
 export type MemRecord = Record<string, MemValue>;
 
-interface Slot { name: string; offset: number; bytes: number; kind: 'int' | 'wide' | 'bytes' | 'array'; elem: number; count: number }
+/**
+ * A record's reader and writer, generated once per layout as straight-line code: the rings of
+ * every queue pair read and write records per message, so there is no per-call dispatch on
+ * field kinds and no per-call DataView. The generated code names only the layout's own field
+ * names and offsets.
+ */
+interface Codec {
+  read(dv: DataView, buf: Uint8Array, at: number): MemRecord;
+  write(dv: DataView, buf: Uint8Array, at: number, value: Partial<MemRecord>, set16: typeof setBytes16): void;
+}
 
-const slotsCache = new WeakMap<RecordLayout, Slot[]>();
-function slots(layout: RecordLayout): Slot[] {
-  let s = slotsCache.get(layout);
-  if (s) return s;
-  s = byteFields(layout).map((f): Slot => {
+function setBytes16(buf: Uint8Array, at: number, v: MemValue | undefined): void {
+  const b = v instanceof Uint8Array ? v : null;
+  const n = b ? Math.min(b.length, 16) : 0;
+  for (let i = 0; i < n; i++) buf[at + i] = b![i]!;                 // (a loop beats set() at 16 bytes)
+  for (let i = n; i < 16; i++) buf[at + i] = 0;
+}
+
+function intRead(bytes: number, at: string): string {
+  return bytes === 1 ? `buf[${at}]` : bytes === 2 ? `dv.getUint16(${at}, true)` : `dv.getUint32(${at}, true)`;
+}
+function intWrite(bytes: number, at: string, v: string): string {
+  const n = `(typeof ${v} === 'number' ? ${v} : 0)`;
+  return bytes === 1 ? `buf[${at}] = ${n};` : bytes === 2 ? `dv.setUint16(${at}, ${n}, true);` : `dv.setUint32(${at}, ${n} >>> 0, true);`;
+}
+
+function makeCodec(layout: RecordLayout): Codec {
+  const reads: string[] = [];
+  const writes: string[] = [];
+  byteFields(layout).forEach((f, k) => {
+    const key = JSON.stringify(f.name);
+    const at = `at + ${f.offset}`;
+    const v = `v${k}`;
+    writes.push(`const ${v} = value[${key}];`);
     if (f.layout.kind === 'vec') {
-      const elem = f.layout.element.width / 8;
-      return { name: f.name, offset: f.offset, bytes: f.bytes, kind: 'array', elem, count: f.layout.length };
+      const step = f.layout.element.width / 8;
+      const n = f.layout.length;
+      reads.push(`{ const a = new Array(${n}); for (let i = 0; i < ${n}; i++) a[i] = ${intRead(step, `${at} + i * ${step}`)}; out[${key}] = a; }`);
+      writes.push(`{ const a = Array.isArray(${v}) ? ${v} : null; for (let i = 0; i < ${n}; i++) { const e = a ? a[i] : 0; ${intWrite(step, `${at} + i * ${step}`, 'e')} } }`);
+    } else if (f.bytes === 16) {
+      reads.push(`out[${key}] = buf.slice(${at}, ${at} + 16);`);
+      writes.push(`set16(buf, ${at}, ${v});`);
+    } else if (f.bytes === 8) {
+      reads.push(`out[${key}] = dv.getBigUint64(${at}, true);`);
+      writes.push(`dv.setBigUint64(${at}, typeof ${v} === 'bigint' ? ${v} : BigInt(typeof ${v} === 'number' ? ${v} : 0), true);`);
+    } else {
+      reads.push(`out[${key}] = ${intRead(f.bytes, at)};`);
+      writes.push(intWrite(f.bytes, at, v));
     }
-    if (f.bytes === 16) return { name: f.name, offset: f.offset, bytes: 16, kind: 'bytes', elem: 1, count: 16 };
-    if (f.bytes === 8) return { name: f.name, offset: f.offset, bytes: 8, kind: 'wide', elem: 8, count: 1 };
-    return { name: f.name, offset: f.offset, bytes: f.bytes, kind: 'int', elem: f.bytes, count: 1 };
   });
-  slotsCache.set(layout, s);
-  return s;
+  return {
+    read: new Function('dv', 'buf', 'at', `const out = {};\n${reads.join('\n')}\nreturn out;`) as Codec['read'],
+    write: new Function('dv', 'buf', 'at', 'value', 'set16', writes.join('\n')) as Codec['write'],
+  };
 }
 
-function writeLE(dv: DataView, off: number, bytes: number, v: number): void {
-  if (bytes === 1) dv.setUint8(off, v);
-  else if (bytes === 2) dv.setUint16(off, v, true);
-  else dv.setUint32(off, v >>> 0, true);
+const codecs = new WeakMap<RecordLayout, Codec>();
+function codec(layout: RecordLayout): Codec {
+  let c = codecs.get(layout);
+  if (!c) { c = makeCodec(layout); codecs.set(layout, c); }
+  return c;
 }
-function readLE(dv: DataView, off: number, bytes: number): number {
-  return bytes === 1 ? dv.getUint8(off) : bytes === 2 ? dv.getUint16(off, true) : dv.getUint32(off, true);
+
+/** One DataView per buffer, made on first use (rings are written thousands of times). */
+const views = new WeakMap<Uint8Array, DataView>();
+function viewOf(buf: Uint8Array): DataView {
+  let dv = views.get(buf);
+  if (!dv) { dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength); views.set(buf, dv); }
+  return dv;
+}
+
+function checkFits(layout: RecordLayout, buf: Uint8Array, off: number): void {
+  if (off < 0 || off + layout.width / 8 > buf.length) throw new RangeError(`record of ${layout.width / 8} bytes at offset ${off} is outside a ${buf.length}-byte buffer`);
 }
 
 /** Write `value` (missing fields = 0) as `layout` at `off` of `buf`. */
 export function writeRecord(layout: RecordLayout, buf: Uint8Array, off: number, value: Partial<MemRecord>): void {
-  const dv = new DataView(buf.buffer, buf.byteOffset + off, layout.width / 8);
-  for (const s of slots(layout)) {
-    const v = value[s.name];
-    switch (s.kind) {
-      case 'int': writeLE(dv, s.offset, s.bytes, typeof v === 'number' ? v : 0); break;
-      case 'wide': dv.setBigUint64(s.offset, typeof v === 'bigint' ? v : BigInt(typeof v === 'number' ? v : 0), true); break;
-      case 'bytes': buf.fill(0, off + s.offset, off + s.offset + 16); if (v instanceof Uint8Array) buf.set(v.subarray(0, 16), off + s.offset); break;
-      case 'array': for (let i = 0; i < s.count; i++) writeLE(dv, s.offset + i * s.elem, s.elem, Array.isArray(v) ? v[i] ?? 0 : 0); break;
-    }
-  }
+  checkFits(layout, buf, off);
+  codec(layout).write(viewOf(buf), buf, off, value, setBytes16);
 }
 
 /** Read `layout` at `off` of `buf`: numbers, bigints for 64-bit fields, bytes, arrays. */
 export function readRecord(layout: RecordLayout, buf: Uint8Array, off: number): MemRecord {
-  const dv = new DataView(buf.buffer, buf.byteOffset + off, layout.width / 8);
-  const out: MemRecord = {};
-  for (const s of slots(layout)) {
-    switch (s.kind) {
-      case 'int': out[s.name] = readLE(dv, s.offset, s.bytes); break;
-      case 'wide': out[s.name] = dv.getBigUint64(s.offset, true); break;
-      case 'bytes': out[s.name] = buf.slice(off + s.offset, off + s.offset + 16); break;
-      case 'array': out[s.name] = Array.from({ length: s.count }, (_, i) => readLE(dv, s.offset + i * s.elem, s.elem)); break;
-    }
-  }
-  return out;
+  checkFits(layout, buf, off);
+  return codec(layout).read(viewOf(buf), buf, off);
 }
 
 /** IPv4 address as the 16-byte v4-mapped form the ABI stores (spec §1.1). */

@@ -6,3 +6,4 @@ export * from './build.ts';
 export { packetToJson, packetFromJson, formatAddr, parseAddr } from './json.ts';
 export type { PacketJson } from './json.ts';
 export { homaChecksum, ipv4HeaderChecksum } from './checksum.ts';
+export * from './icmp.ts';
