@@ -65,7 +65,7 @@ export function ctlTx(c: EngineConfig) {
     // ---- stage 1: the request ----
     const r = m.reg('r', record({ valid: bool, p: ctlRequest }));
     // ---- stage 2: the frame with zero checksums, and the checksum sums ----
-    const f = m.reg('f', record({ valid: bool, ipv6: bool, bytes: u(8 * FRAME_BYTES), len: u(8), homa_sum: u(32), ip_sum: u(32), homa_at: u(8), type: u(8) }));
+    const f = m.reg('f', record({ valid: bool, ipv6: bool, bytes: u(8 * FRAME_BYTES), len: u(8), homa_sum: u(32), ip_sum: u(32), type: u(8) }));
     // ---- stage 3: the frame leaving ----
     const out = m.reg('out', record({ valid: bool, bytes: u(8 * FRAME_BYTES), left: u(8) }));
 

@@ -31,7 +31,8 @@ export function cutoffsTx(c: EngineConfig) {
     const last = m.memory('last_tick', { layout: record({ sent: bool, jiffy: u(16) }), depth: peerEntries(c), ports: ['w', 'r'] });
     const [lastW, lastR] = [last.ports[0]!, last.ports[1]!];
     const st = m.fsm('state', ['idle', 'check', 'send']);
-    const e = m.reg('e', ev);
+    const dest = record({ peer: ev.fields.peer, ipv6: bool, saddr: ev.fields.saddr, smac: ev.fields.smac, sport: u(16), dport: u(16) });
+    const e = m.reg('e', dest);
     const head = q.out.payload;
     const stale = head.cutoff_version.ne(io.version);
     q.out.ready.set(st.is('idle'));
@@ -49,7 +50,7 @@ export function cutoffsTx(c: EngineConfig) {
     r.priority.set(0);
     io.idle.set(st.is('idle').and(q.count.eq(0)));
     m.seq(() => {
-      when(st.is('idle').and(q.out.valid).and(stale), () => { assign(e, head); lastR.read(head.peer); st.goto('check'); });
+      when(st.is('idle').and(q.out.valid).and(stale), () => { assign(e, { peer: head.peer, ipv6: head.ipv6, saddr: head.saddr, smac: head.smac, sport: head.sport, dport: head.dport }); lastR.read(head.peer); st.goto('check'); });
       when(st.is('check'), () => {
         const seen = lastR.data;
         when(seen.sent.and(seen.jiffy.eq(io.jiffy)), () => st.goto('idle')).otherwise(() => {

@@ -46,7 +46,7 @@ export function homaEngine(c: EngineConfig) {
     const dataEvents = m.instance('data_events', streamFork(grantEventLayout(c), 2));
     const ctlReqs = m.instance('ctl_requests', arbiter(ctlRequest, 2, 'priority'));
     const ctl = m.instance('ctl_tx', ctlTx(c));
-    const tick = m.instance('tick', engineTick(c));
+    const tick = m.instance('ticker', engineTick(c));
 
     // Host access, and what the register block announces to the blocks.
     connect(regs.req, io.reg_req);

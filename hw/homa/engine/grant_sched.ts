@@ -114,12 +114,12 @@ export function grantSched(c: EngineConfig) {
     const listed = m.reg('listed', u(sw + 1));
     const act = m.reg('act', vec(entry, MAX_ACTIVE));
     const cand = m.reg('cand', vec(entry, MAX_ACTIVE));
-    const e = m.reg('e', ev);
+    const { sched: _sched, cutoff_version: _cv, ...evKept } = ev.fields;
+    const e = m.reg('e', record(evKept));
     const st = m.fsm('state', ['idle', 'update', 'remove', 'scan', 'merge', 'grant_read', 'grant', 'divide']);
     const round = m.reg('round', u(4));
     const scanIdx = m.reg('scan_idx', u(sw + 1));
     const scanPipe = m.reg('scan_pipe', record({ v1: bool, v2: bool, s2: u(sw) }));
-    const mergeIdx = m.reg('merge_idx', u(4));
     const rank = m.reg('rank', u(4));
     const after = m.reg('after_remove', bool);                // remove returns to the grant loop (1) or to update's end (0)
     const rebuild = m.reg('rebuild', bool);
@@ -143,13 +143,13 @@ export function grantSched(c: EngineConfig) {
       const same = items.map((x) => x.valid.and(perPeer).and(x.peer.eq(c.peer)));
       const cBetter = items.map((x) => better(c, x));
       const hasSame = m.let(`${name}_has_same`, same.reduce<Bool>((a, b) => a.or(b), lit(1, 0).asBool()));
-      const sameWorse = m.let(`${name}_same_worse`, same.map((s, j) => s.and(cBetter[j]!)).reduce<Bool>((a, b) => a.or(b), lit(1, 0).asBool()));
+      const sameWorse = same.map((s, j) => s.and(cBetter[j]!)).reduce<Bool>((a, b) => a.or(b), lit(1, 0).asBool());
       const before = items.map((x, j) => x.valid.and(same[j]!.not()).and(cBetter[j]!.not()));
       const p = m.let(`${name}_at`, before.reduce<UInt<4>>((s, b) => s.add(b.asUInt().zext(4)), lit(4, 0)));
       let d: UInt<4> = lit(4, MAX_ACTIVE);
       for (let j = MAX_ACTIVE - 1; j >= 0; j--) d = mux(same[j]!, lit(4, j), d);
       const size = m.let(`${name}_size`, items.reduce<UInt<4>>((s2, x) => s2.add(x.valid.asUInt().zext(4)), lit(4, 0)));
-      const takes = m.let(`${name}_takes`, c.valid.and(hasSame.not().or(sameWorse)).and(p.lt(cap)));
+      const takes = c.valid.and(hasSame.not().or(sameWorse)).and(p.lt(cap));
       const grows = m.let(`${name}_grows`, c.valid.and(hasSame.not()));
       const out = items.map((_, q) => {
         const prev = items[Math.max(q - 1, 0)]!, here = items[q]!;
@@ -267,7 +267,8 @@ export function grantSched(c: EngineConfig) {
           st.goto('divide');
           div.div_k.set(1); div.div_bit.set(32); div.div_rem.set(0); div.div_q.set(0);
         }).elsewhen(evq.out.valid.and(ee.sched), () => {
-          assign(e, ee);
+          const { sched: _s, cutoff_version: _c, ...kept } = ee;
+          assign(e, kept);
           msgR.read(ee.slot);
           st.goto('update');
         });
@@ -328,7 +329,7 @@ export function grantSched(c: EngineConfig) {
         scanPipe.s2.set(listR.data);
         when(scanPipe.v1, () => msgR.read(listR.data));
         when(candIns.takes, () => candIns.out.forEach((x, j) => assign(cand.at(j), x)));
-        when(scanPipe.v2.not().and(scanPipe.v1.not()).and(scanIdx.ge(listed)), () => { mergeIdx.set(0); st.goto('merge'); });
+        when(scanPipe.v2.not().and(scanPipe.v1.not()).and(scanIdx.ge(listed)), () => { st.goto('merge'); });
       });
       when(st.is('merge'), () => {
         // The round's candidates join the active set, best first, one a cycle.
