@@ -1,13 +1,13 @@
 // conformance/tests/rx-bpages.ts — group rx: where received messages land in the socket's
 // receive region (spec §4): small messages share bpages, returned bpages are used again, and a
 // region the application holds full makes later messages wait, dropped and counted, with
-// nothing written. The offsets must be the model's (hw/homa/bpages.ts is the rule both follow).
-//
-// Restarting a message that waited for buffers takes a RESEND from the receiver (§4): that part
-// is group reliability's ('a message refused for lack of bpages is restarted ...').
+// nothing written; once bpages come back the waiting message takes its own and is asked for
+// again with RESEND (§4). The offsets must be the model's (hw/homa/bpages.ts is the rule both
+// follow). That the restarted message then completes is group grants' ('a request that found
+// no bpages ...') and reliability's.
 
 import { BPAGE_SIZE } from '../../hw/homa/abi.ts';
-import { ackPacket } from '../../hw/homa/wire/index.ts';
+import { HomaType, RESEND_ALL, type ResendPacket } from '../../hw/homa/wire/index.ts';
 import type { Message } from '../../host-lib/message.ts';
 import { check, countersAre, equal, expectNoMessage, othersZero } from '../check.ts';
 import { conformanceTest } from '../runner.ts';
@@ -58,7 +58,7 @@ conformanceTest('rx', 'returned bpages are used again', '§4 (bpages returned by
   othersZero(k, REFUSAL_COUNTERS, []);
 });
 
-conformanceTest('rx', 'bpage exhaustion: messages that find no bpages are dropped and counted, nothing is written; after release new ones arrive',
+conformanceTest('rx', 'bpage exhaustion: messages that find no bpages are dropped and counted, nothing is written; after release the waiting one is restarted and new ones arrive',
   '§4 (exhaustion: dropped_data_no_bufs, buffer_alloc_failures)', async (ctx) => {
     const c = await ctx.cluster();
     const bpages = ctx.dutIdentity.minRegionBpages;
@@ -89,19 +89,23 @@ conformanceTest('rx', 'bpage exhaustion: messages that find no bpages are droppe
     equal('receive region after the refused request (nothing may be written, §4)', sha16(region), before);
     equal('free bytes after the refused request', server.info().bpoolAvailBytes, free);
 
-    // The sender withdraws it (an ACK ends a server RPC, §3.6), so the release below is about the
-    // region only; the restart of a waiting message is group reliability's.
-    await c.inject(w.frame(ackPacket(40_001, SERVER_PORT, 2n, [])));
+    // The bpages come back: the waiting request gets its bpages (it needs 40,000 of them) and is
+    // asked for everything again, RESEND(0, all) at homa_high_priority (§4 homa_pool_check_waiting).
+    // Its sender exists only as frames and never answers, so those bpages stay taken.
+    const sentBefore = c.sent().length;
     for (const m of held) m.release();
     server.info();                                  // the returns go to the NIC with the next call
     await c.settle();
-    equal('free bytes once every bpage came back', server.info().bpoolAvailBytes, bpages * BPAGE_SIZE);
+    equal('free bytes once every bpage came back and the waiting request took its own', server.info().bpoolAvailBytes, bpages * BPAGE_SIZE - refusedLength);
+    const resends = c.sent().slice(sentBefore).flatMap((d) => (d && d.packet.type === HomaType.RESEND ? [d.packet as ResendPacket] : []));
+    equal('RESENDs for the restarted request (id, offset, length)', resends.map((r) => [r.sender_id, r.offset, r.length]), [[3n, 0, RESEND_ALL]]);
+    ctx.record('RESEND priority', resends[0]!.priority);
     const later: PlannedRequest[] = [3000, 40_000, 100].map((length, i) => ({ host: 1, length, key: 1000 + i }));
     const got = await takeRequests(server, await sendRequests(c, later), 'requests after the release');
     ctx.recordMessages('after release', got);
     const k = await ctx.recordCounters(c);
     countersAre(k, {
-      buffer_alloc_failures: 1, dropped_data_no_bufs: packets.length, packets_rcvd_ACK: 1,
+      buffer_alloc_failures: 1, dropped_data_no_bufs: packets.length,
       packets_rcvd_DATA: [...fill, ...later].reduce((n, p) => n + packetsFor(p.length), packets.length),
     });
     othersZero(k, REFUSAL_COUNTERS, ['buffer_alloc_failures', 'dropped_data_no_bufs']);

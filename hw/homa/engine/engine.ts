@@ -4,12 +4,13 @@
 //
 //   homaEngine(ENGINE_CONFIGS.u250)   // 64-byte beats, 250 MHz, 16 Ki RPCs, 256 queue pairs
 
-import { assign, connect, lit, module, type Bool, type UInt } from '../../hdl/index.ts';
+import { assign, connect, lit, module, mux, type Bool, type UInt } from '../../hdl/index.ts';
 import { COUNTERS } from '../abi.ts';
 import { streamFork } from '../../lib/fork.ts';
 import { arbiter } from '../../lib/arbiter.ts';
 import { bpool } from './bpool.ts';
 import { bretFetch } from './bret_fetch.ts';
+import { bwait } from './bwait.ts';
 import { completion } from './completion.ts';
 import { ctlRequest, ctlTx } from './ctl_tx.ts';
 import { cutoffsTx } from './cutoffs.ts';
@@ -19,7 +20,7 @@ import { checkConfig, type EngineConfig } from './config.ts';
 import { dmaWriteMux } from './dma_write_mux.ts';
 import { engineRegs, COUNT_INC_BITS } from './regs.ts';
 import { rxData } from './rx_data.ts';
-import { rxDispatch } from './rx_dispatch.ts';
+import { rxDispatch, rxWorkLayout } from './rx_dispatch.ts';
 import { rxDma } from './rx_dma.ts';
 import { rxParser } from './rx_parser.ts';
 import { engineIo, engineLayouts, RX_DROP_COUNTER, rxDrop } from './types.ts';
@@ -43,8 +44,10 @@ export function homaEngine(c: EngineConfig) {
     const irqs = m.instance('irqs', arbiter(L.irq, 2, 'round-robin'));
     const sched = m.instance('grant_sched', grantSched(c));
     const cutoffs = m.instance('cutoffs', cutoffsTx(c));
-    const dataEvents = m.instance('data_events', streamFork(grantEventLayout(c), 2));
-    const ctlReqs = m.instance('ctl_requests', arbiter(ctlRequest, 2, 'priority'));
+    const dataEvents = m.instance('data_events', streamFork(grantEventLayout(c), 3));
+    const waiters = m.instance('bwait', bwait(c));
+    const work = m.instance('rx_work', arbiter(rxWorkLayout(c), 2, 'priority'));
+    const ctlReqs = m.instance('ctl_requests', arbiter(ctlRequest, 3, 'priority'));
     const ctl = m.instance('ctl_tx', ctlTx(c));
     const tick = m.instance('ticker', engineTick(c));
 
@@ -73,7 +76,12 @@ export function homaEngine(c: EngineConfig) {
     connect(dispatch.hdr, parser.hdr);
     regs.port_lookup.set(dispatch.port_lookup);
     connect(dispatch.port_found, regs.port_found);
-    connect(data.work, dispatch.work);
+    // rx_data takes frames from dispatch and restarts of messages that waited for bpages.
+    connect(work.in0, dispatch.work);
+    connect(work.in1, waiters.restart);
+    data.work.valid.set(work.out.valid);
+    connect(data.work.payload, work.out.payload.data);
+    work.out.ready.set(data.work.ready);
     connect(pool.alloc, data.alloc);
     connect(data.grant, pool.grant);
     connect(pool.release, returns.release);
@@ -107,6 +115,12 @@ export function homaEngine(c: EngineConfig) {
     connect(dataEvents.in, data.ev);
     connect(sched.ev, dataEvents.out0);
     connect(cutoffs.ev, dataEvents.out1);
+    connect(waiters.ev, dataEvents.out2);
+    waiters.returned.valid.set(pool.release.valid.and(pool.release.ready));
+    waiters.returned.qp.set(pool.release.payload.qp);
+    assign(waiters.restarted, data.restarted);
+    const nprio = (regs.tun as unknown as Record<string, { at(i: number): UInt<32> }>)['num_priorities']!.at(0).bits(7, 0);
+    waiters.resend_level.set(mux(nprio.ge(2), nprio.sub(2), lit(8, 0)));
     assign(sched.tun, regs.tun);
     assign(ctl.tun, regs.tun);
     ctl.saddr.set(regs.ip_addr);
@@ -115,6 +129,7 @@ export function homaEngine(c: EngineConfig) {
     cutoffs.version.set((regs.tun as unknown as Record<string, { at(i: number): UInt<32> }>)['cutoff_version']!.at(0).bits(15, 0));
     connect(ctlReqs.in0, sched.grant);
     connect(ctlReqs.in1, cutoffs.req);
+    connect(ctlReqs.in2, waiters.resend);
     ctl.req.valid.set(ctlReqs.out.valid);
     connect(ctl.req.payload, ctlReqs.out.payload.data);
     ctlReqs.out.ready.set(ctl.req.ready);
@@ -135,7 +150,7 @@ export function homaEngine(c: EngineConfig) {
 
     const dmaIdle = m.let('dma_idle', dispatch.idle.and(data.idle).and(writer.idle).and(cq.idle).and(wmux.idle).and(returns.idle).and(pool.idle));
     regs.dma_idle.set(dmaIdle);
-    const txIdle = m.let('tx_idle', sched.idle.and(cutoffs.idle).and(ctl.idle).and(ctlReqs.out.valid.not()));
+    const txIdle = m.let('tx_idle', sched.idle.and(cutoffs.idle).and(waiters.idle).and(ctl.idle).and(ctlReqs.out.valid.not()));
     io.idle.set(dmaIdle.and(txIdle).and(parser.idle).and(regs.idle).and(io.mac_rx.valid.not()).and(io.reg_req.valid.not()));
   }, { config: c.name });
 }

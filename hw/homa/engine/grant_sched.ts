@@ -49,6 +49,9 @@ export function grantEventLayout(c: EngineConfig) {
   return record({
     sched: bool,
     cutoff_version: u(16),
+    /** The RPC's queue pair and its generation (for a restart after waiting for bpages). */
+    qp: u(w.qp),
+    gen: u(8),
     slot: u(w.rpcSlot),
     peer: u(w.peer),
     /** The message's first packet (message init, spec §3.2). */
@@ -114,7 +117,7 @@ export function grantSched(c: EngineConfig) {
     const listed = m.reg('listed', u(sw + 1));
     const act = m.reg('act', vec(entry, MAX_ACTIVE));
     const cand = m.reg('cand', vec(entry, MAX_ACTIVE));
-    const { sched: _sched, cutoff_version: _cv, ...evKept } = ev.fields;
+    const { sched: _sched, cutoff_version: _cv, qp: _qp, gen: _gen, ...evKept } = ev.fields;
     const e = m.reg('e', record(evKept));
     const st = m.fsm('state', ['idle', 'update', 'remove', 'scan', 'merge', 'grant_read', 'grant', 'divide']);
     const round = m.reg('round', u(4));
@@ -267,7 +270,7 @@ export function grantSched(c: EngineConfig) {
           st.goto('divide');
           div.div_k.set(1); div.div_bit.set(32); div.div_rem.set(0); div.div_q.set(0);
         }).elsewhen(evq.out.valid.and(ee.sched), () => {
-          const { sched: _s, cutoff_version: _c, ...kept } = ee;
+          const { sched: _s, cutoff_version: _c, qp: _q, gen: _g, ...kept } = ee;
           assign(e, kept);
           msgR.read(ee.slot);
           st.goto('update');

@@ -35,6 +35,8 @@ export function rxDmaWorkLayout(c: EngineConfig) {
   return record({
     /** Write the payload (len1 bytes at addr1, then len2 at addr2 when it crosses a 64 KiB page). */
     write: bool,
+    /** A frame's beats to free when done (0: a restart, no frame). */
+    frame: bool,
     qp: u(w.qp),
     ipv6: bool,
     buf_start: u(w.rxBufferAddr + 1),
@@ -93,6 +95,8 @@ export function rxData(c: EngineConfig) {
     out: stream.source(out),
     /** Each DATA packet that reached its RPC, for the grant scheduler and the CUTOFFS sender. */
     ev: stream.source(grantEventLayout(c)),
+    /** A restart's outcome (bwait.ts): bpages taken, or the RPC is no longer waiting there. */
+    restarted: output(record({ valid: bool, ok: bool, gone: bool, slot: u(w.rpcSlot) })),
     idle: output(bool),
     count: output(record(Object.fromEntries(RX_DATA_COUNTERS.map((n) => [n, bool])) as { [K in (typeof RX_DATA_COUNTERS)[number]]: typeof bool })),
   }, (m, io) => {
@@ -119,7 +123,8 @@ export function rxData(c: EngineConfig) {
     const qpUp = m.let('qp_up', q.enabled.and(q.gen.eq(x.gen)));
     const ok = m.let('rpc_ok', x.deliver.and(mine).and(qpUp));
     const known = m.let('a_known', fresh.not().and(found.st.known));
-    const needAlloc = m.let('need_alloc', ok.and(known.not()));
+    const restartsNow = m.let('a_restarts', x.restart.and(ok).and(known).and(found.st.waiting));
+    const needAlloc = m.let('need_alloc', ok.and(known.not().or(restartsNow)));
 
     // Packets past stage A, waiting for their bpages or to be judged, in order (at most one per
     // RPC: a packet waits in A while an earlier one of its RPC is still here).
@@ -159,7 +164,7 @@ export function rxData(c: EngineConfig) {
     const gotPages = m.let('got_pages', hAlloc.and(g.ok));
     const pages = Array.from({ length: 16 }, (_, i) => mux(gotPages, g.pages.at(i), hd.pg.pages.at(i)));
     const tailOffset = m.let('tail_offset', mux(gotPages, g.tail_offset, hd.pg.tail_offset));
-    const waiting = m.let('waiting', waiting0.or(hAlloc.and(g.ok.not())));
+    const waiting = m.let('waiting', mux(y.restart, waiting0.and(hAlloc.and(g.ok).not()), waiting0.or(hAlloc.and(g.ok.not()))));
     const hOk = hd.ok;
 
     // Gap tracking (§3.5 homa_add_packet), at most G gaps, kept in order.
@@ -230,13 +235,14 @@ export function rxData(c: EngineConfig) {
     // ---- outputs ----
     const o = io.out.payload;
     // The packet leaves with its event (when it reached its RPC), its pages taken (first packet).
-    const evNeeded = hd.ok;
+    const evNeeded = hd.ok.and(y.restart.not());
     const outValid = m.let('j_out_valid', hValid.and(hAlloc.not().or(io.grant.valid)));
     const evOk = m.let('j_ev_ok', evNeeded.not().or(io.ev.ready));
     io.out.valid.set(outValid.and(evOk));
     io.ev.valid.set(outValid.and(evNeeded).and(io.out.ready));
     io.grant.ready.set(hValid.and(hAlloc).and(io.out.ready).and(evOk));
     o.write.set(accept);
+    o.frame.set(y.restart.not());
     o.qp.set(y.qp);
     o.ipv6.set(y.ipv6);
     o.buf_start.set(y.buf_start);
@@ -261,10 +267,18 @@ export function rxData(c: EngineConfig) {
     for (let i = 0; i < 16; i++) {
       o.cq.bpage_offsets.at(i).set(pages[i]!.zext(32).shl(BPAGE_SHIFT).or(mux(whole.eq(i), tailOffset.zext(32), lit(32, 0))));
     }
-    const done = m.let('j_done', io.out.fire());
+    const fired = m.let('j_fired', io.out.fire());
+    // Counters and events are about frames; a restart only moves the message's state.
+    const done = m.let('j_done', fired.and(y.restart.not()));
+    io.restarted.valid.set(fired.and(y.restart));
+    io.restarted.ok.set(hAlloc.and(g.ok));
+    io.restarted.gone.set(hAlloc.not());
+    io.restarted.slot.set(y.slot);
     const ev = io.ev.payload;
     ev.sched.set(hKnown.or(complete.not()));
     ev.cutoff_version.set(y.cutoff_version);
+    ev.qp.set(y.qp);
+    ev.gen.set(y.gen);
     ev.slot.set(y.slot);
     ev.peer.set(y.peer);
     ev.first.set(hKnown.not());
@@ -316,7 +330,7 @@ export function rxData(c: EngineConfig) {
       pages.forEach((p, i) => nextPages.pages.at(i).set(p));
       nextPages.tail_offset.set(tailOffset);
     });
-    const writes = m.let('j_writes', done.and(hOk));
+    const writes = m.let('j_writes', fired.and(hOk));
     const snoop = m.let('a_snoop', writes.and(a.valid).and(y.slot.eq(x.slot)));
 
     m.seq(() => {
@@ -357,7 +371,7 @@ export function rxData(c: EngineConfig) {
         }
         ptr.tail.set(ptr.tail.add(1));
       });
-      when(done, () => {
+      when(fired, () => {
         for (let i = 0; i < DEPTH; i++) when(ptr.head.eq(i).and(aGo.and(ptr.tail.eq(i)).not()), () => pendValid.at(i).set(false));
         ptr.head.set(ptr.head.add(1));
       });

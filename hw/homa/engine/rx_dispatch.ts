@@ -29,6 +29,11 @@ export function rxWorkLayout(c: EngineConfig) {
   return record({
     /** DATA for an RPC (existing, or `created` now); 0: free the frame's beats, nothing else. */
     deliver: bool,
+    /**
+     * Not a frame: restart a message that waited for bpages (bwait.ts): take its bpages now if
+     * the pool has them. Carries the RPC's slot, queue pair, generation, peer port, id, length.
+     */
+    restart: bool,
     created: bool,
     slot: u(w.rpcSlot),
     qp: u(w.qp),
@@ -145,6 +150,7 @@ export function rxDispatch(c: EngineConfig) {
     io.work.valid.set(fifoB.out.valid.and(b.asked.not().or(rpcs.resp.valid)));
     const o = io.work.payload;
     o.deliver.set(deliver);
+    o.restart.set(false);
     o.created.set(created);
     o.slot.set(r.slot);
     o.qp.set(b.a.qp);

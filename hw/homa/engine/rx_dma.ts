@@ -116,7 +116,7 @@ export function rxDma(c: EngineConfig) {
         when(lastOfPiece.and(piece.eq(0)).and(f.len2.ne(0)), () => { piece.set(1); beat.set(0); });
       });
       when(retire, () => {
-        free.set(f.buf_end);
+        when(f.frame, () => free.set(f.buf_end));
         piece.set(0);
         beat.set(0);
       });
