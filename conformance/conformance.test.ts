@@ -1,9 +1,9 @@
 // conformance/conformance.test.ts — the conformance suite as vitest tests, one per conformance
 // test: every group on the reference model (its own oracle: a determinism check, and the suite's
-// check of itself), group rx on the RTL in the JS simulator, and group rx on the RTL in Verilator
-// when Verilator is installed. The other groups on the RTL are `npx homa-nic conformance --nic
-// rtl`'s business until they pass there: grants needs the restart of a message that waited for
-// bpages (a RESEND), tx and reliability the transmit path and the timers.
+// check of itself), groups rx and grants on the RTL in the JS simulator, and group rx on the RTL
+// in Verilator when Verilator is installed. The other groups on the RTL are `npx homa-nic
+// conformance --nic rtl`'s business until they pass there: tx and reliability need the
+// transmit path and the timers.
 
 import { beforeAll, describe, expect, test } from 'vitest';
 import { verilatorUnavailable } from '../sim/verilator/index.ts';
@@ -22,6 +22,7 @@ function suite(nic: DutKind, group?: Group): void {
 describe('conformance on the reference model (every group)', () => suite('model'));
 
 describe('conformance on the RTL, JS simulator (group rx)', () => suite('rtl', 'rx'));
+describe('conformance on the RTL, JS simulator (group grants)', () => suite('rtl', 'grants'));
 
 if (verilatorUnavailable) {
   process.stderr.write(`conformance: the rtl-verilator runs are skipped: ${verilatorUnavailable}\n`);

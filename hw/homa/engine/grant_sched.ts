@@ -36,9 +36,9 @@ import { engineWidths, rpcSlots, type EngineConfig } from './config.ts';
 import { ctlRequest } from './ctl_tx.ts';
 import { tunablesLayout } from './regs.ts';
 import { MSG_BITS } from './types.ts';
+import { better, countWhere, insertRanked, MAX_ACTIVE, type Entry } from './grant_order.ts';
 
-/** Most messages the active set holds (HomaModule's HOMA_MAX_GRANTS). */
-export const MAX_ACTIVE = 8;
+export { MAX_ACTIVE };
 
 /**
  * What rx_data tells the scheduler (and the CUTOFFS sender) about each DATA packet that
@@ -133,36 +133,10 @@ export function grantSched(c: EngineConfig) {
     const div = m.regs({ div_k: u(4), div_bit: u(6), div_rem: u(36), div_q: u(32) });
     const needDivide = m.let('need_divide', tableFor.ne(maxIncoming));
 
-    // ---- ranking ----
-    const better = (a: { rem: UInt<number>; birth: UInt<number> }, b: { rem: UInt<number>; birth: UInt<number> }): Bool =>
-      a.rem.lt(b.rem).or(a.rem.eq(b.rem).and(a.birth.lt(b.birth)));
-    const countIn = (v: typeof act, pred: (x: (typeof act.items)[number]) => Bool): UInt<4> =>
-      v.items.reduce<UInt<4>>((s, x) => s.add(x.valid.and(pred(x)).asUInt().zext(4)), lit(4, 0));
+    // ---- ranking (grant_order.ts) ----
+    const countIn = (v: typeof act, pred: (x: (typeof act.items)[number]) => Bool): UInt<4> => countWhere(v.items, pred);
     const nAct = m.let('n_active', countIn(act, () => lit(1, 1).asBool()));
-
-    /** `v` with `c` inserted in rank order (one per peer when `perPeer`; at most `cap` entries). */
-    type Entry = { valid: Bool; slot: UInt<number>; rem: UInt<number>; birth: UInt<number>; peer: UInt<number>; granted: UInt<number>; received: UInt<number>; length: UInt<number>; charge: UInt<number> };
-    const inserted = (name: string, items: readonly Entry[], c: Entry, perPeer: Bool, cap: UInt<4>) => {
-      const same = items.map((x) => x.valid.and(perPeer).and(x.peer.eq(c.peer)));
-      const cBetter = items.map((x) => better(c, x));
-      const hasSame = m.let(`${name}_has_same`, same.reduce<Bool>((a, b) => a.or(b), lit(1, 0).asBool()));
-      const sameWorse = same.map((s, j) => s.and(cBetter[j]!)).reduce<Bool>((a, b) => a.or(b), lit(1, 0).asBool());
-      const before = items.map((x, j) => x.valid.and(same[j]!.not()).and(cBetter[j]!.not()));
-      const p = m.let(`${name}_at`, before.reduce<UInt<4>>((s, b) => s.add(b.asUInt().zext(4)), lit(4, 0)));
-      let d: UInt<4> = lit(4, MAX_ACTIVE);
-      for (let j = MAX_ACTIVE - 1; j >= 0; j--) d = mux(same[j]!, lit(4, j), d);
-      const size = m.let(`${name}_size`, items.reduce<UInt<4>>((s2, x) => s2.add(x.valid.asUInt().zext(4)), lit(4, 0)));
-      const takes = c.valid.and(hasSame.not().or(sameWorse)).and(p.lt(cap));
-      const grows = m.let(`${name}_grows`, c.valid.and(hasSame.not()));
-      const out = items.map((_, q) => {
-        const prev = items[Math.max(q - 1, 0)]!, here = items[q]!;
-        const worse = q === 0 ? here : mux(hasSame.and(lit(4, q - 1).ge(d)), here, prev);
-        const pick = mux(lit(4, q).lt(p), here, mux(lit(4, q).eq(p), c, worse));
-        const newSize = mux(grows, size.add(1), size);
-        return { ...pick, valid: lit(4, q).lt(newSize).and(lit(4, q).lt(cap)) };
-      });
-      return { takes, out };
-    };
+    const inserted = (name: string, items: readonly Entry[], c: Entry, perPeer: Bool, cap: UInt<4>) => insertRanked(m, name, items, c, perPeer, cap);
 
     // ---- idle: take an event (after the window table is current) ----
     const ee = evq.out.payload;
