@@ -111,6 +111,8 @@ export async function agree(c: EngineConfig, engine: string, s: Scenario, seed: 
   const { tb } = await bench(grantSched(c), engine);
   for (const [k, v] of Object.entries(defaultTunables())) if (!Array.isArray(v)) { try { tb.set(`tun.${k}`, v); } catch { /* not mirrored */ } }
   for (const [k, v] of Object.entries(s.tun)) tb.set(`tun.${k}`, v);
+  tb.set('tun.grant_fifo_fraction', 0);                   // FIFO grants run on time, which this differential has none of
+  await tb.until(() => tb.get('idle') === 1);              // the window table for these tunables
   const w = engineWidths(c);
   void w;
   const drv = tb.driver('ev', { validProbability: 0.7, seed: seed + 1 });

@@ -4,6 +4,7 @@
 import type { ModuleDef } from '../../hdl/index.ts';
 import type { IoSpec } from '../../hdl/ports.ts';
 import { bpool } from './bpool.ts';
+import { bwait } from './bwait.ts';
 import { bretFetch } from './bret_fetch.ts';
 import { completion } from './completion.ts';
 import type { EngineConfig } from './config.ts';
@@ -11,6 +12,7 @@ import { ctlTx } from './ctl_tx.ts';
 import { cutoffsTx } from './cutoffs.ts';
 import { dmaWriteMux } from './dma_write_mux.ts';
 import { grantSched } from './grant_sched.ts';
+import { grantWindow } from './grant_window.ts';
 import { engineRegs } from './regs.ts';
 import { rxData } from './rx_data.ts';
 import { rxDispatch } from './rx_dispatch.ts';
@@ -22,6 +24,6 @@ export function engineBlocks(c: EngineConfig): Record<string, ModuleDef<IoSpec>>
   return {
     regs: engineRegs(c), rx_parser: rxParser(c), rx_dispatch: rxDispatch(c), rx_data: rxData(c), bpool: bpool(c), bret_fetch: bretFetch(c),
     rx_dma: rxDma(c), completion: completion(c), dma_write_mux: dmaWriteMux(c, 2), grant_sched: grantSched(c), cutoffs: cutoffsTx(c),
-    ctl_tx: ctlTx(c), tick: engineTick(c),
+    ctl_tx: ctlTx(c), tick: engineTick(c), bwait: bwait(c), grant_window: grantWindow(c),
   } as Record<string, ModuleDef<IoSpec>>;
 }

@@ -60,8 +60,8 @@ export function bwait(c: EngineConfig) {
     const anyPending = m.let('any_pending', pending.ne(0));
     // Its shortest waiter (ties to the lower entry).
     const mine = tab.items.map((x) => x.valid.and(x.qp.eq(qpIdx)));
-    let best: { ok: Bool; idx: UInt<number>; len: UInt<number> } = { ok: lit(1, 0).asBool(), idx: lit(clog2(W), 0), len: lit(MSG_BITS, 0) };
-    for (let i = 0; i < W; i++) {
+    let best: { ok: Bool; idx: UInt<number>; len: UInt<number> } = { ok: mine[0]!, idx: lit(clog2(W), 0), len: tab.items[0]!.length };
+    for (let i = 1; i < W; i++) {
       const x = tab.items[i]!;
       const better = mine[i]!.and(best.ok.not().or(x.length.lt(best.len.as(MSG_BITS))));
       best = { ok: best.ok.or(mine[i]!), idx: mux(better, lit(clog2(W), i), best.idx), len: mux(better, x.length, best.len) };

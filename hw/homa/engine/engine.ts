@@ -18,7 +18,7 @@ import { grantEventLayout, grantSched } from './grant_sched.ts';
 import { engineTick } from './tick.ts';
 import { checkConfig, type EngineConfig } from './config.ts';
 import { dmaWriteMux } from './dma_write_mux.ts';
-import { engineRegs, COUNT_INC_BITS } from './regs.ts';
+import { BYTE_COUNTERS, engineRegs, COUNT_INC_BITS } from './regs.ts';
 import { rxData } from './rx_data.ts';
 import { rxDispatch, rxWorkLayout } from './rx_dispatch.ts';
 import { rxDma } from './rx_dma.ts';
@@ -144,6 +144,8 @@ export function homaEngine(c: EngineConfig) {
     add('bpage_double_frees', pool.double_free);
     for (const [n, b] of Object.entries(ctl.count as Record<string, Bool>)) add(n, b);
     for (const n of COUNTERS) {
+      if (n === 'fifo_grant_bytes') { (regs.count as Record<string, UInt<number>>)[n]!.set(sched.fifo_bytes); continue; }
+      if (BYTE_COUNTERS[n]) throw new Error(`engine: byte counter '${n}' has no source`);
       const sum = incs.get(n)!.reduce<UInt<number>>((a, b) => a.add(b.asUInt().zext(COUNT_INC_BITS)), lit(COUNT_INC_BITS, 0) as UInt<number>);
       (regs.count as Record<string, UInt<number>>)[n]!.set(sum);
     }

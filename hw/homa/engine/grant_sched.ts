@@ -34,6 +34,7 @@ import { regFifo } from '../../lib/fifo.ts';
 import { HomaType } from '../wire/index.ts';
 import { engineWidths, rpcSlots, type EngineConfig } from './config.ts';
 import { ctlRequest } from './ctl_tx.ts';
+import { grantWindow } from './grant_window.ts';
 import { tunablesLayout } from './regs.ts';
 import { MSG_BITS } from './types.ts';
 import { better, countWhere, insertRanked, MAX_ACTIVE, type Entry } from './grant_order.ts';
@@ -89,6 +90,8 @@ export function grantSched(c: EngineConfig) {
     tun: input(tunablesLayout(c)),
     grant: stream.source(ctlRequest),
     idle: output(bool),
+    /** Bytes a FIFO grant gave this cycle (counter fifo_grant_bytes). */
+    fifo_bytes: output(u(MSG_BITS)),
     /** Σ of granted - received over incoming messages (spec §3.2 total_incoming), for tests. */
     total_incoming: output(u(32)),
   }, (m, io) => {
@@ -98,6 +101,8 @@ export function grantSched(c: EngineConfig) {
     const maxActive = m.let('max_active', mux(overcommit.gt(MAX_ACTIVE), lit(4, MAX_ACTIVE), overcommit.bits(3, 0).as(4)));
     const windowReg = tun['window']!.at(0);
     const maxSched = tun['max_sched_prio']!.at(0).bits(2, 0);
+    const fifoInc = tun['fifo_grant_increment']!.at(0);
+    const nprio = tun['num_priorities']!.at(0).bits(7, 0);
     const maxSched4 = tun['max_sched_prio']!.at(0).bits(3, 0).as(4);
 
     const evq = m.instance('events', regFifo(ev, 4));
@@ -119,7 +124,7 @@ export function grantSched(c: EngineConfig) {
     const cand = m.reg('cand', vec(entry, MAX_ACTIVE));
     const { sched: _sched, cutoff_version: _cv, qp: _qp, gen: _gen, ...evKept } = ev.fields;
     const e = m.reg('e', record(evKept));
-    const st = m.fsm('state', ['idle', 'update', 'remove', 'scan', 'merge', 'grant_read', 'grant', 'divide']);
+    const st = m.fsm('state', ['idle', 'update', 'remove', 'scan', 'merge', 'grant_read', 'grant', 'fifo_scan', 'fifo_read', 'fifo_grant']);
     const round = m.reg('round', u(4));
     const scanIdx = m.reg('scan_idx', u(sw + 1));
     const scanPipe = m.reg('scan_pipe', record({ v1: bool, v2: bool, s2: u(sw) }));
@@ -127,11 +132,21 @@ export function grantSched(c: EngineConfig) {
     const after = m.reg('after_remove', bool);                // remove returns to the grant loop (1) or to update's end (0)
     const rebuild = m.reg('rebuild', bool);
 
-    // ---- max_incoming / k, k = 1..9 ----
-    const table = m.reg('window_table', vec(u(32), 9));
-    const tableFor = m.reg('table_for', u(32), 0xffffffff);
-    const div = m.regs({ div_k: u(4), div_bit: u(6), div_rem: u(36), div_q: u(32) });
-    const needDivide = m.let('need_divide', tableFor.ne(maxIncoming));
+    // ---- max_incoming / k, k = 1..9, and the FIFO grant interval (grant_window.ts) ----
+    const divs = m.instance('divider', grantWindow(c));
+    divs.max_incoming.set(maxIncoming);
+    divs.fifo_increment.set(fifoInc);
+    divs.link_mbps.set(tun['link_mbps']!.at(0));
+    divs.fifo_fraction.set(tun['grant_fifo_fraction']!.at(0));
+    const table = divs.window;
+    const needDivide = m.let('need_divide', divs.ready.not());
+
+    // ---- FIFO grants (§3.2 homa_grant_check_fifo): the oldest message, every interval ----
+    const fifo = m.regs({ fifo_armed: bool, fifo_due: bool, fifo_left: u(48) });
+    const { rem: _rem, ...oldestFields } = entry.fields;
+    const oldest = m.reg('oldest', record(oldestFields));
+    const fifoRemoving = m.reg('fifo_removing', bool);
+    const fifoOn = m.let('fifo_on', divs.fifo_cycles.ne(0));
 
     // ---- ranking (grant_order.ts) ----
     const countIn = (v: typeof act, pred: (x: (typeof act.items)[number]) => Bool): UInt<4> => countWhere(v.items, pred);
@@ -140,7 +155,7 @@ export function grantSched(c: EngineConfig) {
 
     // ---- idle: take an event (after the window table is current) ----
     const ee = evq.out.payload;
-    evq.out.ready.set(st.is('idle').and(needDivide.not()));
+    evq.out.ready.set(st.is('idle').and(fifo.fifo_due.not()));
     const old = msgR.data;
 
     // ---- update: the model's receiver.data bookkeeping ----
@@ -224,7 +239,22 @@ export function grantSched(c: EngineConfig) {
 
     const d = destR.data;
     const gp = io.grant.payload;
-    io.grant.valid.set(st.is('grant').and(due).and(noRoom.not()));
+    // The FIFO grant: the oldest message not already far ahead of what arrived (peer not
+    // responding: more than window + 2 increments outstanding) gets one more increment.
+    let windowF: UInt<number> = table.at(MAX_ACTIVE);
+    const nF = mux(listed.gt(maxActive.zext(sw + 1)), maxActive, listed.trunc(4).as(4));
+    for (let k = MAX_ACTIVE - 1; k >= 0; k--) windowF = mux(nF.eq(k), table.at(k), windowF);
+    const fifoWindow = m.let('fifo_window', mux(windowReg.ne(0), windowReg, windowF));
+    const ahead = m.let('fifo_ahead', mux(sc.granted.gt(sc.received), sc.granted.sub(sc.received), lit(MSG_BITS, 0)));
+    const fifoOk = m.let('fifo_ok', scanPipe.v2.and(ahead.zext(34).le(fifoWindow.zext(34).add(fifoInc.zext(34).shl(1)))));
+    const older = m.let('fifo_older', fifoOk.and(oldest.valid.not().or(sc.birth.lt(oldest.birth))));
+    const fifoReach = m.let('fifo_reach', oldest.granted.zext(33).add(fifoInc.zext(33)));
+    const fifoNew = m.let('fifo_new', mux(fifoReach.gt(oldest.length.zext(33)), oldest.length, fifoReach.bits(MSG_BITS - 1, 0).as(MSG_BITS)));
+    const fifoCharge = m.let('fifo_charge', mux(fifoNew.gt(oldest.received), fifoNew.sub(oldest.received), lit(MSG_BITS, 0)));
+    const fifoFire = m.let('fifo_fire', st.is('fifo_grant').and(io.grant.ready));
+    io.fifo_bytes.set(mux(fifoFire, fifoNew.sub(oldest.granted), lit(MSG_BITS, 0)));
+
+    io.grant.valid.set(st.is('grant').and(due).and(noRoom.not()).or(st.is('fifo_grant')));
     gp.type.set(HomaType.GRANT);
     gp.ipv6.set(d.ipv6);
     gp.daddr.set(d.saddr);
@@ -232,37 +262,25 @@ export function grantSched(c: EngineConfig) {
     gp.sport.set(d.dport);
     gp.dport.set(d.sport);
     gp.sender_id.set(d.id);
-    gp.offset.set(newGranted.zext(32));
+    gp.offset.set(mux(st.is('fifo_grant'), fifoNew, newGranted).zext(32));
     gp.length.set(0);
-    gp.priority.set(prio.zext(8));
+    gp.priority.set(mux(st.is('fifo_grant'), mux(nprio.ge(2), nprio.sub(2), lit(8, 0)), prio.zext(8)));   // FIFO: homa_high_priority
 
-    io.idle.set(st.is('idle').and(evq.count.eq(0)).and(needDivide.not()));
+    io.idle.set(st.is('idle').and(evq.count.eq(0)).and(needDivide.not()).and(fifo.fifo_due.not()));
 
     m.seq(() => {
       when(st.is('idle'), () => {
-        when(needDivide, () => {
-          st.goto('divide');
-          div.div_k.set(1); div.div_bit.set(32); div.div_rem.set(0); div.div_q.set(0);
+        // (While grant_window refreshes after a tunable changed, decisions use the values before.)
+        when(fifo.fifo_due, () => {
+          fifo.fifo_due.set(false);
+          oldest.valid.set(false);
+          scanIdx.set(0); scanPipe.v1.set(false); scanPipe.v2.set(false);
+          st.goto('fifo_scan');
         }).elsewhen(evq.out.valid.and(ee.sched), () => {
           const { sched: _s, cutoff_version: _c, qp: _q, gen: _g, ...kept } = ee;
           assign(e, kept);
           msgR.read(ee.slot);
           st.goto('update');
-        });
-      });
-      when(st.is('divide'), () => {
-        // Restoring division, one quotient bit a cycle: max_incoming / div_k.
-        const shifted = div.div_rem.shl(1).or(maxIncoming.zext(36).shr(div.div_bit.sub(1).trunc(5)).and(lit(36, 1)));
-        const fits = shifted.ge(div.div_k.zext(36));
-        div.div_rem.set(mux(fits, shifted.sub(div.div_k.zext(36)), shifted));
-        div.div_q.set(div.div_q.shl(1).or(mux(fits, lit(32, 1), lit(32, 0))));
-        div.div_bit.set(div.div_bit.sub(1));
-        when(div.div_bit.eq(1), () => {
-          const q = div.div_q.shl(1).or(mux(fits, lit(32, 1), lit(32, 0)));
-          for (let k = 1; k <= 9; k++) when(div.div_k.eq(k), () => table.at(k - 1).set(q));
-          div.div_k.set(div.div_k.add(1));
-          div.div_bit.set(32); div.div_rem.set(0); div.div_q.set(0);
-          when(div.div_k.eq(9), () => { tableFor.set(maxIncoming); st.goto('idle'); });
         });
       });
       when(st.is('update'), () => {
@@ -274,6 +292,7 @@ export function grantSched(c: EngineConfig) {
         msgW.write(e.slot, { granted: grantedNow, received: receivedNow, length, birth: curNow.birth, peer: e.peer, charge: newCharge, listed: wasListed.or(joins).and(leaves.not()) });
         // A packet that was not taken may still have raised granted (a retransmission's promise).
         when(e.accept.not(), () => act.items.forEach((x, j) => when(inAct[j]!, () => { x.granted.set(grantedNow); x.charge.set(newCharge); })));
+        when(joins.and(fifoOn).and(fifo.fifo_armed.not()), () => { fifo.fifo_armed.set(true); fifo.fifo_left.set(divs.fifo_cycles); });
         when(joins, () => { listW.write(listed.trunc(sw), e.slot); posW.write(e.slot, listed.trunc(sw)); listed.set(listed.add(1)); });
         when(leaves, () => { posR.read(e.slot); listR.read(listed.sub(1).trunc(sw)); after.set(false); rebuild.set(true); st.goto('remove'); })
           .elsewhen(runsCheck.and(rebuild.not()).and(keepsSet), () => {
@@ -294,7 +313,8 @@ export function grantSched(c: EngineConfig) {
         listW.write(pos, last);
         posW.write(last, pos);
         listed.set(listed.sub(1));
-        when(after, () => { st.goto('grant_read'); rank.set(rank.add(1)); })
+        when(fifoRemoving, () => { fifoRemoving.set(false); rearm(listed.ne(1)); st.goto('idle'); })
+          .elsewhen(after, () => { st.goto('grant_read'); rank.set(rank.add(1)); })
           .elsewhen(e.accept.and(listed.ne(1)), () => startRebuild())
           .otherwise(() => st.goto('idle'));
       });
@@ -318,6 +338,30 @@ export function grantSched(c: EngineConfig) {
           when(full.or(round.eq(MAX_ACTIVE - 1)), () => { rank.set(0); rebuild.set(false); st.goto('grant_read'); })
             .otherwise(() => { round.set(round.add(1)); scanIdx.set(0); scanPipe.v1.set(false); scanPipe.v2.set(false); st.goto('scan'); });
         });
+      });
+      when(st.is('fifo_scan'), () => {
+        scanPipe.v1.set(scanIdx.lt(listed));
+        when(scanIdx.lt(listed), () => { listR.read(scanIdx.trunc(sw)); scanIdx.set(scanIdx.add(1)); });
+        scanPipe.v2.set(scanPipe.v1);
+        scanPipe.s2.set(listR.data);
+        when(scanPipe.v1, () => msgR.read(listR.data));
+        const { rem: _r, ...picked } = scanned;
+        when(older, () => assign(oldest, { ...picked, valid: lit(1, 1).asBool() }));
+        when(scanPipe.v2.not().and(scanPipe.v1.not()).and(scanIdx.ge(listed)), () => {
+          when(oldest.valid, () => { destR.read(oldest.slot); st.goto('fifo_grant'); }).otherwise(() => { rearm(); st.goto('idle'); });
+        });
+      });
+      when(fifoFire, () => {
+        total.set(total.sub(oldest.charge.zext(32)).add(fifoCharge.zext(32)));
+        msgW.write(oldest.slot, { granted: fifoNew, received: oldest.received, length: oldest.length, birth: oldest.birth, peer: oldest.peer, charge: fifoCharge, listed: fifoNew.lt(oldest.length) });
+        act.items.forEach((x) => when(x.valid.and(x.slot.eq(oldest.slot)), () => { x.granted.set(fifoNew); x.charge.set(fifoCharge); }));
+        when(fifoNew.ge(oldest.length), () => {
+          // Fully granted: it leaves the list (and the active set at the next check).
+          posR.read(oldest.slot); listR.read(listed.sub(1).trunc(sw)); after.set(false); fifoRemoving.set(true); rebuild.set(true); st.goto('remove');
+        }).otherwise(() => { rearm(); st.goto('idle'); });
+      });
+      when(fifo.fifo_armed, () => {
+        when(fifo.fifo_left.le(1), () => { fifo.fifo_armed.set(false); fifo.fifo_due.set(true); }).otherwise(() => fifo.fifo_left.set(fifo.fifo_left.sub(1)));
       });
       when(st.is('grant_read'), () => {
         destR.read(gSlot);
@@ -345,6 +389,11 @@ export function grantSched(c: EngineConfig) {
       rank.set(next);
       destR.read(slot);
       when(next.ge(nAct), () => st.goto('idle'));
+    }
+
+    /** After a FIFO grant: the next one is due an interval later while messages are grantable. */
+    function rearm(more: Bool = listed.ne(0)): void {
+      when(more.and(fifoOn), () => { fifo.fifo_armed.set(true); fifo.fifo_left.set(divs.fifo_cycles); });
     }
 
     /** Rebuild the active set: scan the list from round 0. */
