@@ -1,12 +1,13 @@
 // hw/lib/testing.ts — what the library's tests share: engine list, seeded stimulus, and a
 // helper that runs a design's streams to completion on one engine.
 
-import { simulate, Testbench, type Beat, type Simulator, type StreamDriver } from '../hdl/sim/index.ts';
+import { simulate, Testbench, testEngines, type Beat, type Simulator, type StreamDriver } from '../hdl/sim/index.ts';
 import { Rng } from '../hdl/sim/fuzz/random.ts';
 import type { ModuleDef } from '../hdl/index.ts';
 import type { IoSpec } from '../hdl/ports.ts';
 
-export { engines } from '../../test/engines.ts';
+/** Engines the library's tests run on: hw/hdl/sim's one list (HDL_ENGINES narrows it). */
+export const engines: readonly string[] = testEngines().run;
 export { Rng };
 
 /** A simulator out of reset with a testbench on it. */
