@@ -2,8 +2,8 @@
 `default_nettype none
 
 /* verilator lint_off DECLFILENAME */
-// small_fifo (width=8, depth=16) — from hw/examples/fifo.ts:8
-module small_fifo (
+// ram_fifo (width=8, depth=16) — from hw/lib/fifo.ts:45
+module ram_fifo (
   input  wire clk,
   input  wire rst,
   input  wire in_valid,
@@ -14,51 +14,51 @@ module small_fifo (
   output wire [7:0] out_data,
   output wire [4:0] count
 );
-  reg  [3:0] wptr;  // hw/examples/fifo.ts:16
-  reg  [3:0] rptr;  // hw/examples/fifo.ts:16
-  reg  [4:0] used;  // hw/examples/fifo.ts:16
-  reg  headValid;  // hw/examples/fifo.ts:16
-  wire push;  // hw/examples/fifo.ts:17
-  wire pop;  // hw/examples/fifo.ts:18
-  wire [4:0] in_ram;  // hw/examples/fifo.ts:20
-  wire fetch;  // hw/examples/fifo.ts:21
-  reg  [7:0] ram [0:15];  // hw/examples/fifo.ts:14
+  reg  [3:0] wptr;  // hw/lib/fifo.ts:54
+  reg  [3:0] rptr;  // hw/lib/fifo.ts:54
+  reg  [4:0] used;  // hw/lib/fifo.ts:54
+  reg  headValid;  // hw/lib/fifo.ts:54
+  wire push;  // hw/lib/fifo.ts:55
+  wire pop;  // hw/lib/fifo.ts:56
+  wire [4:0] in_ram;  // hw/lib/fifo.ts:57
+  wire fetch;  // hw/lib/fifo.ts:58
+  reg  [7:0] ram [0:15];  // hw/lib/fifo.ts:51
   reg  [7:0] ram_rdata1;
   integer ram_i;
   initial begin
     for (ram_i = 0; ram_i < 16; ram_i = ram_i + 1) ram[ram_i] = 8'd0;
   end
 
-  assign push = in_valid & in_ready;  // hw/examples/fifo.ts:17
-  assign pop = out_valid & out_ready;  // hw/examples/fifo.ts:18
-  assign in_ram = used - {4'd0, headValid};  // hw/examples/fifo.ts:20
-  assign fetch = (in_ram != 5'd0) & ((~headValid) | pop);  // hw/examples/fifo.ts:21
-  assign in_ready = used < 5'd16;  // hw/examples/fifo.ts:22
-  assign out_valid = headValid;  // hw/examples/fifo.ts:23
-  assign out_data = ram_rdata1;  // hw/examples/fifo.ts:24
-  assign count = used;  // hw/examples/fifo.ts:25
-  always @(posedge clk) begin  // hw/examples/fifo.ts:26
+  assign push = in_valid & in_ready;  // hw/lib/fifo.ts:55
+  assign pop = out_valid & out_ready;  // hw/lib/fifo.ts:56
+  assign in_ram = used - {4'd0, headValid};  // hw/lib/fifo.ts:57
+  assign fetch = (in_ram != 5'd0) & ((~headValid) | pop);  // hw/lib/fifo.ts:58
+  assign in_ready = used != 5'd16;  // hw/lib/fifo.ts:59
+  assign out_valid = headValid;  // hw/lib/fifo.ts:60
+  assign out_data = ram_rdata1;  // hw/lib/fifo.ts:61
+  assign count = used;  // hw/lib/fifo.ts:62
+  always @(posedge clk) begin  // hw/lib/fifo.ts:63
     if (rst) begin
       wptr <= 4'd0;
       rptr <= 4'd0;
       used <= 5'd0;
       headValid <= 1'b0;
     end else begin
-      if (push) begin  // hw/examples/fifo.ts:27
-        ram[wptr] <= in_data;  // hw/examples/fifo.ts:28
-        wptr <= wptr + 4'd1;  // hw/examples/fifo.ts:29
+      if (push) begin  // hw/lib/fifo.ts:64
+        ram[wptr] <= in_data;  // hw/lib/fifo.ts:65
+        wptr <= wptr + 4'd1;  // hw/lib/fifo.ts:66
       end
-      if (fetch) begin  // hw/examples/fifo.ts:31
-        ram_rdata1 <= ram[rptr];  // hw/examples/fifo.ts:32
-        rptr <= rptr + 4'd1;  // hw/examples/fifo.ts:33
-        headValid <= 1'b1;  // hw/examples/fifo.ts:34
-      end else if (pop) begin  // hw/examples/fifo.ts:35
-        headValid <= 1'b0;  // hw/examples/fifo.ts:35
+      if (fetch) begin  // hw/lib/fifo.ts:68
+        ram_rdata1 <= ram[rptr];  // hw/lib/fifo.ts:69
+        rptr <= rptr + 4'd1;  // hw/lib/fifo.ts:70
+        headValid <= 1'b1;  // hw/lib/fifo.ts:71
+      end else if (pop) begin  // hw/lib/fifo.ts:72
+        headValid <= 1'b0;  // hw/lib/fifo.ts:72
       end
-      if (push & (~pop)) begin  // hw/examples/fifo.ts:36
-        used <= used + 5'd1;  // hw/examples/fifo.ts:36
-      end else if (pop & (~push)) begin  // hw/examples/fifo.ts:37
-        used <= used - 5'd1;  // hw/examples/fifo.ts:37
+      if (push & (~pop)) begin  // hw/lib/fifo.ts:73
+        used <= used + 5'd1;  // hw/lib/fifo.ts:73
+      end else if (pop & (~push)) begin  // hw/lib/fifo.ts:74
+        used <= used - 5'd1;  // hw/lib/fifo.ts:74
       end
     end
   end
@@ -219,7 +219,7 @@ module buffered_uart (
   assign sent_count_clear = 1'b0;  // hw/examples/buffered_uart.ts:27
   assign accepted = accepted_count_count;  // hw/examples/buffered_uart.ts:29
   assign sent = sent_count_count;  // hw/examples/buffered_uart.ts:30
-  small_fifo fifo (  // hw/examples/buffered_uart.ts:17
+  ram_fifo fifo (  // hw/examples/buffered_uart.ts:17
     .clk(clk),
     .rst(rst),
     .in_valid(fifo_in_valid),
