@@ -7,7 +7,7 @@
 //   beat leaves at the earliest 2 cycles after it entered; one beat per cycle in steady state.
 // queue(payload, n): the cheaper of the two for n entries.
 
-import { assign, clog2, lit, module, output, stream, u, vec, when, type AnyValue, type Layout, type VecValue } from '../hdl/index.ts';
+import { assign, clog2, lit, module, output, stream, u, vec, when, type AnyValue, type Layout } from '../hdl/index.ts';
 import { nextIndex, requireParam } from './beat.ts';
 
 export function regFifo<L extends Layout>(payload: L, depth: number) {
@@ -19,7 +19,7 @@ export function regFifo<L extends Layout>(payload: L, depth: number) {
     count: output(u(cw)),
   }, (m, io) => {
     const aw = clog2(depth);
-    const slots = m.reg('slot', vec(payload, depth)) as unknown as VecValue<L>;
+    const slots = m.reg('slot', vec(payload, depth));
     const r = m.regs({ wptr: u(aw), rptr: u(aw), used: u(cw) });
     const push = m.let('push', io.in.fire());
     const pop = m.let('pop', io.out.fire());

@@ -34,7 +34,7 @@ export { internetChecksum, type ChecksumOptions } from './checksum.ts';
 export { crc32, crc32Matrix, crc32Update } from './crc32.ts';
 export { uartReceiver, uartTransmitter } from './uart.ts';
 
-const def = <S extends IoSpec>(d: ModuleDef<S>): ModuleDef<IoSpec> => d as unknown as ModuleDef<IoSpec>;
+const def = <S extends IoSpec>(d: ModuleDef<S>): ModuleDef<IoSpec> => d;
 
 /**
  * Representative parameterisations of every block, by name, sized for the tools test
