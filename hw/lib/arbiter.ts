@@ -5,7 +5,7 @@
 // locked in until it leaves (a higher-priority arrival does not change the offered payload,
 // which the stream rules forbid). Latency 0, one beat per cycle.
 
-import { False, assign, bool, clog2, lit, module, mux, record, stream, u, when, type AnyValue, type Bool, type Layout, type UInt } from '../hdl/index.ts';
+import { False, assign, bool, cat, clog2, module, mux, priorityEncode, record, stream, u, when, type AnyValue, type Layout } from '../hdl/index.ts';
 import { requireParam } from './beat.ts';
 
 export type ArbiterPolicy = 'priority' | 'round-robin';
@@ -24,12 +24,12 @@ export function arbiter<L extends Layout>(payload: L, n: number, policy: Arbiter
     const req = io.in.map((s) => s.valid);
     const r = m.regs({ locked: bool, lockIdx: u(k) });
     const last = policy === 'round-robin' ? m.reg('last', u(k)) : null;
-    let choice = firstOf(req, k);
+    let choice = priorityEncode(cat(...[...req].reverse()));
     if (policy === 'round-robin') {
       // Requests above the last winner first; if there are none, the lowest request.
       const above = req.map((q, i) => (i === 0 ? False : q.and(last!.lt(i))));
       const anyAbove = m.let('any_above', above.reduce((a, b) => a.or(b)));
-      choice = mux(anyAbove, firstOf(above, k), choice);
+      choice = mux(anyAbove, priorityEncode(cat(...[...above].reverse())), choice);
     }
     const grant = m.let('grant', mux(r.locked, r.lockIdx, m.let('choice', choice)));
     const anyValid = m.let('any_valid', req.reduce((a, b) => a.or(b)));
@@ -45,11 +45,4 @@ export function arbiter<L extends Layout>(payload: L, n: number, policy: Arbiter
       if (last) when(out.fire(), () => last.set(grant));
     });
   }, { width: payload.width, n });
-}
-
-/** Index of the lowest true request (0 when none). */
-function firstOf(req: readonly Bool[], k: number): UInt<number> {
-  let idx: UInt<number> = lit(k, req.length - 1);
-  for (let i = req.length - 2; i >= 0; i--) idx = mux(req[i]!, lit(k, i), idx);
-  return idx;
 }

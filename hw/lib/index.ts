@@ -24,6 +24,7 @@ export { queue, ramFifo, regFifo } from './fifo.ts';
 export { streamFork } from './fork.ts';
 export { streamJoin } from './join.ts';
 export { streamDemux, streamMux } from './stream_mux.ts';
+export { Flow, flow, arbitrate, join } from './stream_ops.ts';
 export { arbiter, arbitrated, type ArbiterPolicy } from './arbiter.ts';
 export { beatNarrow, beatWiden } from './width_converter.ts';
 export { minFinder, minFinderLatency, type MinFinderOptions } from './min_finder.ts';
