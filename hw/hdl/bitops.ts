@@ -9,7 +9,10 @@
 //   priorityEncode(x)    index of the lowest one         clog2(w) bits (0 when x = 0: test x.orR())
 //   oneHot(i, n)         n bits, bit i set               n bits (none when i >= n)
 //   oneHotIndex(x)       index of the one bit of x        clog2(w) bits (ORs the indices of every set bit)
-//   rotateLeft(x, k)     k a number or a UInt (any k: taken modulo w)
+//   rotateLeft(x, k)     k a number or a UInt (any k: taken modulo w); x's width
+//
+// Counts and indices have computed widths (UInt<number>): narrow them to a literal port width
+// with `.as(n)`, which checks it.
 //   rotateRight(x, k)
 //   reverse(x)           bit i becomes bit w-1-i
 
@@ -73,11 +76,15 @@ export function oneHotIndex(x: Bits): UInt<number> {
 }
 
 /** `x` with bit i moved to bit w-1-i. */
+export function reverse<N extends number>(x: UInt<N>): UInt<N>;
+export function reverse(x: Bits): UInt<number>;
 export function reverse(x: Bits): UInt<number> {
   return cat(...Array.from({ length: x.width }, (_, i) => x.bit(i)));
 }
 
 /** `x` rotated towards its high bits by `k` (a number, or a UInt: any amount, modulo the width). */
+export function rotateLeft<N extends number>(x: UInt<N>, k: number | UInt<number>): UInt<N>;
+export function rotateLeft(x: Bits, k: number | UInt<number>): UInt<number>;
 export function rotateLeft(x: Bits, k: number | UInt<number>): UInt<number> {
   const w = x.width;
   const by = (n: number): UInt<number> => {
@@ -95,6 +102,8 @@ export function rotateLeft(x: Bits, k: number | UInt<number>): UInt<number> {
 }
 
 /** `x` rotated towards its low bits by `k` (a number, or a UInt: any amount, modulo the width). */
+export function rotateRight<N extends number>(x: UInt<N>, k: number | UInt<number>): UInt<N>;
+export function rotateRight(x: Bits, k: number | UInt<number>): UInt<number>;
 export function rotateRight(x: Bits, k: number | UInt<number>): UInt<number> {
   const w = x.width;
   if (typeof k === 'number') return rotateLeft(x, w - (((k % w) + w) % w));

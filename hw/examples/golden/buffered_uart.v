@@ -15,9 +15,9 @@ module ram_fifo (
   output wire [4:0] count
 );
   reg  [3:0] wptr;  // hw/lib/fifo.ts:54
-  reg  [3:0] rptr;  // hw/lib/fifo.ts:54
-  reg  [4:0] used;  // hw/lib/fifo.ts:54
-  reg  headValid;  // hw/lib/fifo.ts:54
+  reg  [3:0] rptr;
+  reg  [4:0] used;
+  reg  headValid;
   wire push;  // hw/lib/fifo.ts:55
   wire pop;  // hw/lib/fifo.ts:56
   wire [4:0] in_ram;  // hw/lib/fifo.ts:57
@@ -53,12 +53,12 @@ module ram_fifo (
         rptr <= rptr + 4'd1;  // hw/lib/fifo.ts:70
         headValid <= 1'b1;  // hw/lib/fifo.ts:71
       end else if (pop) begin  // hw/lib/fifo.ts:72
-        headValid <= 1'b0;  // hw/lib/fifo.ts:72
+        headValid <= 1'b0;
       end
       if (push & (~pop)) begin  // hw/lib/fifo.ts:73
-        used <= used + 5'd1;  // hw/lib/fifo.ts:73
+        used <= used + 5'd1;
       end else if (pop & (~push)) begin  // hw/lib/fifo.ts:74
-        used <= used - 5'd1;  // hw/lib/fifo.ts:74
+        used <= used - 5'd1;
       end
     end
   end
@@ -79,9 +79,9 @@ module uart_tx (
   localparam [1:0] STATE_STOP = 2'd3;
   reg  [1:0] state;  // hw/examples/uart_tx.ts:10
   reg  [7:0] shift;  // hw/examples/uart_tx.ts:11
-  reg  [2:0] bit_;  // hw/examples/uart_tx.ts:11
-  reg  [1:0] tick;  // hw/examples/uart_tx.ts:11
-  reg  line;  // hw/examples/uart_tx.ts:11
+  reg  [2:0] bit_;
+  reg  [1:0] tick;
+  reg  line;
   wire bit_done;  // hw/examples/uart_tx.ts:12
 
   assign bit_done = tick == 2'd3;  // hw/examples/uart_tx.ts:12
@@ -97,7 +97,7 @@ module uart_tx (
     end else begin
       tick <= tick + 2'd1;  // hw/examples/uart_tx.ts:16
       if (bit_done) begin  // hw/examples/uart_tx.ts:17
-        tick <= 2'd0;  // hw/examples/uart_tx.ts:17
+        tick <= 2'd0;
       end
       case (state)  // hw/examples/uart_tx.ts:18
         STATE_IDLE: begin
@@ -129,7 +129,7 @@ module uart_tx (
         end
         STATE_STOP: begin
           if (bit_done) begin  // hw/examples/uart_tx.ts:42
-            state <= STATE_IDLE;  // hw/examples/uart_tx.ts:42
+            state <= STATE_IDLE;
           end
         end
         default: begin
@@ -157,9 +157,9 @@ module counter (
       value <= 8'd0;
     end else begin
       if (clear) begin  // hw/examples/counter.ts:14
-        value <= 8'd0;  // hw/examples/counter.ts:14
+        value <= 8'd0;
       end else if (enable) begin  // hw/examples/counter.ts:15
-        value <= value + 8'd1;  // hw/examples/counter.ts:15
+        value <= value + 8'd1;
       end
     end
   end
@@ -181,36 +181,34 @@ module buffered_uart (
   output wire [7:0] accepted,
   output wire [7:0] sent
 );
-  wire fifo_in_valid;  // hw/examples/buffered_uart.ts:17
-  wire fifo_in_ready;  // hw/examples/buffered_uart.ts:17
-  wire [7:0] fifo_in_data;  // hw/examples/buffered_uart.ts:17
-  wire fifo_out_valid;  // hw/examples/buffered_uart.ts:17
-  wire fifo_out_ready;  // hw/examples/buffered_uart.ts:17
-  wire [7:0] fifo_out_data;  // hw/examples/buffered_uart.ts:17
-  wire [4:0] fifo_count;  // hw/examples/buffered_uart.ts:17
-  wire tx_data_valid;  // hw/examples/buffered_uart.ts:18
-  wire tx_data_ready;  // hw/examples/buffered_uart.ts:18
-  wire [7:0] tx_data_data;  // hw/examples/buffered_uart.ts:18
-  wire tx_txd;  // hw/examples/buffered_uart.ts:18
-  wire accepted_count_enable;  // hw/examples/buffered_uart.ts:19
-  wire accepted_count_clear;  // hw/examples/buffered_uart.ts:19
-  wire [7:0] accepted_count_count;  // hw/examples/buffered_uart.ts:19
   /* verilator lint_off UNUSEDSIGNAL */
   wire accepted_count_wrap;  // hw/examples/buffered_uart.ts:19
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire sent_count_enable;  // hw/examples/buffered_uart.ts:20
-  wire sent_count_clear;  // hw/examples/buffered_uart.ts:20
-  wire [7:0] sent_count_count;  // hw/examples/buffered_uart.ts:20
-  /* verilator lint_off UNUSEDSIGNAL */
   wire sent_count_wrap;  // hw/examples/buffered_uart.ts:20
   /* verilator lint_on UNUSEDSIGNAL */
+  wire fifo_in_valid;  // hw/examples/buffered_uart.ts:17
+  wire fifo_in_ready;
+  wire [7:0] fifo_in_data;
+  wire fifo_out_valid;
+  wire fifo_out_ready;
+  wire [7:0] fifo_out_data;
+  wire [4:0] fifo_count;
+  wire tx_data_valid;  // hw/examples/buffered_uart.ts:18
+  wire tx_data_ready;
+  wire [7:0] tx_data_data;
+  wire tx_txd;
+  wire accepted_count_enable;  // hw/examples/buffered_uart.ts:19
+  wire accepted_count_clear;
+  wire [7:0] accepted_count_count;
+  wire sent_count_enable;  // hw/examples/buffered_uart.ts:20
+  wire sent_count_clear;
+  wire [7:0] sent_count_count;
 
   assign fifo_in_valid = data_valid;  // hw/examples/buffered_uart.ts:21
-  assign data_ready = fifo_in_ready;  // hw/examples/buffered_uart.ts:21
-  assign fifo_in_data = data_data;  // hw/examples/buffered_uart.ts:21
+  assign data_ready = fifo_in_ready;
+  assign fifo_in_data = data_data;
   assign tx_data_valid = fifo_out_valid;  // hw/examples/buffered_uart.ts:22
-  assign fifo_out_ready = tx_data_ready;  // hw/examples/buffered_uart.ts:22
-  assign tx_data_data = fifo_out_data;  // hw/examples/buffered_uart.ts:22
+  assign fifo_out_ready = tx_data_ready;
+  assign tx_data_data = fifo_out_data;
   assign txd = tx_txd;  // hw/examples/buffered_uart.ts:23
   assign queued = fifo_count;  // hw/examples/buffered_uart.ts:24
   assign accepted_count_enable = (data_valid & data_ready) & countEnable;  // hw/examples/buffered_uart.ts:26

@@ -14,9 +14,9 @@ module ram_fifo (
   output wire [4:0] count
 );
   reg  [3:0] wptr;  // hw/lib/fifo.ts:54
-  reg  [3:0] rptr;  // hw/lib/fifo.ts:54
-  reg  [4:0] used;  // hw/lib/fifo.ts:54
-  reg  headValid;  // hw/lib/fifo.ts:54
+  reg  [3:0] rptr;
+  reg  [4:0] used;
+  reg  headValid;
   wire push;  // hw/lib/fifo.ts:55
   wire pop;  // hw/lib/fifo.ts:56
   wire [4:0] in_ram;  // hw/lib/fifo.ts:57
@@ -52,12 +52,12 @@ module ram_fifo (
         rptr <= rptr + 4'd1;  // hw/lib/fifo.ts:70
         headValid <= 1'b1;  // hw/lib/fifo.ts:71
       end else if (pop) begin  // hw/lib/fifo.ts:72
-        headValid <= 1'b0;  // hw/lib/fifo.ts:72
+        headValid <= 1'b0;
       end
       if (push & (~pop)) begin  // hw/lib/fifo.ts:73
-        used <= used + 5'd1;  // hw/lib/fifo.ts:73
+        used <= used + 5'd1;
       end else if (pop & (~push)) begin  // hw/lib/fifo.ts:74
-        used <= used - 5'd1;  // hw/lib/fifo.ts:74
+        used <= used - 5'd1;
       end
     end
   end
