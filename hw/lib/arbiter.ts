@@ -5,7 +5,7 @@
 // locked in until it leaves (a higher-priority arrival does not change the offered payload,
 // which the stream rules forbid). Latency 0, one beat per cycle.
 
-import { False, assign, bool, cat, clog2, module, mux, priorityEncode, record, stream, u, when, type AnyValue, type Layout } from '../hdl/index.ts';
+import { False, assign, bool, cat, clog2, module, mux, priorityEncode, record, stream, u, when, type Layout } from '../hdl/index.ts';
 import { requireParam } from './beat.ts';
 
 export type ArbiterPolicy = 'priority' | 'round-robin';
@@ -35,9 +35,9 @@ export function arbiter<L extends Layout>(payload: L, n: number, policy: Arbiter
     const anyValid = m.let('any_valid', req.reduce((a, b) => a.or(b)));
     out.valid.set(anyValid);
     out.payload.index.set(grant);
-    let data = io.in[0]!.payload as AnyValue;
-    for (let i = 1; i < n; i++) data = mux(grant.eq(i), io.in[i]!.payload as AnyValue, data);
-    assign(out.payload.data as AnyValue, data);
+    let data = io.in[0]!.payload;
+    for (let i = 1; i < n; i++) data = mux(grant.eq(i), io.in[i]!.payload, data);
+    assign(out.payload.data, data);
     io.in.forEach((s, i) => s.ready.set(out.ready.and(grant.eq(i))));
     m.seq(() => {
       r.locked.set(anyValid.and(out.ready.not()));

@@ -5,7 +5,7 @@
 // within a beat, and no output's valid depends on any ready (the stream rule). The input beat
 // is released in the cycle its last output takes it. Latency 0, one beat per cycle.
 
-import { assign, bool, module, stream, when, type AnyValue, type Bool, type Layout } from '../hdl/index.ts';
+import { assign, bool, module, stream, when, type Bool, type Layout } from '../hdl/index.ts';
 import { requireParam } from './beat.ts';
 
 export function streamFork<L extends Layout>(payload: L, n: number) {
@@ -18,7 +18,7 @@ export function streamFork<L extends Layout>(payload: L, n: number) {
       const out = io.out[i]!;
       taken.push(m.reg(`taken${i}`, bool));
       out.valid.set(input.valid.and(taken[i]!.not()));
-      assign(out.payload as AnyValue, input.payload as AnyValue);
+      assign(out.payload, input.payload);
       doneNow.push(m.let(`done${i}`, taken[i]!.or(out.ready)));
     }
     const all = m.let('all_done', doneNow.reduce((a, b) => a.and(b)));

@@ -19,7 +19,7 @@ export function streamJoin<const F extends Fields>(inputs: F) {
     out.valid.set(allValid);
     for (const k of names) {
       io.in[k]!.ready.set(allValid.and(out.ready));
-      assign((out.payload as Record<string, AnyValue>)[k]!, io.in[k]!.payload as AnyValue);
+      assign((out.payload as Record<string, AnyValue>)[k]!, io.in[k]!.payload);
     }
   }, { fields: names.join('_') });
 }

@@ -4,7 +4,7 @@
 // input whose next beat goes out, and both are consumed in the same cycle. Latency 0.
 // Out-of-range selects (n not a power of two) wait forever; do not send them.
 
-import { assign, clog2, module, mux, stream, u, type AnyValue, type Bool, type Layout } from '../hdl/index.ts';
+import { assign, clog2, module, mux, stream, u, type Bool, type Layout } from '../hdl/index.ts';
 import { requireParam } from './beat.ts';
 
 export function streamMux<L extends Layout>(payload: L, n: number) {
@@ -14,14 +14,14 @@ export function streamMux<L extends Layout>(payload: L, n: number) {
     const pick: Bool[] = [];
     for (let i = 0; i < n; i++) pick.push(m.let(`pick${i}`, sel.valid.and(sel.payload.eq(i))));
     let valid: Bool = ins[0]!.valid.and(pick[0]!);
-    let data = ins[0]!.payload as AnyValue;
+    let data = ins[0]!.payload;
     for (let i = 1; i < n; i++) {
       valid = valid.or(ins[i]!.valid.and(pick[i]!));
-      data = mux(pick[i]!, ins[i]!.payload as AnyValue, data);
+      data = mux(pick[i]!, ins[i]!.payload, data);
     }
     const outValid = m.let('chosen_valid', valid);
     out.valid.set(outValid);
-    assign(out.payload as AnyValue, data);
+    assign(out.payload, data);
     ins.forEach((s, i) => s.ready.set(pick[i]!.and(out.ready)));
     sel.ready.set(outValid.and(out.ready));
   }, { width: payload.width, n });
@@ -37,7 +37,7 @@ export function streamDemux<L extends Layout>(payload: L, n: number) {
       const out = io.out[i]!;
       const hit = m.let(`to${i}`, sel.payload.eq(i));
       out.valid.set(both.and(hit));
-      assign(out.payload as AnyValue, input.payload as AnyValue);
+      assign(out.payload, input.payload);
       const r = hit.and(out.ready);
       readySel = readySel ? readySel.or(r) : r;
     }
