@@ -8,6 +8,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
   test: {
     include: ['**/*.test.ts'],
+    // Binds the seams (plugins/index.ts) before every test file: engines and Device backends.
+    setupFiles: ['test/setup.ts'],
     exclude: ['node_modules/**', 'build/**', 'dist/**'],
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -93,7 +93,7 @@ let build: { coldBuildSeconds: number; warmLoadMs: number } | null = null;
 const verilatorIndex = fileURLToPath(new URL('../sim/verilator/index.ts', import.meta.url));
 if (existsSync(verilatorIndex)) {
   try {
-    await import(verilatorIndex);
+    await import(fileURLToPath(new URL('../plugins/engines.ts', import.meta.url)));
     if (availableEngines().includes('verilator')) {
       const b0 = performance.now();
       const sim = await simulate(def, { engine: 'verilator' });

@@ -24,10 +24,8 @@ if (!hasIcarus()) {
   console.error(icarusMissing);
   process.exit(2);
 }
-if (engine === 'verilator') {
-  // The Verilator engine registers itself on import (it lives outside hw/hdl).
-  await import('../sim/verilator/index.ts' as string);
-}
+// The Verilator engine is registered (as a loader) by plugins/engines.ts.
+await import('../plugins/engines.ts');
 
 const BATCH = 200;
 let done = 0, failed = 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
 // bin/homa-nic.ts — the homa-nic command. Subcommands: sim, conformance, stats, trace, wireshark.
 
+import '../plugins/index.ts';
 import { parseConformanceArgs, runConformance } from '../conformance/cli.ts';
 import { SIM_HELP, UsageError, parseSimArgs } from '../sim/experiments/cli-args.ts';
 import { runSimPlan } from '../sim/experiments/sim-command.ts';

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { toVerilog, ElaborationError } from '../hw/hdl/index.ts';
+import { elaborate, toVerilog, ElaborationError } from '../hw/hdl/index.ts';
 import { allDesigns } from '../hw/designs.ts';
 
 function main(): void {
@@ -41,6 +41,9 @@ function main(): void {
       const file = join(out, `${v.top}.v`);
       writeFileSync(file, v.text);
       console.log(`${file}  (${v.modules.length} module${v.modules.length > 1 ? 's' : ''}: ${v.modules.join(', ')})`);
+      // Elaboration warnings (unused inputs and wires, registers never assigned) do not stop
+      // the build; they are listed here, on stderr.
+      for (const w of elaborate(designs[n]!).warnings) console.error(`warning: ${w.loc}: ${w.message} (module ${w.module})`);
     } catch (e) {
       if (e instanceof ElaborationError) { console.error(`verilog: design '${n}': ${e.message}`); process.exit(1); }
       throw e;

@@ -1,29 +1,14 @@
-// test/engines.ts — the simulation engines tests run on: every registered engine.
+// test/engines.ts — the simulation engines engine-independent tests run on, for tests above
+// hw/ (tests under hw/ use hw/lib/testing.ts or testEngines() directly: the same list).
 //
 //   import { engines } from '../../test/engines.ts';
-//   for (const engine of engines) test(`fifo keeps order (${engine})`, async () => {
-//     const sim = await simulate(smallFifo(u(8), 4), { engine });
-//     ...
-//   });
+//   for (const engine of engines) test(`fifo keeps order (${engine})`, async () => { ... });
 //
-// 'js' is always there. The Verilator engine (sim/verilator) registers itself when imported;
-// it is loaded here when its file exists. HDL_ENGINES=js,verilator narrows the list.
+// The list is hw/hdl/sim's testEngines(): every available engine ('js', and 'verilator' where
+// its toolchain is installed, registered by plugins/engines.ts), narrowed by HDL_ENGINES.
 
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { availableEngines } from '../hw/hdl/sim/index.ts';
-
-const verilatorEngine = new URL('../sim/verilator/index.ts', import.meta.url);
-if (existsSync(fileURLToPath(verilatorEngine))) {
-  try {
-    await import(verilatorEngine.href);
-  } catch (e) {
-    // A broken engine must not take every other test down with it; its own tests will fail.
-    console.warn(`test/engines: sim/verilator/index.ts failed to load, testing without it: ${(e as Error).message}`);
-  }
-}
-
-const only = process.env['HDL_ENGINES']?.split(',').map((s) => s.trim()).filter(Boolean);
+import '../plugins/engines.ts';
+import { testEngines } from '../hw/hdl/sim/index.ts';
 
 /** Engine names to run each engine-independent test on. */
-export const engines: readonly string[] = availableEngines().filter((e) => !only || only.includes(e));
+export const engines: readonly string[] = testEngines().run;

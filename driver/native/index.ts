@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  BPAGE_SIZE, COMPLETION_INLINE_BPAGES, QP_USER_REG, SendOpcode, completionContinuation, completionEntry, gatherBpages, readRecord,
+  type HostCompletion, BPAGE_SIZE, COMPLETION_INLINE_BPAGES, QP_USER_REG, SendOpcode, completionContinuation, completionEntry, gatherBpages, readRecord,
   sendDescriptor, writeRecord,
 } from '../../hw/homa/abi.ts';
 
@@ -63,16 +63,8 @@ const SEND_SIZE = sendDescriptor.width / 8;
 const CQE_SIZE = completionEntry.width / 8;
 const pageUp = (n: number): number => Math.ceil(n / 4096) * 4096;
 
-export interface Completion {
-  type: number;
-  id: bigint;
-  cookie: bigint;
-  peer: Uint8Array;
-  peerPort: number;
-  length: number;
-  error: number;
-  bpageOffsets: number[];
-}
+/** A completion as the ABI carries it: 64-bit ids and cookies (hw/homa/abi/records.ts). */
+export type Completion = HostCompletion<bigint>;
 
 export class PcieQueuePair {
   /** The user page: doorbells, and the engine's side of the rings. */

@@ -27,7 +27,7 @@ describe('golden Verilog of the examples', () => {
 
   test('identical parameterisations are emitted once, different ones get their own module', () => {
     const v = toVerilog(exampleDesigns().buffered_uart);
-    expect(v.modules).toEqual(['small_fifo', 'uart_tx', 'counter', 'buffered_uart']);
+    expect(v.modules).toEqual(['ram_fifo', 'uart_tx', 'counter', 'buffered_uart']);
     expect(v.text.match(/^module counter \(/gm)).toHaveLength(1);
   });
 });

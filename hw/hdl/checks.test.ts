@@ -91,7 +91,9 @@ describe('elaboration checks', () => {
     const e = elaborationError(() => elaborate(d));
     expect(e.message).toContain('combinational loop');
     expect(e.message).toContain(`p.o (driven at ${at('pass')})`);
-    expect(e.message).toContain(at('outer-feedback'));
+    // The headline is the parent's feedback assignment, the one that closes the loop.
+    expect(e.loc.text).toBe(at('outer-feedback'));
+    expect(e.message).toContain('closed by the assignment to p_i here');
   });
 
   test('two drivers', () => {

@@ -13,7 +13,8 @@ import { moduleWarnings, type Warning } from './checks.ts';
 interface Ctx {
   signals: FlatSignal[];
   memories: FlatMemory[];
-  comb: { signal: FlatSignal; expr: Expr; loc: SourceLoc }[];
+  /** `port`: an instance port connection (wiring), not an assignment the designer wrote. */
+  comb: { signal: FlatSignal; expr: Expr; loc: SourceLoc; port?: boolean }[];
   regs: RegUpdate[];
   memWrites: MemWrite[];
   memReads: MemRead[];
@@ -87,12 +88,12 @@ function inline(ctx: Ctx, m: ModuleIR, scope: readonly string[], sigMap: Map<Sig
     }
     for (const [port, e] of inst.inputs) {
       const p = inst.module.ports.find((x) => x.name === port)!;
-      ctx.comb.push({ signal: childMap.get(p)!, expr: rw(e), loc: inst.loc });
+      ctx.comb.push({ signal: childMap.get(p)!, expr: rw(e), loc: inst.loc, port: true });
     }
     for (const [port, parentSig] of inst.outputs) {
       const p = inst.module.ports.find((x) => x.name === port)!;
       const child = childMap.get(p)!;
-      ctx.comb.push({ signal: sigMap.get(parentSig)!, expr: { kind: 'ref', width: child.width, signal: child }, loc: inst.loc });
+      ctx.comb.push({ signal: sigMap.get(parentSig)!, expr: { kind: 'ref', width: child.width, signal: child }, loc: inst.loc, port: true });
     }
     inline(ctx, inst.module, childScope, childMap);
   }
@@ -126,7 +127,7 @@ function rewrite(e: Expr, sigMap: Map<Signal, FlatSignal>, memMap: Map<Memory, F
 
 /** Orders the combinational assignments by dependency (iterative DFS; loops are errors). */
 function levelise(ctx: Ctx): CombAssign[] {
-  const driver = new Map<FlatSignal, { signal: FlatSignal; expr: Expr; loc: SourceLoc }>();
+  const driver = new Map<FlatSignal, { signal: FlatSignal; expr: Expr; loc: SourceLoc; port?: boolean }>();
   for (const c of ctx.comb) driver.set(c.signal, c);
   const deps = new Map<FlatSignal, FlatSignal[]>();
   const depsOf = (s: FlatSignal): FlatSignal[] => {
@@ -164,13 +165,22 @@ function levelise(ctx: Ctx): CombAssign[] {
   return order;
 }
 
-function loopError(stack: readonly FlatSignal[], back: FlatSignal, driver: Map<FlatSignal, { loc: SourceLoc }>): ElaborationError {
+function loopError(stack: readonly FlatSignal[], back: FlatSignal, driver: Map<FlatSignal, { loc: SourceLoc; port?: boolean }>): ElaborationError {
   const start = stack.indexOf(back);
   const cycle = stack.slice(start);
   // The DFS walked from a signal to what it reads; print the loop in the direction data flows.
-  const hops = [...cycle].reverse();
+  const flow = [...cycle].reverse();
+  // The assignment that closes the loop is the one in the outermost module (a parent feeding a
+  // child's output back into its input): the headline names it, and the hops start from it.
+  // Instance port connections are wiring, not the designer's assignment.
+  const rank = (s: FlatSignal) => s.scope.length * 2 + (driver.get(s)!.port ? 1 : 0);
+  let close = 0;
+  flow.forEach((s, i) => { if (rank(s) < rank(flow[close]!)) close = i; });
+  const hops = [...flow.slice(close), ...flow.slice(0, close)];
   const lines = hops.map((s) => `${s.name} (driven at ${driver.get(s)!.loc.text})`);
   lines.push(`${hops[0]!.name}`);
   const first = driver.get(hops[0]!)!.loc;
-  return new ElaborationError(`combinational loop through ${cycle.length} signal${cycle.length > 1 ? 's' : ''}:`, first, lines.map((l, i) => (i === 0 ? l : `-> ${l}`)));
+  const across = new Set(cycle.map((s) => s.scope.join('.'))).size > 1;
+  const headline = `combinational loop through ${cycle.length} signal${cycle.length > 1 ? 's' : ''}${across ? `, closed by the assignment to ${hops[0]!.name} here` : ''}:`;
+  return new ElaborationError(headline, first, lines.map((l, i) => (i === 0 ? l : `-> ${l}`)));
 }

@@ -4,10 +4,11 @@ export { u, s, bool, record, vec, enumType, bitsFor, clog2, leaves, byteFields }
 export type { Layout, UIntLayout, SIntLayout, BoolLayout, EnumLayout, RecordLayout, VecLayout, Fields } from './layout.ts';
 export { Bits, UInt, SInt, Bool, lit, slit, cat, True, False } from './values.ts';
 export type { Literal } from './values.ts';
-export { EnumValue, VecValue, pack, packAs, unpack, eq, mux, assign, constant } from './structs.ts';
+export { EnumValue, VecValue, pack, packAs, unpack, eq, mux, assign, constant, layoutOf } from './structs.ts';
+export { popcount, leadingZeros, trailingZeros, priorityEncode, oneHot, oneHotIndex, reverse, rotateLeft, rotateRight } from './bitops.ts';
 export type { ValueOf, RecordValue, AnyValue } from './structs.ts';
-export { input, output, stream, flattenIo, numbered } from './ports.ts';
-export type { IoSpec, IoOf, Stream, PortSpec, StreamSpec, FlatPort, Numbered, Indices } from './ports.ts';
+export { input, output, inputs, outputs, stream, flattenIo, numbered } from './ports.ts';
+export type { IoSpec, IoEntry, IoArray, IoOf, Stream, PortSpec, StreamSpec, FlatPort, Numbered, Indices } from './ports.ts';
 export { module, ModuleDef, ModuleBuilder, connect } from './module.ts';
 export type { Params } from './module.ts';
 export { when, switchOn } from './statements.ts';

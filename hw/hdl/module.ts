@@ -283,7 +283,7 @@ function buildIo(spec: IoSpec, flat: readonly FlatPort[], mk: (p: FlatPort) => S
     return build(l, () => ref);
   };
   const walk = (s: IoSpec, prefix: readonly string[]): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
+    const out = (Array.isArray(s) ? [] : {}) as Record<string, unknown>;
     for (const [k, v] of Object.entries(s)) {
       const path = [...prefix, k];
       const kind = (v as { kind?: unknown }).kind;

@@ -24,7 +24,11 @@ export interface StreamSpec<D extends 'sink' | 'source' = 'sink' | 'source', L e
   readonly dir: D;
   readonly payload: L;
 }
-export type IoSpec = { readonly [name: string]: PortSpec | StreamSpec | IoSpec };
+/** One entry of an interface: a port, a stream, a record of entries, or an array of them. */
+export type IoEntry = PortSpec | StreamSpec | IoSpec | IoArray;
+/** n alike entries (`stream.sinks(payload, n)`): Verilog names `<name>_0_...`, element 0 first. */
+export interface IoArray extends ReadonlyArray<IoEntry> {}
+export type IoSpec = { readonly [name: string]: IoEntry };
 
 /** An input port of `layout`. */
 export function input<L extends Layout>(layout: L): PortSpec<'in', L> { return { kind: 'port', dir: 'in', layout }; }
@@ -36,7 +40,21 @@ export const stream = {
   sink<L extends Layout>(payload: L): StreamSpec<'sink', L> { return { kind: 'stream', dir: 'sink', payload }; },
   /** A stream this module produces: valid and payload out, ready in. */
   source<L extends Layout>(payload: L): StreamSpec<'source', L> { return { kind: 'stream', dir: 'source', payload }; },
+  /** `n` sinks of one payload, as an array: in the body `io.x[i]` is a typed Stream, for any payload and n. */
+  sinks<L extends Layout>(payload: L, n: number): readonly StreamSpec<'sink', L>[] { return arrayOf(n, () => stream.sink(payload)); },
+  /** `n` sources of one payload, as an array (see sinks). */
+  sources<L extends Layout>(payload: L, n: number): readonly StreamSpec<'source', L>[] { return arrayOf(n, () => stream.source(payload)); },
 };
+
+/** `n` input ports of `layout`, as an array: `io.x[i]` in the body. */
+export function inputs<L extends Layout>(layout: L, n: number): readonly PortSpec<'in', L>[] { return arrayOf(n, () => input(layout)); }
+/** `n` output ports of `layout`, as an array. */
+export function outputs<L extends Layout>(layout: L, n: number): readonly PortSpec<'out', L>[] { return arrayOf(n, () => output(layout)); }
+
+function arrayOf<T>(n: number, make: () => T): readonly T[] {
+  if (!Number.isInteger(n) || n < 1) throw new ElaborationError(`an interface array needs a whole number of entries >= 1 (got ${n})`, here());
+  return Object.freeze(Array.from({ length: n }, make));
+}
 
 /** A stream as seen in a module body. */
 export interface Stream<V> {
@@ -50,6 +68,7 @@ export interface Stream<V> {
 export type IoOf<S> =
   S extends PortSpec<'in' | 'out', infer L> ? ValueOf<L> :
   S extends StreamSpec<'sink' | 'source', infer L> ? Stream<ValueOf<L>> :
+  S extends readonly (infer E)[] ? readonly IoOf<E>[] :
   S extends IoSpec ? { readonly [K in keyof S]: IoOf<S[K]> } :
   never;
 
@@ -84,7 +103,9 @@ function isSpec(x: unknown): x is PortSpec | StreamSpec {
  */
 export function flattenIo(spec: IoSpec, prefix: readonly string[] = [], out: FlatPort[] = []): FlatPort[] {
   for (const [key, s] of Object.entries(spec)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new ElaborationError(`port name '${key}' is not a valid identifier`, here());
+    // Array elements are named by index under their array's name (in_0_valid).
+    const ok = Array.isArray(spec) ? /^\d+$/.test(key) : /^[A-Za-z_][A-Za-z0-9_]*$/.test(key);
+    if (!ok || (Array.isArray(spec) && prefix.length === 0)) throw new ElaborationError(`port name '${key}' is not a valid identifier`, here());
     const path = [...prefix, key];
     if (!isSpec(s)) { flattenIo(s as IoSpec, path, out); continue; }
     if (s.kind === 'port') { portLeaves(s.layout, s.dir, path, out); continue; }

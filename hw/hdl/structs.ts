@@ -53,6 +53,19 @@ export type ValueOf<L extends Layout> =
   L extends VecLayout<infer E> ? VecValue<E> :
   never;
 
+/** The layout of a value (records rebuilt field by field; enums and vectors carry theirs). */
+export function layoutOf(v: AnyValue): Layout {
+  if (v instanceof EnumValue) return v.layout;
+  if (v instanceof VecValue) return v.layout;
+  if (v instanceof Bool) return { kind: 'bool', width: 1 };
+  if (v instanceof SInt) return { kind: 'sint', width: v.width };
+  if (v instanceof Bits) return { kind: 'uint', width: v.width };
+  const fields: Record<string, Layout> = {};
+  let width = 0;
+  for (const [k, f] of Object.entries(v)) { if (typeof f !== 'function') { fields[k] = layoutOf(f); width += fields[k].width; } }
+  return { kind: 'record', name: null, fields, width };
+}
+
 /** Any value of some layout. */
 export type AnyValue = Bits | VecValue | { readonly [k: string]: AnyValue };
 

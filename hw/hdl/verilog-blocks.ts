@@ -106,7 +106,7 @@ export function readsAny(list: readonly Stmt[], targets: readonly Signal[]): boo
 }
 
 /** Subexpressions used more than once among `exprs`, operands first, with names after `owner`. */
-export function sharedExprs(exprs: readonly Expr[], fresh: (base: string) => string, owner: string): [Expr, string][] {
+export function sharedExprs(exprs: readonly Expr[], fresh: (base: string) => string, owner: string, skip: (e: Expr) => boolean = () => false): [Expr, string][] {
   const count = new Map<Expr, number>();
   const order: Expr[] = [];
   const walk = (e: Expr) => {
@@ -125,9 +125,53 @@ export function sharedExprs(exprs: readonly Expr[], fresh: (base: string) => str
   exprs.forEach(walk);
   const out: [Expr, string][] = [];
   for (const e of order) {
-    if ((count.get(e) ?? 0) < 2 || isName(e) || e.kind === 'const') continue;
+    if ((count.get(e) ?? 0) < 2 || isName(e) || e.kind === 'const' || skip(e)) continue;
     const suffix = TEMP_SUFFIX[e.kind === 'binary' || e.kind === 'unary' ? e.op : e.kind] ?? 'tmp';
     out.push([e, fresh(`${owner}_${suffix}`)]);
   }
   return out;
+}
+
+/** Each statement-level expression of `list` with the name of what its statement feeds. */
+export function ownedExprs(list: readonly Stmt[], out: [Expr, string][] = []): [Expr, string][] {
+  for (const s of list) {
+    switch (s.kind) {
+      case 'assign': out.push([s.value, s.target.name]); break;
+      case 'if': out.push([s.cond, firstTarget(s.then)]); ownedExprs(s.then, out); ownedExprs(s.else, out); break;
+      case 'switch': out.push([s.subject, firstTarget(s.cases[0]?.body ?? [])]); for (const c of s.cases) ownedExprs(c.body, out); if (s.default) ownedExprs(s.default, out); break;
+      case 'memwrite': out.push([s.addr, s.mem.name], [s.data, s.mem.name]); if (s.mask) out.push([s.mask, s.mem.name]); break;
+      case 'memread': out.push([s.addr, s.mem.name]); break;
+    }
+  }
+  return out;
+}
+
+/**
+ * Subexpressions that more than one statement of a module uses (one JS value read in several
+ * places), operands first, each with the name of the first statement that uses it: the
+ * emitter computes each once, as a named temporary.
+ */
+export function moduleShared(owned: readonly [Expr, string][]): [Expr, string][] {
+  const users = new Map<Expr, Set<number>>();
+  const owner = new Map<Expr, string>();
+  const order: Expr[] = [];
+  owned.forEach(([top, name], k) => {
+    const seen = new Set<Expr>();
+    const walk = (e: Expr) => {
+      if (seen.has(e)) return;
+      seen.add(e);
+      switch (e.kind) {
+        case 'unary': case 'slice': case 'ext': walk(e.a); break;
+        case 'binary': walk(e.a); walk(e.b); break;
+        case 'mux': walk(e.sel); walk(e.then); walk(e.else); break;
+        case 'concat': e.parts.forEach(walk); break;
+        default: break;
+      }
+      let u = users.get(e);
+      if (!u) { u = new Set(); users.set(e, u); owner.set(e, name); order.push(e); }
+      u.add(k);
+    };
+    walk(top);
+  });
+  return order.filter((e) => users.get(e)!.size > 1 && !isName(e) && e.kind !== 'const').map((e) => [e, owner.get(e)!]);
 }

@@ -2,14 +2,16 @@
 //
 // One `always @*` per combinational block and one `always @(posedge clk)` per clocked block,
 // as the designer wrote them; continuous `assign` for single assignments; names from the
-// designer's keys; a `// file.ts:line` comment on each statement; FSM states as localparams.
-// Temporaries exist only where Verilog needs a name (a bit range of an expression) or where
-// a subexpression is used more than once, and are named after the signal they feed, so an
-// edit elsewhere does not rename them. Identical modules are printed once.
+// designer's keys; a `// file.ts:line` comment where the source line changes; FSM states as
+// localparams. Temporaries exist only where Verilog needs a name (a bit range of an
+// expression) or where a subexpression is used more than once (in one statement, or one JS
+// value read by several), and are named after the signal they feed, so an edit elsewhere does
+// not rename them. Arithmetic identities (x + 0, x & ~0) print as x. One lint_off region per
+// module holds what may go partly unread. Identical modules are printed once.
 
 import type { Block, Expr, Memory, ModuleIR, Signal, Stmt } from './ir.ts';
 import { lowerModule } from './lower.ts';
-import { TEMP_SUFFIX, assignedIn, blockExprs, firstTarget, isName, readSignals, readsAny, readsNothing, sharedExprs, unreadBits } from './verilog-blocks.ts';
+import { TEMP_SUFFIX, assignedIn, blockExprs, firstTarget, isName, moduleShared, ownedExprs, readSignals, readsAny, readsNothing, sharedExprs, unreadBits } from './verilog-blocks.ts';
 
 /** Memories bigger than this (bits) can only be block RAM; see memoryDecl. */
 const BRAM_ONLY_BITS = 64 * 1024;
@@ -97,6 +99,7 @@ class ModuleEmitter {
 
   emit(name: string): string {
     const m = this.m;
+    this.shareAcrossStatements();
     for (const b of m.blocks) this.block(b);
     const constant = lowerModule(m).unassignedRegs;
     if (constant.length) {
@@ -111,31 +114,42 @@ class ModuleEmitter {
     // An input some of whose bits the module does not read is normal (an interface carries
     // fields a block does not need, a record's bit ranges); so is a value read in part.
     const { partial, unread } = unreadBits(m);
-    const ports = m.ports.map((p, i) => {
+    // One lint region per module: it opens at the first port some of whose bits go unread
+    // (or after the port list) and closes after the declarations that may go partly unread
+    // (unused child outputs, values read in part, temporaries taken for a bit range).
+    const LINT_OFF = '  /* verilator lint_off UNUSEDSIGNAL */', LINT_ON = '  /* verilator lint_on UNUSEDSIGNAL */';
+    let lintOpen = false;
+    const ports = m.ports.flatMap((p, i) => {
       const dir = p.kind === 'input' ? 'input  wire' : this.driver.get(p) === 'always' ? 'output reg ' : 'output wire';
       const decl = `  ${dir} ${dims(p.width)}${p.name}${i < m.ports.length - 1 ? ',' : ''}`;
       const quiet = p.kind === 'input' && p.name !== 'clk' && p.name !== 'rst' && (partial.has(p) || unread.has(p));
-      return quiet ? `  /* verilator lint_off UNUSEDSIGNAL */\n${decl}\n  /* verilator lint_on UNUSEDSIGNAL */` : decl;
+      if (quiet && !lintOpen) { lintOpen = true; return [LINT_OFF, decl]; }
+      return [decl];
     });
-    out.push(`module ${name} (`, ports.join('\n'), ');');
+    out.push(`module ${name} (`, ...ports, ');');
     for (const [en, info] of [...this.enumsUsed].sort(([a], [b]) => a.localeCompare(b))) {
       for (const [mem, v] of [...info.members].sort((a, b) => Number(a[1] - b[1]))) {
         out.push(`  localparam ${dims(info.width)}${en}_${mem} = ${literal(info.width, v)};`);
       }
     }
     const read = readSignals(m);
+    const quietDecls: string[] = [], decls: string[] = [];
     for (const s of m.signals) {
       if (s.kind === 'input' || s.kind === 'output') continue;
       const d = this.driver.get(s);
       const kw = d === 'always' || d === 'reg' ? 'reg ' : 'wire';
       const decl = `  ${kw} ${dims(s.width)}${s.name};  // ${s.loc.text}`;
       // A child's output that this module does not use is normal; say so to the linter.
-      if ((d === 'instance' && !read.has(s)) || partial.has(s)) out.push(`  /* verilator lint_off UNUSEDSIGNAL */`, decl, `  /* verilator lint_on UNUSEDSIGNAL */`);
-      else out.push(decl);
+      if ((d === 'instance' && !read.has(s)) || partial.has(s)) quietDecls.push(decl);
+      else decls.push(decl);
     }
+    const quiet = [...dedupeSourceComments(quietDecls), ...this.tempDecls];
+    if (quiet.length && !lintOpen) out.push(LINT_OFF);
+    if (quiet.length || lintOpen) out.push(...quiet, LINT_ON);
+    out.push(...dedupeSourceComments(decls));
     for (const mem of m.memories) out.push(...this.memoryDecl(mem));
-    out.push(...this.tempDecls);
-    out.push('', ...this.lines, 'endmodule', '');
+    if (this.tempAssigns.length) out.push('', ...this.tempAssigns);
+    out.push('', ...dedupeSourceComments(this.lines), 'endmodule', '');
     return out.join('\n');
   }
 
@@ -198,10 +212,32 @@ class ModuleEmitter {
   private pending: string[] = [];
   private pendingIndent = '';
 
+  /** Values several statements use, computed once for the whole module (see moduleShared). */
+  private readonly moduleTemps = new Map<Expr, string>();
+
+  /**
+   * One JS value read by several statements is one temporary, declared once. Blocks that read
+   * what they assign compute their values in place (see inlineTemp) and take no part.
+   */
+  private shareAcrossStatements(): void {
+    const owned: [Expr, string][] = [];
+    for (const b of this.m.blocks) {
+      if (b.kind === 'comb' && (readsNothing(b.body) || readsAny(b.body, assignedIn(b.body)))) continue;
+      ownedExprs(b.body, owned);
+    }
+    for (const [e, owner] of moduleShared(owned)) {
+      const suffix = TEMP_SUFFIX[e.kind === 'binary' || e.kind === 'unary' ? e.op : e.kind] ?? 'tmp';
+      const name = this.freshName(`${owner}_${suffix}`);
+      this.owner = owner;
+      this.declareTemp(e, name);
+      this.moduleTemps.set(e, name);
+    }
+  }
+
   /** Names the subexpressions of `exprs` used more than once, then declares them. */
   private setTemps(exprs: readonly Expr[], owner: string): void {
     this.temps = new Map();
-    for (const [e, name] of sharedExprs(exprs, (b) => this.freshName(b), owner)) { this.temps.set(e, name); this.declareTemp(e, name); }
+    for (const [e, name] of sharedExprs(exprs, (b) => this.freshName(b), owner, (x) => this.moduleTemps.has(x))) { this.temps.set(e, name); this.declareTemp(e, name); }
   }
 
   /** A temporary computed inside the current always block, right before the statement using it. */
@@ -346,7 +382,7 @@ class ModuleEmitter {
   /** A name for `e`: itself if it is one, else a temporary wire. */
   private named(e: Expr, base: string): string {
     if (isName(e)) return this.ex(e);
-    let t = this.temps.get(e);
+    let t = this.temps.get(e) ?? (this.inlineTemps ? undefined : this.moduleTemps.get(e));
     if (!t) {
       t = this.freshName(base);
       if (this.inlineTemps) this.inlineTemp(e, t);
@@ -362,17 +398,19 @@ class ModuleEmitter {
     return n;
   }
 
+  /** Continuous assignments of the temporaries, printed before the module's statements. */
+  private readonly tempAssigns: string[] = [];
+
   private declareTemp(e: Expr, name: string): void {
-    // A temporary often exists to take a bit range, leaving other bits unused by design.
-    const lint = e.width > 1;
+    // Declared in the module's lint region: a temporary often exists to take a bit range,
+    // leaving its other bits unused by design.
     const rhs = this.top(e, null, name);
-    if (lint) this.tempDecls.push('  /* verilator lint_off UNUSEDSIGNAL */');
-    this.tempDecls.push(`  wire ${dims(e.width)}${name} = ${rhs};`);
-    if (lint) this.tempDecls.push('  /* verilator lint_on UNUSEDSIGNAL */');
+    this.tempDecls.push(`  wire ${dims(e.width)}${name};`);
+    this.tempAssigns.push(`  assign ${name} = ${rhs};`);
   }
 
   private ex(e: Expr, selfTemp?: string): string {
-    const t = this.temps.get(e);
+    const t = this.temps.get(e) ?? (this.inlineTemps ? undefined : this.moduleTemps.get(e));
     if (t && t !== selfTemp) return t;
     switch (e.kind) {
       case 'const': return literal(e.width, e.value);
@@ -383,6 +421,8 @@ class ModuleEmitter {
         return e.op === 'not' ? `(~${a})` : e.op === 'neg' ? `(-${a})` : `(${{ redand: '&', redor: '|', redxor: '^' }[e.op]}${a})`;
       }
       case 'binary': {
+        const same = identityOperand(e);
+        if (same) return this.ex(same);
         const en = e.a.kind === 'ref' ? e.a.signal.enumType : undefined;
         const shift = e.op === 'shl' || e.op === 'shr' || e.op === 'sra';
         // A constant shift amount prints as a plain number, clamped to the width (same result:
@@ -421,6 +461,44 @@ class ModuleEmitter {
       }
     }
   }
+}
+
+const ZERO_IDENTITY = new Set(['add', 'sub', 'or', 'xor', 'shl', 'shr', 'sra']);
+const ZERO_IDENTITY_LEFT = new Set(['add', 'or', 'xor']);
+
+/**
+ * The operand an arithmetic identity leaves (x + 0, x - 0, x | 0, x ^ 0, x << 0, x & ~0,
+ * x * 1, and 0 + x ...), or null: `x + 0` is what a generator writes for its first term, not
+ * what a reader should see.
+ */
+function identityOperand(e: Extract<Expr, { kind: 'binary' }>): Expr | null {
+  if (e.a.width !== e.width) return null;                  // comparisons: a one-bit result
+  const ones = (1n << BigInt(e.width)) - 1n;
+  if (e.b.kind === 'const') {
+    const v = e.b.value;
+    if ((v === 0n && ZERO_IDENTITY.has(e.op)) || (v === ones && e.op === 'and') || (v === 1n && e.op === 'mul')) return e.a;
+  }
+  if (e.a.kind === 'const' && e.b.width === e.width) {
+    const v = e.a.value;
+    if ((v === 0n && ZERO_IDENTITY_LEFT.has(e.op)) || (v === ones && e.op === 'and') || (v === 1n && e.op === 'mul')) return e.b;
+  }
+  return null;
+}
+
+/**
+ * Drops a `// file:line` comment that repeats the one before it (a loop of 48 statements from
+ * one line says so once); a module's lines are read top to bottom, so the source is still
+ * named where it changes.
+ */
+function dedupeSourceComments(lines: readonly string[]): string[] {
+  let last = '';
+  return lines.map((line) => {
+    const m = /^(.*\S)  \/\/ (\S+\.ts:\d+)$/.exec(line);
+    if (!m) return line;
+    if (m[2] === last) return m[1]!;
+    last = m[2]!;
+    return line;
+  });
 }
 
 function balanced(s: string): boolean {

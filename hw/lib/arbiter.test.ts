@@ -35,7 +35,7 @@ for (const engine of engines) {
       const sim = await simulate(arbiter(u(16), n, policy), { engine });
       sim.reset(2);
       const model = new ArbiterModel(n, policy);
-      const valid = Array.from({ length: n }, (_, i) => sim.port(`in${i}_valid`));
+      const valid = Array.from({ length: n }, (_, i) => sim.port(`in_${i}_valid`));
       const [outValid, outReady, outIndex] = [sim.port('out_valid'), sim.port('out_ready'), sim.port('out_index')];
       let checked = 0;
       // Added after the testbench's hook, so it runs after the drivers and monitor have poked
@@ -49,7 +49,7 @@ for (const engine of engines) {
       });
       const rng = new Rng(41);
       const beats = Array.from({ length: n }, (_, i) => Array.from({ length: 150 }, (_, k) => i * 1000 + k));
-      beats.forEach((b, i) => tb.driver(`in${i}`, { validProbability: 0.2 + 0.2 * i, seed: rng.next() }).push(...b));
+      beats.forEach((b, i) => tb.driver(`in.${i}`, { validProbability: 0.2 + 0.2 * i, seed: rng.next() }).push(...b));
       const out = tb.monitor('out', { readyProbability: 0.6, seed: 7 });
       await tb.until(() => out.received.length === n * 150, { timeout: 20_000 });
       for (let i = 0; i < n; i++) {

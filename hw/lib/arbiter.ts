@@ -5,7 +5,7 @@
 // locked in until it leaves (a higher-priority arrival does not change the offered payload,
 // which the stream rules forbid). Latency 0, one beat per cycle.
 
-import { False, assign, bool, clog2, lit, module, mux, numbered, record, stream, u, when, type AnyValue, type Bool, type Layout, type Stream, type UInt, type ValueOf } from '../hdl/index.ts';
+import { False, assign, bool, cat, clog2, module, mux, priorityEncode, record, stream, u, when, type Layout } from '../hdl/index.ts';
 import { requireParam } from './beat.ts';
 
 export type ArbiterPolicy = 'priority' | 'round-robin';
@@ -15,43 +15,34 @@ export function arbitrated<L extends Layout>(payload: L, n: number) {
   return record({ index: u(clog2(n)), data: payload });
 }
 
-export function arbiter<L extends Layout, const N extends number>(payload: L, n: N, policy: ArbiterPolicy) {
+export function arbiter<L extends Layout>(payload: L, n: number, policy: ArbiterPolicy) {
   requireParam(Number.isInteger(n) && n >= 2, `arbiter: n must be an integer >= 2 (got ${n})`);
   const name = policy === 'priority' ? 'priority_arbiter' : 'rr_arbiter';
-  return module(name, { ...numbered('in', n, stream.sink(payload)), out: stream.source(arbitrated(payload, n)) }, (m, io) => {
+  return module(name, { in: stream.sinks(payload, n), out: stream.source(arbitrated(payload, n)) }, (m, io) => {
     const k = clog2(n);
-    const ports = io as unknown as Record<string, Stream<ValueOf<L>>>;
-    const out = (io as unknown as { out: Stream<{ index: UInt<number>; data: ValueOf<L> }> }).out;
-    const req: Bool[] = [];
-    for (let i = 0; i < n; i++) req.push(ports[`in${i}`]!.valid);
+    const out = io.out;
+    const req = io.in.map((s) => s.valid);
     const r = m.regs({ locked: bool, lockIdx: u(k) });
     const last = policy === 'round-robin' ? m.reg('last', u(k)) : null;
-    let choice = firstOf(req, k);
+    let choice = priorityEncode(cat(...[...req].reverse()));
     if (policy === 'round-robin') {
       // Requests above the last winner first; if there are none, the lowest request.
       const above = req.map((q, i) => (i === 0 ? False : q.and(last!.lt(i))));
       const anyAbove = m.let('any_above', above.reduce((a, b) => a.or(b)));
-      choice = mux(anyAbove, firstOf(above, k), choice);
+      choice = mux(anyAbove, priorityEncode(cat(...[...above].reverse())), choice);
     }
     const grant = m.let('grant', mux(r.locked, r.lockIdx, m.let('choice', choice)));
     const anyValid = m.let('any_valid', req.reduce((a, b) => a.or(b)));
     out.valid.set(anyValid);
     out.payload.index.set(grant);
-    let data = ports['in0']!.payload as AnyValue;
-    for (let i = 1; i < n; i++) data = mux(grant.eq(i), ports[`in${i}`]!.payload as AnyValue, data);
-    assign(out.payload.data as AnyValue, data);
-    for (let i = 0; i < n; i++) ports[`in${i}`]!.ready.set(out.ready.and(grant.eq(i)));
+    let data = io.in[0]!.payload;
+    for (let i = 1; i < n; i++) data = mux(grant.eq(i), io.in[i]!.payload, data);
+    assign(out.payload.data, data);
+    io.in.forEach((s, i) => s.ready.set(out.ready.and(grant.eq(i))));
     m.seq(() => {
       r.locked.set(anyValid.and(out.ready.not()));
       r.lockIdx.set(grant);
       if (last) when(out.fire(), () => last.set(grant));
     });
   }, { width: payload.width, n });
-}
-
-/** Index of the lowest true request (0 when none). */
-function firstOf(req: readonly Bool[], k: number): UInt<number> {
-  let idx: UInt<number> = lit(k, req.length - 1);
-  for (let i = req.length - 2; i >= 0; i--) idx = mux(req[i]!, lit(k, i), idx);
-  return idx;
 }

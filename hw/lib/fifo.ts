@@ -7,7 +7,7 @@
 //   beat leaves at the earliest 2 cycles after it entered; one beat per cycle in steady state.
 // queue(payload, n): the cheaper of the two for n entries.
 
-import { assign, clog2, lit, module, output, stream, u, vec, when, type AnyValue, type Layout, type VecValue } from '../hdl/index.ts';
+import { assign, clog2, lit, module, output, stream, u, vec, when, type Layout } from '../hdl/index.ts';
 import { nextIndex, requireParam } from './beat.ts';
 
 export function regFifo<L extends Layout>(payload: L, depth: number) {
@@ -19,17 +19,17 @@ export function regFifo<L extends Layout>(payload: L, depth: number) {
     count: output(u(cw)),
   }, (m, io) => {
     const aw = clog2(depth);
-    const slots = m.reg('slot', vec(payload, depth)) as unknown as VecValue<L>;
+    const slots = m.reg('slot', vec(payload, depth));
     const r = m.regs({ wptr: u(aw), rptr: u(aw), used: u(cw) });
     const push = m.let('push', io.in.fire());
     const pop = m.let('pop', io.out.fire());
     io.in.ready.set(r.used.ne(depth));
     io.out.valid.set(r.used.ne(0));
-    assign(io.out.payload as AnyValue, slots.get(r.rptr) as AnyValue);
+    assign(io.out.payload, slots.get(r.rptr));
     io.count.set(r.used);
     m.seq(() => {
       when(push, () => {
-        for (let i = 0; i < depth; i++) when(r.wptr.eq(i), () => assign(slots.at(i) as AnyValue, io.in.payload as AnyValue));
+        for (let i = 0; i < depth; i++) when(r.wptr.eq(i), () => assign(slots.at(i), io.in.payload));
         r.wptr.set(nextIndex(r.wptr, depth));
       });
       when(pop, () => r.rptr.set(nextIndex(r.rptr, depth)));
@@ -58,11 +58,11 @@ export function ramFifo<L extends Layout>(payload: L, depth: number) {
     const fetch = m.let('fetch', inRam.ne(0).and(r.headValid.asBool().not().or(pop)));
     io.in.ready.set(r.used.ne(depth));
     io.out.valid.set(r.headValid.asBool());
-    assign(io.out.payload as AnyValue, rd.data as AnyValue);
+    assign(io.out.payload, rd.data);
     io.count.set(r.used);
     m.seq(() => {
       when(push, () => {
-        wr.write(r.wptr, io.in.payload as never);
+        wr.write(r.wptr, io.in.payload);
         r.wptr.set(nextIndex(r.wptr, depth));
       });
       when(fetch, () => {

@@ -10,7 +10,7 @@ for (const engine of engines) {
     const rng = new Rng(21);
     const beats = Array.from({ length: 500 }, () => rng.int(1 << 16));
     tb.driver('in', { validProbability: 0.8, seed: 1 }).push(...beats);
-    const outs = [0, 1, 2].map((i) => tb.monitor(`out${i}`, { readyProbability: [0.9, 0.5, 0.3][i]!, seed: 10 + i }));
+    const outs = [0, 1, 2].map((i) => tb.monitor(`out.${i}`, { readyProbability: [0.9, 0.5, 0.3][i]!, seed: 10 + i }));
     await tb.until(() => outs.every((o) => o.received.length === beats.length), { timeout: 10_000 });
     for (const o of outs) expect(o.received).toEqual(beats);
     sim.dispose();

@@ -134,7 +134,7 @@ export function hashTable(o: HashTableOptions) {
         fwd.value.set(newEntry.value);
       });
       s1.valid.set(io.req.fire().or(s1.valid.and(advance.not())));
-      rams.forEach((ram, w) => when(writes.and(way.eq(w)), () => ram.ports[0]!.write(s1.bucket, newEntry as never)));
+      rams.forEach((ram, w) => when(writes.and(way.eq(w)), () => ram.ports[0]!.write(s1.bucket, newEntry)));
       when(advance, () => {
         s2.valid.set(true);
         s2.op.set(s1.op);

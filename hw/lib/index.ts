@@ -24,6 +24,7 @@ export { queue, ramFifo, regFifo } from './fifo.ts';
 export { streamFork } from './fork.ts';
 export { streamJoin } from './join.ts';
 export { streamDemux, streamMux } from './stream_mux.ts';
+export { Flow, flow, arbitrate, join } from './stream_ops.ts';
 export { arbiter, arbitrated, type ArbiterPolicy } from './arbiter.ts';
 export { beatNarrow, beatWiden } from './width_converter.ts';
 export { minFinder, minFinderLatency, type MinFinderOptions } from './min_finder.ts';
@@ -34,7 +35,7 @@ export { internetChecksum, type ChecksumOptions } from './checksum.ts';
 export { crc32, crc32Matrix, crc32Update } from './crc32.ts';
 export { uartReceiver, uartTransmitter } from './uart.ts';
 
-const def = <S extends IoSpec>(d: ModuleDef<S>): ModuleDef<IoSpec> => d as unknown as ModuleDef<IoSpec>;
+const def = <S extends IoSpec>(d: ModuleDef<S>): ModuleDef<IoSpec> => d;
 
 /**
  * Representative parameterisations of every block, by name, sized for the tools test

@@ -10,8 +10,8 @@ for (const engine of engines) {
     const rng = new Rng(22);
     const as = Array.from({ length: 400 }, () => rng.int(256));
     const bs = Array.from({ length: 400 }, () => rng.int(1 << 16));
-    tb.driver('a', { validProbability: 0.6, seed: 2 }).push(...as);
-    tb.driver('b', { validProbability: 0.4, seed: 3 }).push(...bs);
+    tb.driver('in.a', { validProbability: 0.6, seed: 2 }).push(...as);
+    tb.driver('in.b', { validProbability: 0.4, seed: 3 }).push(...bs);
     const out = tb.monitor('out', { readyProbability: 0.6, seed: 4 });
     await tb.until(() => out.received.length === as.length, { timeout: 10_000 });
     expect(out.received).toEqual(as.map((a, i) => ({ a, b: bs[i]! })));

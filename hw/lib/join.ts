@@ -3,7 +3,7 @@
 // Latency 0, one beat per cycle. Each input's ready waits for the others' valid, never the
 // reverse, so the stream rules hold on both sides.
 
-import { assign, module, record, stream, type AnyValue, type Fields, type Stream, type StreamSpec } from '../hdl/index.ts';
+import { assign, module, record, stream, type AnyValue, type Fields, type StreamSpec } from '../hdl/index.ts';
 import { requireParam } from './beat.ts';
 
 export function streamJoin<const F extends Fields>(inputs: F) {
@@ -13,14 +13,13 @@ export function streamJoin<const F extends Fields>(inputs: F) {
   const ins = {} as Record<string, StreamSpec<'sink'>>;
   for (const k of names) ins[k] = stream.sink(inputs[k]!);
   const outLayout = record(inputs);
-  return module('stream_join', { ...ins, out: stream.source(outLayout) }, (m, io) => {
-    const ports = io as unknown as Record<string, Stream<AnyValue>>;
-    const out = ports['out']!;
-    const allValid = m.let('all_valid', names.map((k) => ports[k]!.valid).reduce((a, b) => a.and(b)));
+  return module('stream_join', { in: ins, out: stream.source(outLayout) }, (m, io) => {
+    const out = io.out;
+    const allValid = m.let('all_valid', names.map((k) => io.in[k]!.valid).reduce((a, b) => a.and(b)));
     out.valid.set(allValid);
     for (const k of names) {
-      ports[k]!.ready.set(allValid.and(out.ready));
-      assign((out.payload as Record<string, AnyValue>)[k]!, ports[k]!.payload);
+      io.in[k]!.ready.set(allValid.and(out.ready));
+      assign((out.payload as Record<string, AnyValue>)[k]!, io.in[k]!.payload);
     }
   }, { fields: names.join('_') });
 }

@@ -9,7 +9,7 @@
 // subtree needs (a winner at level l knows its top bits from its position), so the tree's
 // registers grow with log N, not N log N.
 
-import { bool, cat, clog2, input, lit, module, mux, output, record, u, vec, type Bool, type UInt, type VecValue } from '../hdl/index.ts';
+import { bool, cat, clog2, input, lit, module, mux, output, record, u, vec, type Bool, type UInt } from '../hdl/index.ts';
 import { requireParam } from './beat.ts';
 
 export interface MinFinderOptions {
@@ -37,7 +37,7 @@ export function minFinder(o: MinFinderOptions) {
     rank: input(vec(u(rw), n)),
     best: output(record({ valid: bool, id: u(idw), rank: u(rw) })),
   }, (m, io) => {
-    const ranks = io.rank as unknown as VecValue<ReturnType<typeof u>>;
+    const ranks = io.rank;
     let level: Candidate[] = [];
     for (let i = 0; i < n; i++) level.push({ valid: io.valid.bit(i), rank: ranks.at(i) as UInt<number>, sub: null });
     let depth = 0, stage = 0;

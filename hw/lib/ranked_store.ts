@@ -20,7 +20,7 @@
 // Ties go to the lower id. Why not a sorted list or a bucketed (approximate) queue: a sorted
 // list needs O(N) work per update, buckets give up exactness; the tree is exact with O(log N).
 
-import { bool, cat, clog2, lit, module, mux, output, record, stream, u, vec, when, type Bool, type UInt, type VecValue } from '../hdl/index.ts';
+import { bool, cat, clog2, lit, module, mux, output, record, stream, u, vec, when, type Bool, type UInt } from '../hdl/index.ts';
 import { isPow2, requireParam } from './beat.ts';
 
 export interface RankedStoreOptions {
@@ -39,6 +39,8 @@ export function rankedStoreLatency(o: RankedStoreOptions): number {
 }
 
 interface Cand { valid: Bool; rank: UInt<number>; id: UInt<number> }
+/** A stored slot: level 0 has no id (an entry's id is its word address and slot). */
+interface Slot { readonly valid: Bool; readonly rank: UInt<number>; readonly id?: UInt<number> }
 
 export function rankedStore(o: RankedStoreOptions) {
   const n = o.entries, rw = o.rankWidth, f = o.fanout ?? 8;
@@ -83,13 +85,13 @@ export function rankedStore(o: RankedStoreOptions) {
       m.seq(() => rd.read(issued));
       const addr = m.let(`addr${k}`, above(cur.hi, 1, aw));
       const fwd = m.reg(`fwd${k}`, record({ valid: bool, addr: u(aw) }));
-      const fwdWord = m.reg(`fwd${k}_word`, layout) as unknown as VecValue<typeof slot>;
+      const fwdWord = m.reg(`fwd${k}_word`, layout);
       const hit = m.let(`fwd${k}_hit`, fwd.valid.and(fwd.addr.eq(addr)));
-      const old = rd.data as unknown as VecValue<typeof slot>;
+      const old = rd.data;
       const slotIdx = m.let(`slot${k}`, cur.hi.trunc(Math.min(lf, cur.hi.width)).zext(lf));
       const word: Cand[] = [];
       for (let i = 0; i < f; i++) {
-        const s = mux(hit, fwdWord.at(i) as never, old.at(i) as never) as unknown as { valid: Bool; rank: UInt<number>; id?: UInt<number> };
+        const s: Slot = mux(hit, fwdWord.at(i), old.at(i));
         const mine = slotIdx.eq(i);
         // Level 0 stores no ids: an entry's id is its word address and slot.
         const sid = k === 0 ? (idw > lf ? cur.hi.shr(lf).trunc(idw - lf).cat(lit(lf, i)) : lit(idw, i)) as UInt<number> : s.id!;
@@ -107,7 +109,7 @@ export function rankedStore(o: RankedStoreOptions) {
         fwd.valid.set(cur.active);
         fwd.addr.set(addr);
         for (let i = 0; i < f; i++) {
-          const t = fwdWord.at(i) as unknown as { valid: Bool; rank: UInt<number>; id?: UInt<number> };
+          const t: Slot = fwdWord.at(i);
           t.valid.set(word[i]!.valid);
           t.rank.set(word[i]!.rank);
           if (t.id) t.id.set(word[i]!.id);

@@ -6,7 +6,7 @@
 // pipeStage: registers valid and payload only; ready passes through (one AND gate). Half the
 // flip-flops of a skid buffer, for paths where only the forward direction is long.
 
-import { assign, bool, module, stream, when, type AnyValue, type Layout } from '../hdl/index.ts';
+import { assign, bool, module, stream, when, type Layout } from '../hdl/index.ts';
 
 export function skidBuffer<L extends Layout>(payload: L) {
   return module('skid_buffer', {
@@ -18,23 +18,23 @@ export function skidBuffer<L extends Layout>(payload: L) {
     const skid = m.reg('skid', payload);
     io.in.ready.set(r.skidValid.not());
     io.out.valid.set(r.outValid);
-    assign(io.out.payload as AnyValue, held as AnyValue);
+    assign(io.out.payload, held);
     const outFree = m.let('out_free', r.outValid.not().or(io.out.ready));
     m.seq(() => {
       when(outFree, () => {
         // The output slot empties this cycle: refill it from the skid first, then the input.
         when(r.skidValid, () => {
-          assign(held as AnyValue, skid as AnyValue);
+          assign(held, skid);
           r.outValid.set(true);
           r.skidValid.set(false);
         }).otherwise(() => {
           r.outValid.set(io.in.valid);
-          when(io.in.valid, () => assign(held as AnyValue, io.in.payload as AnyValue));
+          when(io.in.valid, () => assign(held, io.in.payload));
         });
       }).otherwise(() => {
         when(io.in.fire(), () => {
           r.skidValid.set(true);
-          assign(skid as AnyValue, io.in.payload as AnyValue);
+          assign(skid, io.in.payload);
         });
       });
     });
@@ -51,11 +51,11 @@ export function pipeStage<L extends Layout>(payload: L) {
     const advance = m.let('advance', r.outValid.not().or(io.out.ready));
     io.in.ready.set(advance);
     io.out.valid.set(r.outValid);
-    assign(io.out.payload as AnyValue, held as AnyValue);
+    assign(io.out.payload, held);
     m.seq(() => {
       when(advance, () => {
         r.outValid.set(io.in.valid);
-        when(io.in.valid, () => assign(held as AnyValue, io.in.payload as AnyValue));
+        when(io.in.valid, () => assign(held, io.in.payload));
       });
     });
   }, { width: payload.width });

@@ -4,48 +4,40 @@
 // input whose next beat goes out, and both are consumed in the same cycle. Latency 0.
 // Out-of-range selects (n not a power of two) wait forever; do not send them.
 
-import { assign, clog2, module, mux, stream, u, type AnyValue, type Bool, type Layout, type Stream, type StreamSpec, type UInt, type ValueOf } from '../hdl/index.ts';
+import { assign, clog2, module, mux, stream, u, type Bool, type Layout } from '../hdl/index.ts';
 import { requireParam } from './beat.ts';
 
 export function streamMux<L extends Layout>(payload: L, n: number) {
   requireParam(Number.isInteger(n) && n >= 2, `streamMux: n must be an integer >= 2 (got ${n})`);
-  const ins = {} as Record<string, StreamSpec<'sink', L>>;
-  for (let i = 0; i < n; i++) ins[`in${i}`] = stream.sink(payload);
-  return module('stream_mux', { ...ins, select: stream.sink(u(clog2(n))), out: stream.source(payload) }, (m, io) => {
-    const ports = io as unknown as Record<string, Stream<ValueOf<L>>>;
-    const sel = (io as unknown as { select: Stream<UInt<number>> }).select;
-    const out = ports['out']!;
+  return module('stream_mux', { in: stream.sinks(payload, n), select: stream.sink(u(clog2(n))), out: stream.source(payload) }, (m, io) => {
+    const { in: ins, select: sel, out } = io;
     const pick: Bool[] = [];
     for (let i = 0; i < n; i++) pick.push(m.let(`pick${i}`, sel.valid.and(sel.payload.eq(i))));
-    let valid: Bool = ports['in0']!.valid.and(pick[0]!);
-    let data = ports['in0']!.payload as AnyValue;
+    let valid: Bool = ins[0]!.valid.and(pick[0]!);
+    let data = ins[0]!.payload;
     for (let i = 1; i < n; i++) {
-      valid = valid.or(ports[`in${i}`]!.valid.and(pick[i]!));
-      data = mux(pick[i]!, ports[`in${i}`]!.payload as AnyValue, data);
+      valid = valid.or(ins[i]!.valid.and(pick[i]!));
+      data = mux(pick[i]!, ins[i]!.payload, data);
     }
     const outValid = m.let('chosen_valid', valid);
     out.valid.set(outValid);
-    assign(out.payload as AnyValue, data);
-    for (let i = 0; i < n; i++) ports[`in${i}`]!.ready.set(pick[i]!.and(out.ready));
+    assign(out.payload, data);
+    ins.forEach((s, i) => s.ready.set(pick[i]!.and(out.ready)));
     sel.ready.set(outValid.and(out.ready));
   }, { width: payload.width, n });
 }
 
 export function streamDemux<L extends Layout>(payload: L, n: number) {
   requireParam(Number.isInteger(n) && n >= 2, `streamDemux: n must be an integer >= 2 (got ${n})`);
-  const outs = {} as Record<string, StreamSpec<'source', L>>;
-  for (let i = 0; i < n; i++) outs[`out${i}`] = stream.source(payload);
-  return module('stream_demux', { in: stream.sink(payload), select: stream.sink(u(clog2(n))), ...outs }, (m, io) => {
-    const ports = io as unknown as Record<string, Stream<ValueOf<L>>>;
-    const sel = (io as unknown as { select: Stream<UInt<number>> }).select;
-    const input = ports['in']!;
+  return module('stream_demux', { in: stream.sink(payload), select: stream.sink(u(clog2(n))), out: stream.sources(payload, n) }, (m, io) => {
+    const { in: input, select: sel } = io;
     const both = m.let('both_valid', input.valid.and(sel.valid));
     let readySel: Bool | null = null;
     for (let i = 0; i < n; i++) {
-      const out = ports[`out${i}`]!;
+      const out = io.out[i]!;
       const hit = m.let(`to${i}`, sel.payload.eq(i));
       out.valid.set(both.and(hit));
-      assign(out.payload as AnyValue, input.payload as AnyValue);
+      assign(out.payload, input.payload);
       const r = hit.and(out.ready);
       readySel = readySel ? readySel.or(r) : r;
     }

@@ -1,12 +1,13 @@
 // hw/lib/testing.ts — what the library's tests share: engine list, seeded stimulus, and a
 // helper that runs a design's streams to completion on one engine.
 
-import { simulate, Testbench, type Beat, type Simulator, type StreamDriver } from '../hdl/sim/index.ts';
-import { Rng } from '../hdl/sim/fuzz/random.ts';
+import { simulate, Testbench, testEngines, type Beat, type Simulator, type StreamDriver } from '../hdl/sim/index.ts';
+import { Rng } from '../hdl/sim/rng.ts';
 import type { ModuleDef } from '../hdl/index.ts';
 import type { IoSpec } from '../hdl/ports.ts';
 
-export { engines } from '../../test/engines.ts';
+/** Engines the library's tests run on: hw/hdl/sim's one list (HDL_ENGINES narrows it). */
+export const engines: readonly string[] = testEngines().run;
 export { Rng };
 
 /** A simulator out of reset with a testbench on it. */
@@ -18,9 +19,7 @@ export async function bench(def: ModuleDef<IoSpec>, engine: string): Promise<{ s
 
 /** Uniform random bigint of `width` bits. */
 export function randBits(rng: Rng, width: number): bigint {
-  let v = 0n;
-  for (let i = 0; i < width; i += 32) v = (v << 32n) | BigInt(rng.next());
-  return v & ((1n << BigInt(width)) - 1n);
+  return rng.uniformBits(width);
 }
 
 /** A port value as the simulator shows it: numbers up to 32 bits, bigints above. */

@@ -8,7 +8,7 @@
 //   wide beat it stops after the highest lane that has a keep bit (lane 0 if none) and marks
 //   that one last. One narrow beat per cycle out, with no bubble between wide beats.
 
-import { bool, cat, clog2, lit, module, mux, stream, u, vec, when, type UInt, type VecValue } from '../hdl/index.ts';
+import { bool, cat, clog2, lit, module, mux, stream, u, vec, when, type UInt } from '../hdl/index.ts';
 import { beat, isPow2, requireParam } from './beat.ts';
 
 export function beatWiden(narrowBytes: number, ratio: number) {
@@ -17,8 +17,8 @@ export function beatWiden(narrowBytes: number, ratio: number) {
     in: stream.sink(beat(narrowBytes)),
     out: stream.source(beat(narrowBytes * ratio)),
   }, (m, io) => {
-    const lanes = m.reg('lane_data', vec(u(8 * narrowBytes), ratio)) as unknown as VecValue<ReturnType<typeof u>>;
-    const keeps = m.reg('lane_keep', vec(u(narrowBytes), ratio)) as unknown as VecValue<ReturnType<typeof u>>;
+    const lanes = m.reg('lane_data', vec(u(8 * narrowBytes), ratio));
+    const keeps = m.reg('lane_keep', vec(u(narrowBytes), ratio));
     const r = m.regs({ lane: u(clog2(ratio)), outValid: bool, outLast: bool });
     const take = m.let('take', r.outValid.not().or(io.out.ready));
     const accept = m.let('accept', io.in.valid.and(take));
@@ -54,8 +54,8 @@ export function beatNarrow(narrowBytes: number, ratio: number) {
     out: stream.source(beat(narrowBytes)),
   }, (m, io) => {
     const k = clog2(ratio);
-    const lanes = m.reg('lane_data', vec(u(8 * narrowBytes), ratio)) as unknown as VecValue<ReturnType<typeof u>>;
-    const keeps = m.reg('lane_keep', vec(u(narrowBytes), ratio)) as unknown as VecValue<ReturnType<typeof u>>;
+    const lanes = m.reg('lane_data', vec(u(8 * narrowBytes), ratio));
+    const keeps = m.reg('lane_keep', vec(u(narrowBytes), ratio));
     const r = m.regs({ lane: u(k), endLane: u(k), hasBeat: bool, heldLast: bool });
     const atEnd = m.let('at_end', r.lane.eq(r.endLane));
     const take = m.let('take', r.hasBeat.not().or(io.out.ready.and(atEnd)));

@@ -89,132 +89,203 @@ export interface ExperimentResult {
 
 const SLICE_PS = 20_000_000; // 20 us of simulated time between progress checks
 
+/**
+ * One experiment, in its parts: check the configuration and derive the arrival rate, build the
+ * network with the stack on every host, schedule the open-loop arrivals and the measurement
+ * window, run until the measured messages are done, then price each against its ideal time
+ * and summarise.
+ */
 export function runExperiment(cfg: ExperimentConfig): ExperimentResult {
+  const arrivals = arrivalProcess(cfg);
+  const ledger = new MessageLedger(cfg);
+  const { net, meter, pcap } = buildNetwork(cfg, ledger);
+  scheduleArrivals(cfg, net, ledger, arrivals);
+  const window = scheduleWindow(cfg, net, ledger, meter);
+  const wallStart = performance.now();
+  runUntilDrained(cfg, net, ledger, wallStart);
+  pcap?.close();
+  const { records, incomplete } = pricedRecords(cfg, net, ledger);
+  return summarise(cfg, { net, meter, window, records, incomplete, wallMs: performance.now() - wallStart });
+}
+
+/** The response length of an RPC run ('echo': the request's). */
+const responseBytesOf = (cfg: ExperimentConfig): number | 'echo' => cfg.rpcResponseBytes ?? 'echo';
+
+/** Poisson arrivals per host at the configured load; checks the configuration first. */
+function arrivalProcess(cfg: ExperimentConfig): PoissonArrivals {
   if (!(cfg.warmupPs >= 0 && cfg.warmupPs < cfg.durationPs)) throw new RangeError('warmup must be >= 0 and shorter than duration');
-  const n = hostCount(cfg.topology);
-  const linkBps = cfg.topology.hostBitsPerSecond;
-  const responseBytes = cfg.rpcResponseBytes ?? 'echo';
+  const responseBytes = responseBytesOf(cfg);
   // In RPC mode each request also brings a response: both count towards the load.
   const meanWire = cfg.sampler.expectation((s) => cfg.stack.wireBytesPerMessage(s)) +
     (cfg.mode === 'rpc' ? (responseBytes === 'echo' ? cfg.sampler.expectation((s) => cfg.stack.wireBytesPerMessage(s)) : cfg.stack.wireBytesPerMessage(responseBytes)) : 0);
-  const arrivals = new PoissonArrivals(messageRatePerHost(cfg.load, linkBps, meanWire));
+  const arrivals = new PoissonArrivals(messageRatePerHost(cfg.load, cfg.topology.hostBitsPerSecond, meanWire));
   if (cfg.sampler.maxBytes > cfg.stack.maxMessageBytes) {
     throw new RangeError(`workload draws up to ${cfg.sampler.maxBytes} B but stack ${cfg.stack.name} takes at most ${cfg.stack.maxMessageBytes} B`);
   }
+  return arrivals;
+}
 
-  // Per network message: owning record, whether it is a response, its size and receiver.
-  const rec = new Records();
-  const msgRecord: number[] = [];
-  const msgIsResponse: boolean[] = [];
-  const msgSize: number[] = [];
-  const msgDst: number[] = [];
-  const hosts: StackHost[] = [];
-  let createdBytes = 0;
-  let deliveredBytes = 0;
-  let measuredOpen = 0;
-  let totalCompleted = 0;
+const roleOneWay: MessageRole = { kind: 'oneway' };
+const roleRequest: MessageRole = { kind: 'request' };
 
-  let net: Network;
-  let meter: ReceiverIdleMeter | null = null;
-  const roleOneWay: MessageRole = { kind: 'oneway' };
-  const roleRequest: MessageRole = { kind: 'request' };
-  const sendNetMessage = (record: number, isResponse: boolean, from: number, to: number, size: number, requestId = -1): void => {
-    const id = msgRecord.length;
-    msgRecord.push(record);
-    msgIsResponse.push(isResponse);
-    msgSize.push(size);
-    msgDst.push(to);
-    createdBytes += size;
-    if (!cfg.stack.reportsMessageStart) meter!.started(to, net.sim.now());
-    const role = isResponse ? { kind: 'response' as const, requestId } : cfg.mode === 'rpc' ? roleRequest : roleOneWay;
-    hosts[from]!.sendMessage(id, to, size, role);
-  };
-  const eventsFor = (host: number) => ({
-    messageStarted: cfg.stack.reportsMessageStart ? (id: number): void => meter!.started(host, net.sim.now()) : undefined,
-    messageDelivered: (id: number): void => {
-      const now = net.sim.now();
-      const r = msgRecord[id];
-      if (r === undefined || msgDst[id] !== host) throw new Error(`stack ${cfg.stack.name} reported message ${id} delivered at host ${host}, which it was not sent to`);
-      deliveredBytes += msgSize[id]!;
-      meter!.finished(host, now);
-      if (cfg.mode === 'rpc' && !msgIsResponse[id]) {
-        const size = responseBytes === 'echo' ? msgSize[id]! : responseBytes;
-        sendNetMessage(r, true, host, rec.src[r]!, size, id);
-        return;
-      }
-      if (rec.completedPs[r]! >= 0) throw new Error(`stack ${cfg.stack.name} delivered message ${id} twice`);
-      rec.completedPs[r] = now;
-      totalCompleted++;
-      if (rec.measured[r]) measuredOpen--;
-    },
-  });
-  const instance = cfg.stack.instantiate(n);
-  net = new Network(cfg.topology, (addr): Endpoint => {
-    const h = instance.createHost(addr, eventsFor(addr.index));
-    hosts[addr.index] = h;
+/**
+ * Every message the run creates: the records (one per one-way message or RPC) and, per network
+ * message, its record, whether it is a response, its size and receiver; byte and completion
+ * counts. Sends through the hosts and takes their delivery reports.
+ */
+class MessageLedger {
+  readonly rec = new Records();
+  private readonly msgRecord: number[] = [];
+  private readonly msgIsResponse: boolean[] = [];
+  private readonly msgSize: number[] = [];
+  private readonly msgDst: number[] = [];
+  readonly hosts: StackHost[] = [];
+  createdBytes = 0;
+  deliveredBytes = 0;
+  measuredOpen = 0;
+  totalCompleted = 0;
+  /** Set once the network exists (its clock and receiver meter). */
+  net!: Network;
+  meter!: ReceiverIdleMeter;
+
+  constructor(private readonly cfg: ExperimentConfig) {}
+
+  send(record: number, isResponse: boolean, from: number, to: number, size: number, requestId = -1): void {
+    const id = this.msgRecord.length;
+    this.msgRecord.push(record);
+    this.msgIsResponse.push(isResponse);
+    this.msgSize.push(size);
+    this.msgDst.push(to);
+    this.createdBytes += size;
+    if (!this.cfg.stack.reportsMessageStart) this.meter.started(to, this.net.sim.now());
+    const role = isResponse ? { kind: 'response' as const, requestId } : this.cfg.mode === 'rpc' ? roleRequest : roleOneWay;
+    this.hosts[from]!.sendMessage(id, to, size, role);
+  }
+
+  /** A new record from an arrival, sent as its first network message. */
+  arrive(size: number, src: number, dst: number, now: number, measured: boolean): void {
+    const r = this.rec.add(size, src, dst, now, measured);
+    if (measured) this.measuredOpen++;
+    this.send(r, false, src, dst, size);
+  }
+
+  /** What the stack on `host` reports. */
+  eventsFor(host: number) {
+    const cfg = this.cfg;
+    return {
+      messageStarted: cfg.stack.reportsMessageStart ? (_id: number): void => this.meter.started(host, this.net.sim.now()) : undefined,
+      messageDelivered: (id: number): void => this.delivered(host, id),
+    };
+  }
+
+  private delivered(host: number, id: number): void {
+    const cfg = this.cfg, rec = this.rec;
+    const now = this.net.sim.now();
+    const r = this.msgRecord[id];
+    if (r === undefined || this.msgDst[id] !== host) throw new Error(`stack ${cfg.stack.name} reported message ${id} delivered at host ${host}, which it was not sent to`);
+    this.deliveredBytes += this.msgSize[id]!;
+    this.meter.finished(host, now);
+    if (cfg.mode === 'rpc' && !this.msgIsResponse[id]) {
+      const responseBytes = responseBytesOf(cfg);
+      const size = responseBytes === 'echo' ? this.msgSize[id]! : responseBytes;
+      this.send(r, true, host, rec.src[r]!, size, id);
+      return;
+    }
+    if (rec.completedPs[r]! >= 0) throw new Error(`stack ${cfg.stack.name} delivered message ${id} twice`);
+    rec.completedPs[r] = now;
+    this.totalCompleted++;
+    if (rec.measured[r]) this.measuredOpen--;
+  }
+}
+
+/** The topology with the stack on every host, the receivers' idle meter and the capture, started. */
+function buildNetwork(cfg: ExperimentConfig, ledger: MessageLedger): { net: Network; meter: ReceiverIdleMeter; pcap: PcapWriter | null } {
+  const instance = cfg.stack.instantiate(hostCount(cfg.topology));
+  const net = new Network(cfg.topology, (addr): Endpoint => {
+    const h = instance.createHost(addr, ledger.eventsFor(addr.index));
+    ledger.hosts[addr.index] = h;
     return h.endpoint;
   }, cfg.seed);
-  const sim = net.sim;
-  meter = new ReceiverIdleMeter(net.hosts.map((h) => h.downlink));
+  ledger.net = net;
+  const meter = ledger.meter = new ReceiverIdleMeter(net.hosts.map((h) => h.downlink));
   const pcap = cfg.pcapPath ? new PcapWriter(cfg.pcapPath) : null;
   if (pcap) pcap.attach(net.cable('host0'));
   net.start();
+  return { net, meter, pcap };
+}
 
-  // Open-loop arrivals: each host has its own random stream for gaps, sizes and peers.
+/** Open-loop arrivals: each host has its own random stream for gaps, sizes and peers. */
+function scheduleArrivals(cfg: ExperimentConfig, net: Network, ledger: MessageLedger, arrivals: PoissonArrivals): void {
+  const n = hostCount(cfg.topology);
+  const sim = net.sim;
   for (let h = 0; h < n; h++) {
     const rng = new Rng(cfg.seed, 0x10000 + h);
     const arrive = (): void => {
       const now = sim.now();
       const size = cfg.sampler.sample(rng);
       const dst = uniformOtherHost(rng, h, n);
-      const measured = now >= cfg.warmupPs && now < cfg.durationPs;
-      const r = rec.add(size, h, dst, now, measured);
-      if (measured) measuredOpen++;
-      sendNetMessage(r, false, h, dst, size);
+      ledger.arrive(size, h, dst, now, now >= cfg.warmupPs && now < cfg.durationPs);
       sim.at(now + arrivals.nextGapPs(rng), arrive);
     };
     sim.at(arrivals.nextGapPs(rng), arrive);
   }
+}
 
+/** What the measurement window records at its start, middle and end. */
+interface WindowSnapshots {
+  readonly midPs: number;
+  wireAtStart: number;
+  wireAtMid: number;
+  wireAtEnd: number;
+  deliveredAtStart: number;
+  deliveredAtEnd: number;
+  createdAtMid: number;
+  createdAtEnd: number;
+  readonly backlog: [number, number, number];
+}
+
+/** Snapshots of wire bytes, delivered and created bytes at warmup, mid-window and duration. */
+function scheduleWindow(cfg: ExperimentConfig, net: Network, ledger: MessageLedger, meter: ReceiverIdleMeter): WindowSnapshots {
+  const sim = net.sim;
   const downlinks = net.hosts.map((h) => h.downlink);
   const downWire = (): number => downlinks.reduce((s, l) => s + l.counters.wireBytesSent, 0);
-  let wireAtStart = 0;
-  let wireAtEnd = 0;
-  let deliveredAtStart = 0;
-  let deliveredAtEnd = 0;
-  const backlog: [number, number, number] = [0, 0, 0];
-  let createdAtMid = 0;
-  let createdAtEnd = 0;
-  const mid = cfg.warmupPs + Math.floor((cfg.durationPs - cfg.warmupPs) / 2);
+  const w: WindowSnapshots = {
+    midPs: cfg.warmupPs + Math.floor((cfg.durationPs - cfg.warmupPs) / 2),
+    wireAtStart: 0, wireAtMid: 0, wireAtEnd: 0, deliveredAtStart: 0, deliveredAtEnd: 0, createdAtMid: 0, createdAtEnd: 0,
+    backlog: [0, 0, 0],
+  };
   sim.at(cfg.warmupPs, () => {
-    meter!.openWindow(sim.now());
-    wireAtStart = downWire();
-    deliveredAtStart = deliveredBytes;
-    backlog[0] = createdBytes - deliveredBytes;
+    meter.openWindow(sim.now());
+    w.wireAtStart = downWire();
+    w.deliveredAtStart = ledger.deliveredBytes;
+    w.backlog[0] = ledger.createdBytes - ledger.deliveredBytes;
   });
-  let wireAtMid = 0;
-  sim.at(mid, () => {
-    wireAtMid = downWire();
-    backlog[1] = createdBytes - deliveredBytes;
-    createdAtMid = createdBytes;
+  sim.at(w.midPs, () => {
+    w.wireAtMid = downWire();
+    w.backlog[1] = ledger.createdBytes - ledger.deliveredBytes;
+    w.createdAtMid = ledger.createdBytes;
   });
   sim.at(cfg.durationPs, () => {
-    meter!.closeWindow(sim.now());
-    wireAtEnd = downWire();
-    deliveredAtEnd = deliveredBytes;
-    backlog[2] = createdBytes - deliveredBytes;
-    createdAtEnd = createdBytes;
+    meter.closeWindow(sim.now());
+    w.wireAtEnd = downWire();
+    w.deliveredAtEnd = ledger.deliveredBytes;
+    w.backlog[2] = ledger.createdBytes - ledger.deliveredBytes;
+    w.createdAtEnd = ledger.createdBytes;
   });
+  return w;
+}
 
-  const wallStart = performance.now();
+/** Runs in slices until every measured message is done or the drain limit passes, reporting progress. */
+function runUntilDrained(cfg: ExperimentConfig, net: Network, ledger: MessageLedger, wallStart: number): void {
+  const sim = net.sim;
   let lastReport = wallStart;
   const limit = cfg.durationPs + cfg.drainLimitPs;
   const report = (): void => {
-    cfg.onProgress?.({ simPs: sim.now(), targetPs: cfg.durationPs, events: sim.eventsProcessed, wallMs: performance.now() - wallStart, completed: totalCompleted, created: rec.count });
+    cfg.onProgress?.({ simPs: sim.now(), targetPs: cfg.durationPs, events: sim.eventsProcessed, wallMs: performance.now() - wallStart, completed: ledger.totalCompleted, created: ledger.rec.count });
   };
   while (sim.now() < limit) {
     sim.run(Math.min(limit, sim.now() + SLICE_PS));
-    if (sim.now() >= cfg.durationPs && measuredOpen === 0) break;
+    if (sim.now() >= cfg.durationPs && ledger.measuredOpen === 0) break;
     const wall = performance.now();
     if (wall - lastReport > 5000) {
       lastReport = wall;
@@ -222,10 +293,13 @@ export function runExperiment(cfg: ExperimentConfig): ExperimentResult {
     }
   }
   report();
-  pcap?.close();
+}
 
+/** The measured records with each one's ideal time (idle network, same size and hops) and the count still incomplete. */
+function pricedRecords(cfg: ExperimentConfig, net: Network, ledger: MessageLedger): { records: MessageRecords; incomplete: number } {
+  const responseBytes = responseBytesOf(cfg);
   const ideal = cfg.ideal ?? new IdealTable(cfg.topology, cfg.stack);
-  const records = rec.measuredOnly();
+  const records = ledger.rec.measuredOnly();
   const neededSizes = new Set<number>();
   for (let i = 0; i < records.count; i++) {
     neededSizes.add(records.size[i]!);
@@ -239,23 +313,31 @@ export function runExperiment(cfg: ExperimentConfig): ExperimentResult {
     records.idealPs[i] = cfg.skipIdeal ? Number.NaN : ideal.get(size, hops) + (cfg.mode === 'rpc' ? ideal.get(responseBytes === 'echo' ? size : responseBytes, hops) : 0);
     if (records.completedPs[i]! < 0) incomplete++;
   }
+  return { records, incomplete };
+}
+
+/** The result: records, utilisation and goodput over the window, waste, backlog, costs. */
+function summarise(cfg: ExperimentConfig, run: { net: Network; meter: ReceiverIdleMeter; window: WindowSnapshots; records: MessageRecords; incomplete: number; wallMs: number }): ExperimentResult {
+  const { net, meter, window: w } = run;
+  const n = hostCount(cfg.topology);
+  const linkBps = cfg.topology.hostBitsPerSecond;
   const windowPs = cfg.durationPs - cfg.warmupPs;
   const windowCapacityBytes = (linkBps / 8) * (windowPs / 1e12) * n;
   return {
     config: cfg,
-    records,
-    incomplete,
+    records: run.records,
+    incomplete: run.incomplete,
     offeredLoad: cfg.load,
-    downlinkUtilisation: (wireAtEnd - wireAtStart) / windowCapacityBytes,
-    downlinkUtilisationSecondHalf: (wireAtEnd - wireAtMid) / ((linkBps / 8) * ((cfg.durationPs - mid) / 1e12) * n),
-    goodputShare: (deliveredAtEnd - deliveredAtStart) / windowCapacityBytes,
+    downlinkUtilisation: (w.wireAtEnd - w.wireAtStart) / windowCapacityBytes,
+    downlinkUtilisationSecondHalf: (w.wireAtEnd - w.wireAtMid) / ((linkBps / 8) * ((cfg.durationPs - w.midPs) / 1e12) * n),
+    goodputShare: (w.deliveredAtEnd - w.deliveredAtStart) / windowCapacityBytes,
     wastedReceiverBandwidth: meter.wastedFraction,
     wastedDefinition: cfg.stack.reportsMessageStart ? 'since-first-packet' : 'since-creation',
-    backlogBytes: backlog,
-    offeredBytesSecondHalf: createdAtEnd - createdAtMid,
-    events: sim.eventsProcessed,
-    wallMs: performance.now() - wallStart,
-    endPs: sim.now(),
+    backlogBytes: w.backlog,
+    offeredBytesSecondHalf: w.createdAtEnd - w.createdAtMid,
+    events: net.sim.eventsProcessed,
+    wallMs: run.wallMs,
+    endPs: net.sim.now(),
     losses: net.lossCounters(),
   };
 }

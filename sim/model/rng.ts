@@ -1,14 +1,5 @@
-// sim/model/rng.ts — a small seeded generator (mulberry32) so runs and tests repeat exactly.
+// sim/model/rng.ts — the project's seeded generator (hw/hdl/sim/rng.ts) as the model uses it:
+// a function returning uniform floats in [0, 1), so runs and tests repeat exactly.
 
 export type Rng = () => number;
-
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRng } from '../../hw/hdl/sim/rng.ts';

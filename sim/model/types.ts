@@ -3,7 +3,7 @@
 // does against the model holds for the hardware. Ids and cookies are JS numbers here (exact
 // up to 2^53; client ids count up from 2, spec §1.2); the ABI carries them as 64 bits.
 
-import { CompletionType } from '../../hw/homa/abi.ts';
+import { CompletionType, type HostCompletion } from '../../hw/homa/abi.ts';
 
 export { CompletionType };
 export type CompletionTypeCode = (typeof CompletionType)[keyof typeof CompletionType];
@@ -44,19 +44,11 @@ export interface ReplyArgs {
 
 /**
  * One completion (ABI completionEntry, plus its CONTINUATION entry when there are more than
- * COMPLETION_INLINE_BPAGES bpage offsets: the two entries are one completion).
+ * COMPLETION_INLINE_BPAGES bpage offsets: the two entries are one completion): the ABI's
+ * HostCompletion (hw/homa/abi/records.ts), with JS-number ids.
  */
-export interface Completion {
+export interface Completion extends HostCompletion<number> {
   type: CompletionTypeCode;
-  id: number;
-  cookie: number;
-  peer: Uint8Array;
-  peerPort: number;
-  length: number;
-  /** errno for ERROR completions, else 0. */
-  error: number;
-  /** Where the message is in the queue pair's region (all but the last 64 KiB aligned, §4). */
-  bpageOffsets: number[];
 }
 
 export const ETIMEDOUT = 110;

@@ -4,8 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { exampleDesigns } from '../../hw/examples/index.ts';
 import { input, module, output, u, when } from '../../hw/hdl/index.ts';
-import { simulate } from '../../hw/hdl/sim/index.ts';
-import { testEngines } from './index.ts';
+import { simulate, testEngines } from '../../hw/hdl/sim/index.ts';
 
 const { run: engines, skipped } = testEngines();
 for (const s of skipped) test.skip(`engine ${s.engine} skipped: ${s.reason}`, () => {});

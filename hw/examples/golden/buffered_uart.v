@@ -2,8 +2,8 @@
 `default_nettype none
 
 /* verilator lint_off DECLFILENAME */
-// small_fifo (width=8, depth=16) — from hw/examples/fifo.ts:8
-module small_fifo (
+// ram_fifo (width=8, depth=16) — from hw/lib/fifo.ts:45
+module ram_fifo (
   input  wire clk,
   input  wire rst,
   input  wire in_valid,
@@ -14,51 +14,51 @@ module small_fifo (
   output wire [7:0] out_data,
   output wire [4:0] count
 );
-  reg  [3:0] wptr;  // hw/examples/fifo.ts:16
-  reg  [3:0] rptr;  // hw/examples/fifo.ts:16
-  reg  [4:0] used;  // hw/examples/fifo.ts:16
-  reg  headValid;  // hw/examples/fifo.ts:16
-  wire push;  // hw/examples/fifo.ts:17
-  wire pop;  // hw/examples/fifo.ts:18
-  wire [4:0] in_ram;  // hw/examples/fifo.ts:20
-  wire fetch;  // hw/examples/fifo.ts:21
-  reg  [7:0] ram [0:15];  // hw/examples/fifo.ts:14
+  reg  [3:0] wptr;  // hw/lib/fifo.ts:54
+  reg  [3:0] rptr;
+  reg  [4:0] used;
+  reg  headValid;
+  wire push;  // hw/lib/fifo.ts:55
+  wire pop;  // hw/lib/fifo.ts:56
+  wire [4:0] in_ram;  // hw/lib/fifo.ts:57
+  wire fetch;  // hw/lib/fifo.ts:58
+  reg  [7:0] ram [0:15];  // hw/lib/fifo.ts:51
   reg  [7:0] ram_rdata1;
   integer ram_i;
   initial begin
     for (ram_i = 0; ram_i < 16; ram_i = ram_i + 1) ram[ram_i] = 8'd0;
   end
 
-  assign push = in_valid & in_ready;  // hw/examples/fifo.ts:17
-  assign pop = out_valid & out_ready;  // hw/examples/fifo.ts:18
-  assign in_ram = used - {4'd0, headValid};  // hw/examples/fifo.ts:20
-  assign fetch = (in_ram != 5'd0) & ((~headValid) | pop);  // hw/examples/fifo.ts:21
-  assign in_ready = used < 5'd16;  // hw/examples/fifo.ts:22
-  assign out_valid = headValid;  // hw/examples/fifo.ts:23
-  assign out_data = ram_rdata1;  // hw/examples/fifo.ts:24
-  assign count = used;  // hw/examples/fifo.ts:25
-  always @(posedge clk) begin  // hw/examples/fifo.ts:26
+  assign push = in_valid & in_ready;  // hw/lib/fifo.ts:55
+  assign pop = out_valid & out_ready;  // hw/lib/fifo.ts:56
+  assign in_ram = used - {4'd0, headValid};  // hw/lib/fifo.ts:57
+  assign fetch = (in_ram != 5'd0) & ((~headValid) | pop);  // hw/lib/fifo.ts:58
+  assign in_ready = used != 5'd16;  // hw/lib/fifo.ts:59
+  assign out_valid = headValid;  // hw/lib/fifo.ts:60
+  assign out_data = ram_rdata1;  // hw/lib/fifo.ts:61
+  assign count = used;  // hw/lib/fifo.ts:62
+  always @(posedge clk) begin  // hw/lib/fifo.ts:63
     if (rst) begin
       wptr <= 4'd0;
       rptr <= 4'd0;
       used <= 5'd0;
       headValid <= 1'b0;
     end else begin
-      if (push) begin  // hw/examples/fifo.ts:27
-        ram[wptr] <= in_data;  // hw/examples/fifo.ts:28
-        wptr <= wptr + 4'd1;  // hw/examples/fifo.ts:29
+      if (push) begin  // hw/lib/fifo.ts:64
+        ram[wptr] <= in_data;  // hw/lib/fifo.ts:65
+        wptr <= wptr + 4'd1;  // hw/lib/fifo.ts:66
       end
-      if (fetch) begin  // hw/examples/fifo.ts:31
-        ram_rdata1 <= ram[rptr];  // hw/examples/fifo.ts:32
-        rptr <= rptr + 4'd1;  // hw/examples/fifo.ts:33
-        headValid <= 1'b1;  // hw/examples/fifo.ts:34
-      end else if (pop) begin  // hw/examples/fifo.ts:35
-        headValid <= 1'b0;  // hw/examples/fifo.ts:35
+      if (fetch) begin  // hw/lib/fifo.ts:68
+        ram_rdata1 <= ram[rptr];  // hw/lib/fifo.ts:69
+        rptr <= rptr + 4'd1;  // hw/lib/fifo.ts:70
+        headValid <= 1'b1;  // hw/lib/fifo.ts:71
+      end else if (pop) begin  // hw/lib/fifo.ts:72
+        headValid <= 1'b0;
       end
-      if (push & (~pop)) begin  // hw/examples/fifo.ts:36
-        used <= used + 5'd1;  // hw/examples/fifo.ts:36
-      end else if (pop & (~push)) begin  // hw/examples/fifo.ts:37
-        used <= used - 5'd1;  // hw/examples/fifo.ts:37
+      if (push & (~pop)) begin  // hw/lib/fifo.ts:73
+        used <= used + 5'd1;
+      end else if (pop & (~push)) begin  // hw/lib/fifo.ts:74
+        used <= used - 5'd1;
       end
     end
   end
@@ -79,9 +79,9 @@ module uart_tx (
   localparam [1:0] STATE_STOP = 2'd3;
   reg  [1:0] state;  // hw/examples/uart_tx.ts:10
   reg  [7:0] shift;  // hw/examples/uart_tx.ts:11
-  reg  [2:0] bit_;  // hw/examples/uart_tx.ts:11
-  reg  [1:0] tick;  // hw/examples/uart_tx.ts:11
-  reg  line;  // hw/examples/uart_tx.ts:11
+  reg  [2:0] bit_;
+  reg  [1:0] tick;
+  reg  line;
   wire bit_done;  // hw/examples/uart_tx.ts:12
 
   assign bit_done = tick == 2'd3;  // hw/examples/uart_tx.ts:12
@@ -97,7 +97,7 @@ module uart_tx (
     end else begin
       tick <= tick + 2'd1;  // hw/examples/uart_tx.ts:16
       if (bit_done) begin  // hw/examples/uart_tx.ts:17
-        tick <= 2'd0;  // hw/examples/uart_tx.ts:17
+        tick <= 2'd0;
       end
       case (state)  // hw/examples/uart_tx.ts:18
         STATE_IDLE: begin
@@ -129,7 +129,7 @@ module uart_tx (
         end
         STATE_STOP: begin
           if (bit_done) begin  // hw/examples/uart_tx.ts:42
-            state <= STATE_IDLE;  // hw/examples/uart_tx.ts:42
+            state <= STATE_IDLE;
           end
         end
         default: begin
@@ -157,9 +157,9 @@ module counter (
       value <= 8'd0;
     end else begin
       if (clear) begin  // hw/examples/counter.ts:14
-        value <= 8'd0;  // hw/examples/counter.ts:14
+        value <= 8'd0;
       end else if (enable) begin  // hw/examples/counter.ts:15
-        value <= value + 8'd1;  // hw/examples/counter.ts:15
+        value <= value + 8'd1;
       end
     end
   end
@@ -181,36 +181,34 @@ module buffered_uart (
   output wire [7:0] accepted,
   output wire [7:0] sent
 );
-  wire fifo_in_valid;  // hw/examples/buffered_uart.ts:17
-  wire fifo_in_ready;  // hw/examples/buffered_uart.ts:17
-  wire [7:0] fifo_in_data;  // hw/examples/buffered_uart.ts:17
-  wire fifo_out_valid;  // hw/examples/buffered_uart.ts:17
-  wire fifo_out_ready;  // hw/examples/buffered_uart.ts:17
-  wire [7:0] fifo_out_data;  // hw/examples/buffered_uart.ts:17
-  wire [4:0] fifo_count;  // hw/examples/buffered_uart.ts:17
-  wire tx_data_valid;  // hw/examples/buffered_uart.ts:18
-  wire tx_data_ready;  // hw/examples/buffered_uart.ts:18
-  wire [7:0] tx_data_data;  // hw/examples/buffered_uart.ts:18
-  wire tx_txd;  // hw/examples/buffered_uart.ts:18
-  wire accepted_count_enable;  // hw/examples/buffered_uart.ts:19
-  wire accepted_count_clear;  // hw/examples/buffered_uart.ts:19
-  wire [7:0] accepted_count_count;  // hw/examples/buffered_uart.ts:19
   /* verilator lint_off UNUSEDSIGNAL */
   wire accepted_count_wrap;  // hw/examples/buffered_uart.ts:19
-  /* verilator lint_on UNUSEDSIGNAL */
-  wire sent_count_enable;  // hw/examples/buffered_uart.ts:20
-  wire sent_count_clear;  // hw/examples/buffered_uart.ts:20
-  wire [7:0] sent_count_count;  // hw/examples/buffered_uart.ts:20
-  /* verilator lint_off UNUSEDSIGNAL */
   wire sent_count_wrap;  // hw/examples/buffered_uart.ts:20
   /* verilator lint_on UNUSEDSIGNAL */
+  wire fifo_in_valid;  // hw/examples/buffered_uart.ts:17
+  wire fifo_in_ready;
+  wire [7:0] fifo_in_data;
+  wire fifo_out_valid;
+  wire fifo_out_ready;
+  wire [7:0] fifo_out_data;
+  wire [4:0] fifo_count;
+  wire tx_data_valid;  // hw/examples/buffered_uart.ts:18
+  wire tx_data_ready;
+  wire [7:0] tx_data_data;
+  wire tx_txd;
+  wire accepted_count_enable;  // hw/examples/buffered_uart.ts:19
+  wire accepted_count_clear;
+  wire [7:0] accepted_count_count;
+  wire sent_count_enable;  // hw/examples/buffered_uart.ts:20
+  wire sent_count_clear;
+  wire [7:0] sent_count_count;
 
   assign fifo_in_valid = data_valid;  // hw/examples/buffered_uart.ts:21
-  assign data_ready = fifo_in_ready;  // hw/examples/buffered_uart.ts:21
-  assign fifo_in_data = data_data;  // hw/examples/buffered_uart.ts:21
+  assign data_ready = fifo_in_ready;
+  assign fifo_in_data = data_data;
   assign tx_data_valid = fifo_out_valid;  // hw/examples/buffered_uart.ts:22
-  assign fifo_out_ready = tx_data_ready;  // hw/examples/buffered_uart.ts:22
-  assign tx_data_data = fifo_out_data;  // hw/examples/buffered_uart.ts:22
+  assign fifo_out_ready = tx_data_ready;
+  assign tx_data_data = fifo_out_data;
   assign txd = tx_txd;  // hw/examples/buffered_uart.ts:23
   assign queued = fifo_count;  // hw/examples/buffered_uart.ts:24
   assign accepted_count_enable = (data_valid & data_ready) & countEnable;  // hw/examples/buffered_uart.ts:26
@@ -219,7 +217,7 @@ module buffered_uart (
   assign sent_count_clear = 1'b0;  // hw/examples/buffered_uart.ts:27
   assign accepted = accepted_count_count;  // hw/examples/buffered_uart.ts:29
   assign sent = sent_count_count;  // hw/examples/buffered_uart.ts:30
-  small_fifo fifo (  // hw/examples/buffered_uart.ts:17
+  ram_fifo fifo (  // hw/examples/buffered_uart.ts:17
     .clk(clk),
     .rst(rst),
     .in_valid(fifo_in_valid),

@@ -19,9 +19,9 @@ module counter (
       value <= 8'd0;
     end else begin
       if (clear) begin  // hw/examples/counter.ts:14
-        value <= 8'd0;  // hw/examples/counter.ts:14
+        value <= 8'd0;
       end else if (enable) begin  // hw/examples/counter.ts:15
-        value <= value + 8'd1;  // hw/examples/counter.ts:15
+        value <= value + 8'd1;
       end
     end
   end

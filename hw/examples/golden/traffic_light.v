@@ -17,7 +17,7 @@ module traffic_light (
   localparam [1:0] PHASE_CROSS = 2'd2;
   reg  [1:0] phase;  // hw/examples/traffic_light.ts:13
   reg  [15:0] timer;  // hw/examples/traffic_light.ts:14
-  reg  waiting;  // hw/examples/traffic_light.ts:14
+  reg  waiting;
   wire expired;  // hw/examples/traffic_light.ts:15
   reg  [1:0] lamp_sel;  // hw/examples/traffic_light.ts:39
   wire [1:0] lamp_out;  // hw/examples/traffic_light.ts:16
@@ -26,13 +26,13 @@ module traffic_light (
   always @* begin  // hw/examples/traffic_light.ts:40
     lamp_sel = LAMP_RED;  // hw/examples/traffic_light.ts:41
     if (phase == PHASE_GO) begin  // hw/examples/traffic_light.ts:42
-      lamp_sel = LAMP_GREEN;  // hw/examples/traffic_light.ts:42
-    end else if (phase == PHASE_SLOW) begin  // hw/examples/traffic_light.ts:42
-      lamp_sel = LAMP_AMBER;  // hw/examples/traffic_light.ts:42
+      lamp_sel = LAMP_GREEN;
+    end else if (phase == PHASE_SLOW) begin
+      lamp_sel = LAMP_AMBER;
     end
   end
   assign lamp_out = lamp_sel;  // hw/examples/traffic_light.ts:16
-  assign cars = lamp_out;  // hw/examples/traffic_light.ts:16
+  assign cars = lamp_out;
   assign walk = phase == PHASE_CROSS;  // hw/examples/traffic_light.ts:17
   always @(posedge clk) begin  // hw/examples/traffic_light.ts:18
     if (rst) begin
@@ -41,10 +41,10 @@ module traffic_light (
       waiting <= 1'b0;
     end else begin
       if (request) begin  // hw/examples/traffic_light.ts:19
-        waiting <= 1'b1;  // hw/examples/traffic_light.ts:19
+        waiting <= 1'b1;
       end
       if (~expired) begin  // hw/examples/traffic_light.ts:20
-        timer <= timer - 16'd1;  // hw/examples/traffic_light.ts:20
+        timer <= timer - 16'd1;
       end
       case (phase)  // hw/examples/traffic_light.ts:21
         PHASE_GO: begin

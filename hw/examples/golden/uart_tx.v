@@ -16,9 +16,9 @@ module uart_tx (
   localparam [1:0] STATE_STOP = 2'd3;
   reg  [1:0] state;  // hw/examples/uart_tx.ts:10
   reg  [7:0] shift;  // hw/examples/uart_tx.ts:11
-  reg  [2:0] bit_;  // hw/examples/uart_tx.ts:11
-  reg  [1:0] tick;  // hw/examples/uart_tx.ts:11
-  reg  line;  // hw/examples/uart_tx.ts:11
+  reg  [2:0] bit_;
+  reg  [1:0] tick;
+  reg  line;
   wire bit_done;  // hw/examples/uart_tx.ts:12
 
   assign bit_done = tick == 2'd3;  // hw/examples/uart_tx.ts:12
@@ -34,7 +34,7 @@ module uart_tx (
     end else begin
       tick <= tick + 2'd1;  // hw/examples/uart_tx.ts:16
       if (bit_done) begin  // hw/examples/uart_tx.ts:17
-        tick <= 2'd0;  // hw/examples/uart_tx.ts:17
+        tick <= 2'd0;
       end
       case (state)  // hw/examples/uart_tx.ts:18
         STATE_IDLE: begin
@@ -66,7 +66,7 @@ module uart_tx (
         end
         STATE_STOP: begin
           if (bit_done) begin  // hw/examples/uart_tx.ts:42
-            state <= STATE_IDLE;  // hw/examples/uart_tx.ts:42
+            state <= STATE_IDLE;
           end
         end
         default: begin

@@ -3,9 +3,19 @@
 // bytes, vec element i at increasing addresses). Offsets come from the records themselves.
 
 import { byteFields } from '../../hdl/layout.ts';
-import type { RecordLayout } from '../../hdl/layout.ts';
+import type { Layout, RecordLayout, VecLayout } from '../../hdl/layout.ts';
 
 export type MemValue = number | bigint | Uint8Array | number[];
+
+/** How one field of a host-memory record reads in JS: vecs as arrays, 64-bit as bigint, 128-bit as bytes. */
+export type JsField<L extends Layout> = L extends VecLayout ? number[] : L extends { readonly width: 128 } ? Uint8Array : L extends { readonly width: 64 } ? bigint : number;
+
+/**
+ * A host-memory record as JS sees it (readRecord's result, writeRecord's argument), derived
+ * from its layout: every copy of an ABI record in the host software is this type or built from
+ * its fields, so a field changed in records.ts changes them all.
+ */
+export type JsOf<L extends RecordLayout> = L extends RecordLayout<infer F> ? { -readonly [K in keyof F]: JsField<F[K]> } : never;
 
 /** Receive regions are split into bpages of 64 KiB (spec §4). */
 export const BPAGE_SHIFT = 16;
@@ -103,15 +113,15 @@ function checkFits(layout: RecordLayout, buf: Uint8Array, off: number): void {
 }
 
 /** Write `value` (missing fields = 0) as `layout` at `off` of `buf`. */
-export function writeRecord(layout: RecordLayout, buf: Uint8Array, off: number, value: Partial<MemRecord>): void {
+export function writeRecord<L extends RecordLayout>(layout: L, buf: Uint8Array, off: number, value: Partial<JsOf<L>>): void {
   checkFits(layout, buf, off);
-  codec(layout).write(viewOf(buf), buf, off, value, setBytes16);
+  codec(layout).write(viewOf(buf), buf, off, value as Partial<MemRecord>, setBytes16);
 }
 
 /** Read `layout` at `off` of `buf`: numbers, bigints for 64-bit fields, bytes, arrays. */
-export function readRecord(layout: RecordLayout, buf: Uint8Array, off: number): MemRecord {
+export function readRecord<L extends RecordLayout>(layout: L, buf: Uint8Array, off: number): JsOf<L> {
   checkFits(layout, buf, off);
-  return codec(layout).read(viewOf(buf), buf, off);
+  return codec(layout).read(viewOf(buf), buf, off) as JsOf<L>;
 }
 
 /** IPv4 address as the 16-byte v4-mapped form the ABI stores (spec §1.1). */

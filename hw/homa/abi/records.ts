@@ -20,6 +20,7 @@
 //   `index`: 1 on the first pass over the ring, 0 on the second, and so on, so zeroed memory
 //   reads as empty and the host finds new entries without reading cq_tail.
 
+import type { JsOf } from './memory.ts';
 import { record, u, vec } from '../../hdl/layout.ts';
 
 /** Send-queue opcodes (homa_sendmsg_args semantics, spec §2.1-§2.2, and HOMAIOCABORT). */
@@ -109,6 +110,31 @@ export const completionEntry = record({
   reserved: u(8),
   bpage_offsets: vec(u(32), COMPLETION_INLINE_BPAGES),
 }, 'homa_nic_completion');
+
+type CompletionFields = JsOf<typeof completionEntry>;
+
+/**
+ * One completion as host software handles it: completionEntry's fields (their JS types
+ * derived from the record) with the framing dropped (phase, num_bpages, reserved) and the
+ * continuation's offsets merged into `bpageOffsets`. Ids and cookies are `Id`: bigint as the
+ * ABI carries them (driver/native), number in the model (exact up to 2^53, sim/model/types.ts).
+ */
+export interface HostCompletion<Id extends number | bigint = bigint> {
+  type: CompletionFields['type'];
+  id: Id;
+  cookie: Id;
+  peer: CompletionFields['peer_addr'];
+  peerPort: CompletionFields['peer_port'];
+  length: CompletionFields['length'];
+  /** errno for ERROR completions, else 0. */
+  error: CompletionFields['error'];
+  /** Where the message is in the queue pair's region (all but the last 64 KiB aligned, spec §4). */
+  bpageOffsets: CompletionFields['bpage_offsets'];
+}
+
+/** Every field of completionEntry is either in HostCompletion or framing: a new field fails to compile here until it is placed. */
+type HandledCompletionField = 'type' | 'id' | 'cookie' | 'peer_addr' | 'peer_port' | 'length' | 'error' | 'bpage_offsets' | 'phase' | 'num_bpages' | 'reserved';
+export const completionFieldsHandled: Exclude<keyof CompletionFields, HandledCompletionField> extends never ? true : never = true;
 
 /** The entry after a completion with more than COMPLETION_INLINE_BPAGES pieces. */
 export const completionContinuation = record({

@@ -23,7 +23,7 @@ import {
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../wire/codec.ts';
 import type { EngineConfig } from './config.ts';
 import { addLevel } from './rx_parser_sum.ts';
-import { tunablesLayout } from './regs.ts';
+import { tunablesLayout, type EngineTunable } from './regs.ts';
 
 /** A control packet to send. `daddr` is in IPv6 form (IPv4 as ::ffff:a.b.c.d). */
 export const ctlRequest = record({
@@ -58,8 +58,7 @@ export function ctlTx(c: EngineConfig) {
     idle: output(bool),
     count: output(record(Object.fromEntries(CTL_TX_COUNTERS.map((n) => [n, bool])) as { [K in (typeof CTL_TX_COUNTERS)[number]]: typeof bool })),
   }, (m, io) => {
-    const tun = io.tun as unknown as Record<string, { at(i: number): UInt<32> }>;
-    const word = (name: string, i = 0): UInt<32> => tun[name]!.at(i);
+    const word = (name: EngineTunable, i = 0): UInt<32> => io.tun[name].at(i);
     const smac = word('mac_addr', 1).bits(15, 0).cat(word('mac_addr', 0)) as UInt<number>;
 
     // ---- stage 1: the request ----

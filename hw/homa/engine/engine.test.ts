@@ -8,7 +8,7 @@ import { completionContinuation, completionEntry, COMPLETION_INLINE_BPAGES, Comp
 import { BpagePool } from '../bpages.ts';
 import { dataPacket, encodeFrame } from '../wire/index.ts';
 import type { IpFields } from '../wire/index.ts';
-import { engines } from '../../../test/engines.ts';
+import { engines } from '../../lib/testing.ts';
 import { ENGINE_CONFIGS, type EngineConfig } from './config.ts';
 import { homaEngine } from './engine.ts';
 import { EngineHarness, type QpLayout } from './harness.ts';

@@ -55,17 +55,17 @@ export function homaEngine(c: EngineConfig) {
     connect(regs.req, io.reg_req);
     connect(io.reg_resp, regs.resp);
     connect(events.in, regs.qp_event);
-    connect(dispatch.qp_event, events.out0);
-    connect(data.qp_event, events.out1);
-    connect(pool.qp_event, events.out2);
-    connect(returns.qp_event, events.out3);
-    connect(cq.qp_event, events.out4);
+    connect(dispatch.qp_event, events.out[0]!);
+    connect(data.qp_event, events.out[1]!);
+    connect(pool.qp_event, events.out[2]!);
+    connect(returns.qp_event, events.out[3]!);
+    connect(cq.qp_event, events.out[4]!);
     connect(bells.in, regs.doorbell);
-    connect(cq.doorbell, bells.out0);
-    connect(returns.doorbell, bells.out1);
-    connect(updates.in0, pool.update);
-    connect(updates.in1, returns.update);
-    connect(updates.in2, cq.update);
+    connect(cq.doorbell, bells.out[0]!);
+    connect(returns.doorbell, bells.out[1]!);
+    connect(updates.in[0]!, pool.update);
+    connect(updates.in[1]!, returns.update);
+    connect(updates.in[2]!, cq.update);
     regs.update.valid.set(updates.out.valid);
     connect(regs.update.payload, updates.out.payload.data);
     updates.out.ready.set(regs.update.ready);
@@ -77,8 +77,8 @@ export function homaEngine(c: EngineConfig) {
     regs.port_lookup.set(dispatch.port_lookup);
     connect(dispatch.port_found, regs.port_found);
     // rx_data takes frames from dispatch and restarts of messages that waited for bpages.
-    connect(work.in0, dispatch.work);
-    connect(work.in1, waiters.restart);
+    connect(work.in[0]!, dispatch.work);
+    connect(work.in[1]!, waiters.restart);
     data.work.valid.set(work.out.valid);
     connect(data.work.payload, work.out.payload.data);
     work.out.ready.set(data.work.ready);
@@ -103,8 +103,8 @@ export function homaEngine(c: EngineConfig) {
     connect(returns.rd_data, io.dma_rd_data);
 
     // Events: completions and return-ring progress.
-    connect(irqs.in0, cq.irq);
-    connect(irqs.in1, returns.event);
+    connect(irqs.in[0]!, cq.irq);
+    connect(irqs.in[1]!, returns.event);
     io.irq.valid.set(irqs.out.valid);
     io.irq.payload.set(irqs.out.payload.data);
     irqs.out.ready.set(io.irq.ready);
@@ -113,23 +113,23 @@ export function homaEngine(c: EngineConfig) {
     // sender; their control packets share ctl_tx (GRANTs first), the only sender until the
     // transmit path exists.
     connect(dataEvents.in, data.ev);
-    connect(sched.ev, dataEvents.out0);
-    connect(cutoffs.ev, dataEvents.out1);
-    connect(waiters.ev, dataEvents.out2);
+    connect(sched.ev, dataEvents.out[0]!);
+    connect(cutoffs.ev, dataEvents.out[1]!);
+    connect(waiters.ev, dataEvents.out[2]!);
     waiters.returned.valid.set(pool.release.valid.and(pool.release.ready));
     waiters.returned.qp.set(pool.release.payload.qp);
     assign(waiters.restarted, data.restarted);
-    const nprio = (regs.tun as unknown as Record<string, { at(i: number): UInt<32> }>)['num_priorities']!.at(0).bits(7, 0);
+    const nprio = regs.tun.num_priorities.at(0).bits(7, 0);
     waiters.resend_level.set(mux(nprio.ge(2), nprio.sub(2), lit(8, 0)));
     assign(sched.tun, regs.tun);
     assign(ctl.tun, regs.tun);
     ctl.saddr.set(regs.ip_addr);
-    tick.tick_usecs.set((regs.tun as unknown as Record<string, { at(i: number): UInt<32> }>)['tick_usecs']!.at(0));
+    tick.tick_usecs.set(regs.tun.tick_usecs.at(0));
     cutoffs.jiffy.set(tick.jiffy);
-    cutoffs.version.set((regs.tun as unknown as Record<string, { at(i: number): UInt<32> }>)['cutoff_version']!.at(0).bits(15, 0));
-    connect(ctlReqs.in0, sched.grant);
-    connect(ctlReqs.in1, cutoffs.req);
-    connect(ctlReqs.in2, waiters.resend);
+    cutoffs.version.set(regs.tun.cutoff_version.at(0).bits(15, 0));
+    connect(ctlReqs.in[0]!, sched.grant);
+    connect(ctlReqs.in[1]!, cutoffs.req);
+    connect(ctlReqs.in[2]!, waiters.resend);
     ctl.req.valid.set(ctlReqs.out.valid);
     connect(ctl.req.payload, ctlReqs.out.payload.data);
     ctlReqs.out.ready.set(ctl.req.ready);

@@ -95,7 +95,7 @@ export function grantSched(c: EngineConfig) {
     /** Σ of granted - received over incoming messages (spec §3.2 total_incoming), for tests. */
     total_incoming: output(u(32)),
   }, (m, io) => {
-    const tun = io.tun as unknown as Record<string, { at(i: number): UInt<32> }>;
+    const tun = io.tun;
     const maxIncoming = tun['max_incoming']!.at(0);
     const overcommit = tun['max_overcommit']!.at(0);
     const maxActive = m.let('max_active', mux(overcommit.gt(MAX_ACTIVE), lit(4, MAX_ACTIVE), overcommit.bits(3, 0).as(4)));

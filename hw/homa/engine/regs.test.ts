@@ -6,7 +6,7 @@ import { simulate, Testbench, type Simulator, type StreamMonitor } from '../../h
 import {
   COUNTERS, QP_CTRL_BASE, QP_CTRL_REG, QP_STRIDE, QP_USER_BASE, QP_USER_REG, QpCtrl, QpStatus, registerOffset, resetImage,
 } from '../abi.ts';
-import { engines } from '../../../test/engines.ts';
+import { engines } from '../../lib/testing.ts';
 import { ENGINE_CONFIGS, engineParams, type EngineConfig } from './config.ts';
 import { engineRegs } from './regs.ts';
 import { RegPort } from './testing.ts';

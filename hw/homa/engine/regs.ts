@@ -21,7 +21,7 @@
 //   later (hit and queue pair; the receive path keeps SERVER and the generation from qp_event).
 
 import {
-  assign, bool, clog2, connect, input, lit, module, mux, output, record, stream, switchOn, u, vec, when, type Bool, type Fields, type UInt,
+  assign, bool, clog2, connect, input, lit, module, mux, output, record, stream, switchOn, u, vec, when, type Bool, type Fields, type RecordLayout, type UInt, type UIntLayout, type VecLayout,
 } from '../../hdl/index.ts';
 import { COUNTERS, MAX_RING_LOG, MIN_REGION_BPAGES, MIN_RING_LOG, QpStatus } from '../abi.ts';
 import { checkConfig, engineParams, engineWidths, type EngineConfig } from './config.ts';
@@ -48,11 +48,14 @@ export const ENGINE_TUNABLES = [
 ] as const;
 export type EngineTunable = (typeof ENGINE_TUNABLES)[number];
 
+/** The mirrored tunables' fields: one vector of 32-bit words per tunable, typed by name. */
+export type TunablesFields = { readonly [K in EngineTunable]: VecLayout<UIntLayout<32>, number> };
+
 /** The mirrored tunables as one record of word vectors (`tun.max_incoming.at(0)` ...). */
-export function tunablesLayout(c: EngineConfig) {
+export function tunablesLayout(c: EngineConfig): RecordLayout<TunablesFields> {
   const map = registerMap(engineParams(c));
   const words = (n: string): number => map.config.filter((x) => x.name === n).length;
-  return record(Object.fromEntries(ENGINE_TUNABLES.map((n) => [n, vec(u(32), words(n))])) as Fields);
+  return record(Object.fromEntries(ENGINE_TUNABLES.map((n) => [n, vec(u(32), words(n))])) as TunablesFields);
 }
 
 /** Words of the control page read at ENABLE, in this order (ring, region and send registers). */
@@ -103,8 +106,7 @@ export function engineRegs(c: EngineConfig) {
 
     // Mirrored tunables: one register per word, reset to its default, written with the RAM.
     const mirrors = ENGINE_TUNABLES.flatMap((n) => map.config.flatMap((x, idx) => (x.name === n ? [{ idx, reg: m.reg(`mirror_${n}_${x.word}`, u(32), x.reset >>> 0), name: n, word: x.word }] : [])));
-    const tunOut = io.tun as unknown as Record<string, { at(i: number): { set(v: UInt<32>): void } }>;
-    for (const x of mirrors) tunOut[x.name]!.at(x.word).set(x.reg);
+    for (const x of mirrors) io.tun[x.name].at(x.word).set(x.reg);
     const ipw = (k: number) => mirrors.find((x) => x.name === 'ip_addr' && x.word === k)!.reg;
     io.ip_addr.set(ipw(0).cat(ipw(1)).cat(ipw(2)).cat(ipw(3)));
 

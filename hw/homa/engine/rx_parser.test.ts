@@ -14,7 +14,7 @@
 import { describe, expect, test } from 'vitest';
 import { simulate, Testbench, type Beat, type PortHandle, type Simulator } from '../../hdl/sim/index.ts';
 import { Rng } from '../../hdl/sim/fuzz/random.ts';
-import { engines } from '../../../test/engines.ts';
+import { engines } from '../../lib/testing.ts';
 import { engineWidths, ENGINE_CONFIGS, type EngineConfig } from './config.ts';
 import { rxDrop } from './types.ts';
 import { rxParser } from './rx_parser.ts';

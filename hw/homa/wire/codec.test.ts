@@ -8,17 +8,9 @@ import { ackPacket, bareControl, cutoffsPacket, dataPacket, grantPacket, resendP
 import { sum16, fold } from './checksum.ts';
 import { HOMA_FLAGS, HOMA_URGENT, HomaType } from './types.ts';
 import type { HomaPacket, IpFields } from './types.ts';
+import { seededRng } from '../../hdl/sim/rng.ts';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRng;
 
 const v4: IpFields = { version: 4, priority: 7, flow: 0, ttl: 64, protocol: 146,
   saddr: new Uint8Array([10, 0, 0, 1]), daddr: new Uint8Array([10, 0, 0, 2]) };

@@ -1,3 +1,6 @@
+// hw/examples/sim-vcd.test.ts — hw/hdl/sim's waveforms on the example designs (here, not in
+// hw/hdl/sim, because the DSL never imports the designs built on it).
+//
 // Waveforms: a VCD written by a run holds the hierarchy, every signal, the FSM state names and
 // the values the simulator reported; GTKWave's own converter (Debian's gtkwave package) reads
 // it; the ASCII printer draws a run as text for snapshot tests.
@@ -7,9 +10,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { bufferedUart, counter, trafficLight } from '../../examples/index.ts';
-import { parseVcd, recordWaves, simulate, type Simulator } from './index.ts';
-import { engines } from '../../../test/engines.ts';
+import { bufferedUart, counter, trafficLight } from './index.ts';
+import { parseVcd, recordWaves, simulate, type Simulator, testEngines } from '../hdl/sim/index.ts';
+
+const engines = testEngines().run;
 
 const dir = mkdtempSync(join(tmpdir(), 'homa-vcd-'));
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;

@@ -1,13 +1,17 @@
+// hw/examples/sim-engine.test.ts — hw/hdl/sim's engines on the example designs (here, not in
+// hw/hdl/sim, because the DSL never imports the designs built on it).
+//
 // The Simulator contract on every engine: pokes and peeks by name and interface path, the
 // cycle semantics (settle, hooks, edge; reset; memories), and exact arithmetic at widths
 // around the 32-bit word boundary, checked against BigInt.
 
 import { describe, expect, test } from 'vitest';
-import { bool, cat, input, module, output, s, u, when, type Bits, type UInt } from '../index.ts';
-import { counter, smallFifo } from '../../examples/index.ts';
-import { simulate, simulateJs } from './index.ts';
-import { engines } from '../../../test/engines.ts';
-import { Rng } from './fuzz/random.ts';
+import { bool, cat, input, module, output, s, u, when, type Bits, type UInt } from '../hdl/index.ts';
+import { counter, smallFifo } from './index.ts';
+import { simulate, simulateJs, testEngines } from '../hdl/sim/index.ts';
+
+const engines = testEngines().run;
+import { Rng } from '../hdl/sim/fuzz/random.ts';
 
 const WIDTHS = [8, 31, 32, 33, 64, 100];
 /** Every operator on two operands of width w, signed and unsigned. */

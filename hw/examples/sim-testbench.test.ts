@@ -1,13 +1,17 @@
+// hw/examples/sim-testbench.test.ts — hw/hdl/sim's testbench on the example designs (here, not
+// in hw/hdl/sim, because the DSL never imports the designs built on it).
+//
 // The async testbench layer: tick/until on every engine, stream drivers and monitors with
 // random valid and back-pressure, and the stream rules caught when a design breaks them.
 
 import { describe, expect, test } from 'vitest';
-import { assign, lit, module, record, stream, u, type AnyValue } from '../index.ts';
-import { counter, smallFifo } from '../../examples/index.ts';
-import { simulate } from './index.ts';
-import { StreamRuleError } from './stream.ts';
-import { Testbench, TimeoutError } from './testbench.ts';
-import { engines } from '../../../test/engines.ts';
+import { assign, lit, module, record, stream, u, type AnyValue } from '../hdl/index.ts';
+import { counter, smallFifo } from './index.ts';
+import { simulate, testEngines } from '../hdl/sim/index.ts';
+import { StreamRuleError } from '../hdl/sim/stream.ts';
+import { Testbench, TimeoutError } from '../hdl/sim/testbench.ts';
+
+const engines = testEngines().run;
 
 const hdr = record({ kind: u(4), len: u(40) });
 /** A combinational pass-through of a record stream (ready flows back, valid forward). */
