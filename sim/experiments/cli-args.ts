@@ -3,6 +3,7 @@
 
 import { paperTopology, type TopologySpec } from '../net/topology.ts';
 import { WORKLOAD_NAMES, isWorkloadName, type WorkloadName } from '../workloads/cdf.ts';
+import { HOMA_CONFIGS, isHomaConfigName, type HomaConfigName } from './homa-config.ts';
 import type { TrafficMode } from './runner.ts';
 
 export interface SimPlan {
@@ -11,6 +12,10 @@ export interface SimPlan {
   readonly workloads: WorkloadName[];
   readonly loads: number[];
   readonly stacks: string[];
+  /** Homa's algorithms to run each Homa stack with (homa-config.ts). */
+  readonly configs: HomaConfigName[];
+  /** homa-sw: host software time per packet, ps. */
+  readonly softwarePacketPs: number;
   readonly durationPs: number;
   readonly warmupPs: number;
   readonly drainLimitPs: number;
@@ -40,9 +45,16 @@ Usage: homa-nic sim [flags]
   --workload W      w1..w5, a comma list, or all (default w4)
   --load L          offered load as a fraction of host-link bandwidth on the wire, or a
                     comma list (default 0.8)
-  --stack S         configurations to compare, comma list: homa, basic (Homa with priorities
-                    disabled), raw (no congestion control, SRPT sender; for testing).
-                    Default homa,basic.
+  --stack S         configurations to compare, comma list: homa (the model, NIC-resident
+                    SRPT sender), homa-sw (the same with HomaModule's software sender: a
+                    FIFO NIC queue filled up to the pacer's ~5 us bound), basic (Homa with
+                    priorities disabled), raw (no congestion control, SRPT sender; for
+                    testing). Default homa,basic.
+  --config C        Homa's algorithms, comma list: homamodule (default; the model's rules,
+                    which follow HomaModule) or sigcomm2018 (the paper's simulator: 9,328
+                    unscheduled bytes, unscheduled levels by bytes remaining, one granted
+                    message per sender, no pacer)
+  --sw-packet-time D  homa-sw: host software time per packet (default 0ns)
   --duration D      measured traffic is created until D, e.g. 20ms (default 10ms)
   --warmup D        messages created before D are not measured (default duration/10)
   --drain D         how long to keep running for unfinished measured messages (default = duration)
@@ -88,7 +100,7 @@ function parseTopology(text: string, hostGbps: number, coreGbps: number | undefi
   throw new UsageError(`--topology "${text}": expected paper, single:N or tree:RxHxA (e.g. tree:9x16x4)`);
 }
 
-const FLAGS = new Set(['--topology', '--host-gbps', '--core-gbps', '--switch-delay', '--buffer', '--routing', '--workload', '--load', '--stack', '--duration', '--warmup', '--drain', '--mode', '--response-bytes', '--max-message', '--seed', '--pcap', '--out']);
+const FLAGS = new Set(['--topology', '--host-gbps', '--core-gbps', '--switch-delay', '--buffer', '--routing', '--workload', '--load', '--stack', '--config', '--sw-packet-time', '--duration', '--warmup', '--drain', '--mode', '--response-bytes', '--max-message', '--seed', '--pcap', '--out']);
 
 export function parseSimArgs(argv: readonly string[], knownStacks: readonly string[]): SimPlan {
   const v = new Map<string, string>();
@@ -129,6 +141,11 @@ export function parseSimArgs(argv: readonly string[], knownStacks: readonly stri
   const loads = get('--load', '0.8').split(',').map((l) => number('--load', l, 'a fraction in (0, 1] (e.g. 0.8) or a comma list', (x) => x > 0 && x <= 1));
   const stacks = get('--stack', 'homa,basic').split(',');
   for (const s of stacks) if (!knownStacks.includes(s)) throw new UsageError(`--stack "${s}": expected ${knownStacks.join(', ')} (comma list)`);
+  const configs = get('--config', 'homamodule').split(',').map((c) => {
+    if (!isHomaConfigName(c)) throw new UsageError(`--config "${c}": expected ${HOMA_CONFIGS.join(', ')} (comma list)`);
+    return c;
+  });
+  const softwarePacketPs = parseDurationPs('--sw-packet-time', get('--sw-packet-time', '0ns'));
   const durationPs = parseDurationPs('--duration', get('--duration', '10ms'));
   const warmupPs = v.has('--warmup') ? parseDurationPs('--warmup', v.get('--warmup')!) : Math.floor(durationPs / 10);
   if (warmupPs >= durationPs) throw new UsageError(`--warmup must be shorter than --duration`);
@@ -139,5 +156,5 @@ export function parseSimArgs(argv: readonly string[], knownStacks: readonly stri
   const responseBytes = rb === 'echo' ? 'echo' : number('--response-bytes', rb, 'a positive integer or echo', (x) => Number.isInteger(x) && x > 0);
   const maxMessageBytes = number('--max-message', get('--max-message', '1000000'), 'a positive integer number of bytes', (x) => Number.isInteger(x) && x > 0);
   const seed = number('--seed', get('--seed', '1'), 'an integer', Number.isInteger);
-  return { topology, topologyLabel, workloads, loads, stacks, durationPs, warmupPs, drainLimitPs, seed, mode, responseBytes, maxMessageBytes, pcap: v.get('--pcap'), out: get('--out', 'reports/'), help };
+  return { topology, topologyLabel, workloads, loads, stacks, configs, softwarePacketPs, durationPs, warmupPs, drainLimitPs, seed, mode, responseBytes, maxMessageBytes, pcap: v.get('--pcap'), out: get('--out', 'reports/'), help };
 }

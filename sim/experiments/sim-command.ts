@@ -9,7 +9,7 @@ import { IdealTable } from './ideal.ts';
 import { writeReport } from './report.ts';
 import { runExperiment, type Progress } from './runner.ts';
 import type { SimPlan } from './cli-args.ts';
-import { STACKS } from './stacks.ts';
+import { CONFIG_DESCRIPTION, STACKS } from './stacks.ts';
 import type { Stack } from './stack.ts';
 import { summarise, type RunSummary } from './summary.ts';
 
@@ -17,6 +17,9 @@ export interface SimOutcome {
   readonly runs: RunSummary[];
   readonly files: string[];
 }
+
+/** Stacks that take no Homa configuration. */
+const NOT_HOMA = new Set(['raw']);
 
 function pcapPathFor(base: string, label: string, many: boolean): string {
   if (!many) return base;
@@ -28,11 +31,14 @@ export function runSimPlan(plan: SimPlan, command: string, log: (line: string) =
   mkdirSync(plan.out, { recursive: true });
   if (plan.pcap) mkdirSync(dirname(plan.pcap), { recursive: true });
   const runs: RunSummary[] = [];
-  const total = plan.workloads.length * plan.loads.length * plan.stacks.length;
+  // Each Homa stack runs once per configuration; a stack without Homa's algorithms (raw) once.
+  const perWorkload = plan.configs.length * plan.stacks.filter((s) => !NOT_HOMA.has(s)).length + plan.stacks.filter((s) => NOT_HOMA.has(s)).length;
+  const total = plan.workloads.length * plan.loads.length * perWorkload;
   let index = 0;
   for (const workload of plan.workloads) {
     const sampler = new SizeSampler(loadWorkload(workload), { maxBytes: plan.maxMessageBytes });
-    const stacks: Stack[] = plan.stacks.map((s) => STACKS[s]!.create({ workload, sampler, hostBitsPerSecond: plan.topology.hostBitsPerSecond }));
+    const stacks: Stack[] = plan.configs.flatMap((config) => plan.stacks.filter((s) => config === plan.configs[0] || !NOT_HOMA.has(s))
+      .map((s) => STACKS[s]!.create({ workload, sampler, hostBitsPerSecond: plan.topology.hostBitsPerSecond, config, softwarePacketPs: plan.softwarePacketPs })));
     // Ideal times depend on the stack's configuration, which depends on the workload.
     const ideals = new Map<string, IdealTable>(stacks.map((s) => [s.name, new IdealTable(plan.topology, s)]));
     for (const load of plan.loads) {
@@ -73,6 +79,8 @@ export function runSimPlan(plan: SimPlan, command: string, log: (line: string) =
     'Slowdown = completion time / the same stack\'s completion time for that size alone on the idle network (same path length).',
     'Sustained: downlinks carried >= 95 % of the offered wire load and the unfinished-byte backlog grew by <= 5 % of the bytes offered in the window\'s second half.',
     ...plan.stacks.map((k) => `${k}: ${STACKS[k]!.description}`),
+    ...(plan.stacks.some((k) => !NOT_HOMA.has(k)) ? plan.configs.map((c) => `config ${c}: ${CONFIG_DESCRIPTION[c]}`) : []),
+    ...(plan.stacks.includes('homa-sw') ? [`homa-sw host software time per packet: ${plan.softwarePacketPs / 1e3} ns.`] : []),
   ];
   const files = writeReport(plan.out, runs, { title: 'homa-nic network simulation', command, notes });
   log(`report: ${files.find((f) => f.endsWith('index.html'))}`);
