@@ -20,6 +20,12 @@ export interface SimPlan {
   readonly warmupPs: number;
   readonly drainLimitPs: number;
   readonly seed: number;
+  /** Seeds seed .. seed + seeds - 1 per (workload, load, stack, configuration). */
+  readonly seeds: number;
+  /** Runs at once, in worker threads (1: in this thread). */
+  readonly jobs: number;
+  /** Folder of cached run summaries (resume a sweep), or undefined. */
+  readonly cacheDir: string | undefined;
   readonly mode: TrafficMode;
   readonly responseBytes: number | 'echo';
   readonly maxMessageBytes: number;
@@ -62,6 +68,10 @@ Usage: homa-nic sim [flags]
   --response-bytes N  RPC response length, or echo (= request length; default)
   --max-message N   truncate larger workload draws to N bytes (default 1000000, Homa's limit)
   --seed N          random seed (default 1)
+  --seeds K         run seeds N .. N+K-1 of everything and report the spread (spread.csv)
+  --jobs J          run up to J independent runs at once in worker threads (default 1)
+  --cache DIR       keep each run's summary in DIR, keyed by its whole configuration; runs
+                    found there are not repeated (a stopped sweep resumes)
   --pcap FILE       capture host 0's link to FILE (pcap, Ethernet)
   --out DIR         report folder (default reports/)
   --help            this text
@@ -100,7 +110,7 @@ function parseTopology(text: string, hostGbps: number, coreGbps: number | undefi
   throw new UsageError(`--topology "${text}": expected paper, single:N or tree:RxHxA (e.g. tree:9x16x4)`);
 }
 
-const FLAGS = new Set(['--topology', '--host-gbps', '--core-gbps', '--switch-delay', '--buffer', '--routing', '--workload', '--load', '--stack', '--config', '--sw-packet-time', '--duration', '--warmup', '--drain', '--mode', '--response-bytes', '--max-message', '--seed', '--pcap', '--out']);
+const FLAGS = new Set(['--topology', '--host-gbps', '--core-gbps', '--switch-delay', '--buffer', '--routing', '--workload', '--load', '--stack', '--config', '--sw-packet-time', '--duration', '--warmup', '--drain', '--mode', '--response-bytes', '--max-message', '--seed', '--seeds', '--jobs', '--cache', '--pcap', '--out']);
 
 export function parseSimArgs(argv: readonly string[], knownStacks: readonly string[]): SimPlan {
   const v = new Map<string, string>();
@@ -156,5 +166,8 @@ export function parseSimArgs(argv: readonly string[], knownStacks: readonly stri
   const responseBytes = rb === 'echo' ? 'echo' : number('--response-bytes', rb, 'a positive integer or echo', (x) => Number.isInteger(x) && x > 0);
   const maxMessageBytes = number('--max-message', get('--max-message', '1000000'), 'a positive integer number of bytes', (x) => Number.isInteger(x) && x > 0);
   const seed = number('--seed', get('--seed', '1'), 'an integer', Number.isInteger);
-  return { topology, topologyLabel, workloads, loads, stacks, configs, softwarePacketPs, durationPs, warmupPs, drainLimitPs, seed, mode, responseBytes, maxMessageBytes, pcap: v.get('--pcap'), out: get('--out', 'reports/'), help };
+  const seeds = number('--seeds', get('--seeds', '1'), 'a positive integer', (x) => Number.isInteger(x) && x >= 1);
+  const jobs = number('--jobs', get('--jobs', '1'), 'a positive integer', (x) => Number.isInteger(x) && x >= 1);
+  if (v.has('--pcap') && (seeds > 1 || jobs > 1 || v.has('--cache'))) throw new UsageError('--pcap captures one run: it does not combine with --seeds, --jobs or --cache');
+  return { seeds, jobs, cacheDir: v.get('--cache'), topology, topologyLabel, workloads, loads, stacks, configs, softwarePacketPs, durationPs, warmupPs, drainLimitPs, seed, mode, responseBytes, maxMessageBytes, pcap: v.get('--pcap'), out: get('--out', 'reports/'), help };
 }
