@@ -4,7 +4,7 @@
 import '../plugins/index.ts';
 import { parseConformanceArgs, runConformance } from '../conformance/cli.ts';
 import { SIM_HELP, UsageError, parseSimArgs } from '../sim/experiments/cli-args.ts';
-import { runSimPlan } from '../sim/experiments/sim-command.ts';
+import { runSimPlan, runSimSweep } from '../sim/experiments/sim-command.ts';
 import { STACKS } from '../sim/experiments/stacks.ts';
 import { parseStatsArgs, runStats } from '../tools/stats/cli.ts';
 import { parseTraceArgs, runTrace } from '../tools/trace/cli.ts';
@@ -34,7 +34,9 @@ const COMMANDS: Record<string, Command> = {
       process.stdout.write(SIM_HELP);
       return 0;
     }
-    runSimPlan(plan, `homa-nic sim ${args.join(' ')}`.trim());
+    const command = `homa-nic sim ${args.join(' ')}`.trim();
+    if (plan.seeds > 1 || plan.jobs > 1 || plan.cacheDir) return runSimSweep(plan, command).then(() => 0);
+    runSimPlan(plan, command);
     return 0;
   },
   conformance: (args) => runConformance(parseConformanceArgs(args)),

@@ -3,6 +3,7 @@
 
 import { paperTopology, type TopologySpec } from '../net/topology.ts';
 import { WORKLOAD_NAMES, isWorkloadName, type WorkloadName } from '../workloads/cdf.ts';
+import { HOMA_CONFIGS, isHomaConfigName, type HomaConfigName } from './homa-config.ts';
 import type { TrafficMode } from './runner.ts';
 
 export interface SimPlan {
@@ -11,10 +12,20 @@ export interface SimPlan {
   readonly workloads: WorkloadName[];
   readonly loads: number[];
   readonly stacks: string[];
+  /** Homa's algorithms to run each Homa stack with (homa-config.ts). */
+  readonly configs: HomaConfigName[];
+  /** homa-sw: host software time per packet, ps. */
+  readonly softwarePacketPs: number;
   readonly durationPs: number;
   readonly warmupPs: number;
   readonly drainLimitPs: number;
   readonly seed: number;
+  /** Seeds seed .. seed + seeds - 1 per (workload, load, stack, configuration). */
+  readonly seeds: number;
+  /** Runs at once, in worker threads (1: in this thread). */
+  readonly jobs: number;
+  /** Folder of cached run summaries (resume a sweep), or undefined. */
+  readonly cacheDir: string | undefined;
   readonly mode: TrafficMode;
   readonly responseBytes: number | 'echo';
   readonly maxMessageBytes: number;
@@ -40,9 +51,16 @@ Usage: homa-nic sim [flags]
   --workload W      w1..w5, a comma list, or all (default w4)
   --load L          offered load as a fraction of host-link bandwidth on the wire, or a
                     comma list (default 0.8)
-  --stack S         configurations to compare, comma list: homa, basic (Homa with priorities
-                    disabled), raw (no congestion control, SRPT sender; for testing).
-                    Default homa,basic.
+  --stack S         configurations to compare, comma list: homa (the model, NIC-resident
+                    SRPT sender), homa-sw (the same with HomaModule's software sender: a
+                    FIFO NIC queue filled up to the pacer's ~5 us bound), basic (Homa with
+                    priorities disabled), raw (no congestion control, SRPT sender; for
+                    testing). Default homa,basic.
+  --config C        Homa's algorithms, comma list: homamodule (default; the model's rules,
+                    which follow HomaModule) or sigcomm2018 (the paper's simulator: 9,328
+                    unscheduled bytes, unscheduled levels by bytes remaining, one granted
+                    message per sender, no pacer)
+  --sw-packet-time D  homa-sw: host software time per packet (default 0ns)
   --duration D      measured traffic is created until D, e.g. 20ms (default 10ms)
   --warmup D        messages created before D are not measured (default duration/10)
   --drain D         how long to keep running for unfinished measured messages (default = duration)
@@ -50,6 +68,10 @@ Usage: homa-nic sim [flags]
   --response-bytes N  RPC response length, or echo (= request length; default)
   --max-message N   truncate larger workload draws to N bytes (default 1000000, Homa's limit)
   --seed N          random seed (default 1)
+  --seeds K         run seeds N .. N+K-1 of everything and report the spread (spread.csv)
+  --jobs J          run up to J independent runs at once in worker threads (default 1)
+  --cache DIR       keep each run's summary in DIR, keyed by its whole configuration; runs
+                    found there are not repeated (a stopped sweep resumes)
   --pcap FILE       capture host 0's link to FILE (pcap, Ethernet)
   --out DIR         report folder (default reports/)
   --help            this text
@@ -88,7 +110,7 @@ function parseTopology(text: string, hostGbps: number, coreGbps: number | undefi
   throw new UsageError(`--topology "${text}": expected paper, single:N or tree:RxHxA (e.g. tree:9x16x4)`);
 }
 
-const FLAGS = new Set(['--topology', '--host-gbps', '--core-gbps', '--switch-delay', '--buffer', '--routing', '--workload', '--load', '--stack', '--duration', '--warmup', '--drain', '--mode', '--response-bytes', '--max-message', '--seed', '--pcap', '--out']);
+const FLAGS = new Set(['--topology', '--host-gbps', '--core-gbps', '--switch-delay', '--buffer', '--routing', '--workload', '--load', '--stack', '--config', '--sw-packet-time', '--duration', '--warmup', '--drain', '--mode', '--response-bytes', '--max-message', '--seed', '--seeds', '--jobs', '--cache', '--pcap', '--out']);
 
 export function parseSimArgs(argv: readonly string[], knownStacks: readonly string[]): SimPlan {
   const v = new Map<string, string>();
@@ -129,6 +151,11 @@ export function parseSimArgs(argv: readonly string[], knownStacks: readonly stri
   const loads = get('--load', '0.8').split(',').map((l) => number('--load', l, 'a fraction in (0, 1] (e.g. 0.8) or a comma list', (x) => x > 0 && x <= 1));
   const stacks = get('--stack', 'homa,basic').split(',');
   for (const s of stacks) if (!knownStacks.includes(s)) throw new UsageError(`--stack "${s}": expected ${knownStacks.join(', ')} (comma list)`);
+  const configs = get('--config', 'homamodule').split(',').map((c) => {
+    if (!isHomaConfigName(c)) throw new UsageError(`--config "${c}": expected ${HOMA_CONFIGS.join(', ')} (comma list)`);
+    return c;
+  });
+  const softwarePacketPs = parseDurationPs('--sw-packet-time', get('--sw-packet-time', '0ns'));
   const durationPs = parseDurationPs('--duration', get('--duration', '10ms'));
   const warmupPs = v.has('--warmup') ? parseDurationPs('--warmup', v.get('--warmup')!) : Math.floor(durationPs / 10);
   if (warmupPs >= durationPs) throw new UsageError(`--warmup must be shorter than --duration`);
@@ -139,5 +166,8 @@ export function parseSimArgs(argv: readonly string[], knownStacks: readonly stri
   const responseBytes = rb === 'echo' ? 'echo' : number('--response-bytes', rb, 'a positive integer or echo', (x) => Number.isInteger(x) && x > 0);
   const maxMessageBytes = number('--max-message', get('--max-message', '1000000'), 'a positive integer number of bytes', (x) => Number.isInteger(x) && x > 0);
   const seed = number('--seed', get('--seed', '1'), 'an integer', Number.isInteger);
-  return { topology, topologyLabel, workloads, loads, stacks, durationPs, warmupPs, drainLimitPs, seed, mode, responseBytes, maxMessageBytes, pcap: v.get('--pcap'), out: get('--out', 'reports/'), help };
+  const seeds = number('--seeds', get('--seeds', '1'), 'a positive integer', (x) => Number.isInteger(x) && x >= 1);
+  const jobs = number('--jobs', get('--jobs', '1'), 'a positive integer', (x) => Number.isInteger(x) && x >= 1);
+  if (v.has('--pcap') && (seeds > 1 || jobs > 1 || v.has('--cache'))) throw new UsageError('--pcap captures one run: it does not combine with --seeds, --jobs or --cache');
+  return { seeds, jobs, cacheDir: v.get('--cache'), topology, topologyLabel, workloads, loads, stacks, configs, softwarePacketPs, durationPs, warmupPs, drainLimitPs, seed, mode, responseBytes, maxMessageBytes, pcap: v.get('--pcap'), out: get('--out', 'reports/'), help };
 }

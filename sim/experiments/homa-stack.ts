@@ -7,6 +7,19 @@
 // packets a real RPC would send: the wire carries the message's DATA and GRANTs only, as in
 // the paper's simulator. In RPC mode the server answers with a real response.
 // Peers start with each other's CUTOFFS, as in a cluster that has exchanged them.
+//
+// Where the sender sits (HomaStackOptions.sender):
+//  - 'nic' (stack homa): the model as it is, NIC-resident SRPT. The link pulls a frame only
+//    when it is idle, so the transmit scheduler picks the best packet at the last moment.
+//  - 'software' (stack homa-sw): HomaModule's sender in Linux. Host software takes packets
+//    from the same scheduler as soon as it has them and pushes them into the NIC's transmit
+//    queue, a FIFO the link drains; it stops only where HomaModule's pacer stops it (§3.4):
+//    new DATA of a message with more than defer_min_bytes left waits while the estimated NIC
+//    backlog exceeds max_nic_est_backlog_usecs (5 us) of link time, and the pacer then picks
+//    among the waiting messages by SRPT. Control packets and short messages are never held
+//    back, so they queue behind whatever DATA is already in the NIC (up to ~5 us of it):
+//    the head-of-line wait a NIC-resident sender avoids. Each packet costs the host
+//    `softwarePacketPs` of CPU before it reaches the NIC queue (one core per host sends).
 
 import { hostAddress, hostIndexOfAddress, wireBytes, type HostAddress } from '../net/frame.ts';
 import type { Endpoint, EndpointPort } from '../net/endpoint.ts';
@@ -29,6 +42,10 @@ export interface HomaStackOptions {
   readonly name: string;
   readonly description: string;
   readonly tuning: HomaTuning;
+  /** Where the transmit scheduler runs (see the header): the NIC (default) or host software. */
+  readonly sender?: 'nic' | 'software';
+  /** Software sender: host CPU time per packet before it reaches the NIC queue, ps. */
+  readonly softwarePacketPs?: number;
 }
 
 export function homaStack(options: HomaStackOptions): Stack {
@@ -38,7 +55,7 @@ export function homaStack(options: HomaStackOptions): Stack {
     name: options.name,
     maxMessageBytes: 1_000_000,
     reportsMessageStart: true,
-    instantiate: (hostCount) => new HomaNetwork(hostCount, t),
+    instantiate: (hostCount) => new HomaNetwork(hostCount, t, options.sender === 'software' ? options.softwarePacketPs ?? 0 : -1),
     wireBytesPerMessage: (length) => {
       // DATA packets (a boundary at the unscheduled limit) plus about one GRANT per
       // scheduled packet.
@@ -68,6 +85,8 @@ class HomaNetwork implements StackInstance {
   constructor(
     readonly hostCount: number,
     readonly tuning: HomaTuning,
+    /** >= 0: software sender with this CPU time per packet (ps); -1: NIC-resident sender. */
+    readonly softwarePacketPs: number,
   ) {}
 
   key(host: number, clientId: number): number {
@@ -89,6 +108,8 @@ class HomaHost implements StackHost, Endpoint {
   private readonly oneWay = new Set<number>();
   /** Messages whose first packet has arrived here, by sender key. */
   private readonly started = new Set<number>();
+  /** Software sender (stack homa-sw): the NIC's transmit FIFO between host and link. */
+  private readonly sw: SoftwareSender | null;
 
   constructor(
     private readonly net: HomaNetwork,
@@ -104,6 +125,7 @@ class HomaHost implements StackHost, Endpoint {
     (this.nic as unknown as { nextId: number }).nextId = 2 + address.index * 2 ** 36;
     this.server.onCompletion = (c) => this.serverCompletion(c);
     this.client.onCompletion = (c) => this.clientCompletion(c);
+    this.sw = net.softwarePacketPs >= 0 ? new SoftwareSender(this.nic, net.softwarePacketPs) : null;
     // Every host runs the same configuration: start with the receivers' cutoffs in place.
     for (let h = 0; h < net.hostCount; h++) {
       if (h === address.index) continue;
@@ -114,11 +136,12 @@ class HomaHost implements StackHost, Endpoint {
   }
 
   attach(port: EndpointPort): void {
-    this.nic.attach(port);
+    if (this.sw) this.sw.attach(port);
+    else this.nic.attach(port);
   }
 
   pull(): Uint8Array | null {
-    return this.nic.pull();
+    return this.sw ? this.sw.pull() : this.nic.pull();
   }
 
   receive(frame: Uint8Array): void {
@@ -184,6 +207,75 @@ class HomaHost implements StackHost, Endpoint {
     this.net.responseIds.delete(key);
     this.started.delete(key);
     this.events.messageDelivered(messageId);
+  }
+}
+
+/**
+ * HomaModule's transmit path in host software (see the header): takes every packet the
+ * model's scheduler will give (its pacer holds back long messages' DATA beyond ~5 us of
+ * estimated backlog) and queues it, in order, in the NIC's transmit FIFO.
+ */
+export class SoftwareSender {
+  private port!: EndpointPort;
+  private readonly fifo: (Uint8Array | null)[] = [];
+  private head = 0;
+  /** A software pass is scheduled or running. */
+  private running = false;
+  /** Bytes in the NIC queue (for inspection). */
+  queuedBytes = 0;
+  peakQueuedBytes = 0;
+  private readonly step = (): void => this.pass();
+
+  constructor(
+    private readonly nic: ModelNic,
+    private readonly packetPs: number,
+  ) {}
+
+  attach(port: EndpointPort): void {
+    this.port = port;
+    // The NIC's wake() (new message, grant, pacer timer) starts a software pass, not the link.
+    this.nic.attach({
+      now: () => port.now(),
+      at: (t, fn) => port.at(t, fn),
+      cancel: (h) => port.cancel(h),
+      wake: () => this.wake(),
+      linkBitsPerSecond: port.linkBitsPerSecond,
+    });
+  }
+
+  private wake(): void {
+    if (this.running) return;
+    this.running = true;
+    this.port.at(this.port.now(), this.step);
+  }
+
+  /** One software pass: move packets into the NIC queue, packetPs of CPU each. */
+  private pass(): void {
+    for (;;) {
+      const f = this.nic.pull();
+      if (f === null) { this.running = false; return; }
+      if (this.packetPs > 0) {
+        this.port.at(this.port.now() + this.packetPs, () => { this.enqueue(f); this.pass(); });
+        return;
+      }
+      this.enqueue(f);
+    }
+  }
+
+  private enqueue(f: Uint8Array): void {
+    this.fifo.push(f);
+    this.queuedBytes += f.length;
+    if (this.queuedBytes > this.peakQueuedBytes) this.peakQueuedBytes = this.queuedBytes;
+    this.port.wake();
+  }
+
+  pull(): Uint8Array | null {
+    if (this.head >= this.fifo.length) return null;
+    const f = this.fifo[this.head]!;
+    this.fifo[this.head++] = null;
+    if (this.head > 1024 && this.head * 2 > this.fifo.length) { this.fifo.splice(0, this.head); this.head = 0; }
+    this.queuedBytes -= f.length;
+    return f;
   }
 }
 

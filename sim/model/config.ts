@@ -31,6 +31,18 @@ export interface ModelOptions {
    * to that port then end with ENOTCONN. ICMP received is always acted on.
    */
   icmp: boolean;
+  /**
+   * The SIGCOMM 2018 simulator's unscheduled priorities (not HomaModule's): an unscheduled
+   * packet's level comes from the bytes of its message still to send from that packet on,
+   * instead of from the message's length (the cutoffs are then over remaining sizes).
+   * Default false (HomaModule, §3.3).
+   */
+  unschedPrioFromRemaining: boolean;
+  /**
+   * Most messages of one sender in the receiver's active (granted) set; 0 = HomaModule's rule
+   * (every sender one slot before any gets a second, §3.2). The SIGCOMM 2018 simulator: 1.
+   */
+  maxActivePerPeer: number;
 }
 
 export type ModelConfig = Tunables & ModelOptions;
@@ -50,6 +62,8 @@ export function modelConfig(over: Partial<ModelConfig> & { address: Uint8Array }
     minRegionBpages: 2 * 16 + 1,
     maxGaps: 0,
     icmp: true,
+    unschedPrioFromRemaining: false,
+    maxActivePerPeer: 0,
     ...over,
   };
 }

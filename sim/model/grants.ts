@@ -69,8 +69,10 @@ export class GrantScheduler {
     for (let i = 0; i < g.length; i++) { g[i]!.grantSlot = i; g[i]!.peer.activeCount = 0; }
     const active = this.active;
     active.length = 0;
-    // Fairness across senders: round k admits messages of peers holding fewer than k slots.
-    for (let round = 1; active.length < maxActive && active.length < g.length && round <= maxActive; round++) {
+    // Fairness across senders: round k admits messages of peers holding fewer than k slots
+    // (maxActivePerPeer > 0: no round beyond it, as the SIGCOMM 2018 simulator's one per sender).
+    const rounds = cfg.maxActivePerPeer > 0 ? Math.min(maxActive, cfg.maxActivePerPeer) : maxActive;
+    for (let round = 1; active.length < maxActive && active.length < g.length && round <= rounds; round++) {
       for (let i = 0; i < g.length && active.length < maxActive; i++) {
         const r = g[i]!;
         if (r.peer.activeCount === round - 1 && !active.includes(r)) { active.push(r); r.peer.activeCount++; }

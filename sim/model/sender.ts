@@ -171,7 +171,9 @@ export class Transmitter {
     if (this.throttled(rpc)) return null;
     const start = rpc.nextXmit;
     const end = this.segmentEnd(rpc, start);
-    const prio = start < rpc.unscheduled ? this.nic.unschedPriority(rpc.peer, rpc.outLength) : rpc.schedPriority;
+    const prio = start < rpc.unscheduled
+      ? this.nic.unschedPriority(rpc.peer, this.nic.cfg.unschedPrioFromRemaining ? rpc.outLength - start : rpc.outLength)
+      : rpc.schedPriority;
     const frame = this.dataFrame(rpc, start, end, prio, 0, rpc.unscheduled);
     rpc.nextXmit = end;
     if (end >= rpc.outGranted || end >= rpc.outLength) this.remove(rpc);

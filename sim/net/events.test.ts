@@ -21,6 +21,28 @@ describe('event core', () => {
     expect(sim.eventsProcessed).toBe(7);
   });
 
+  test('events at the current time keep (time, seq) order against the heap, through growth and run(until)', () => {
+    // A reference order: sort every scheduled event by (time, seq) and compare.
+    const sim = new Simulator(2);
+    const rng = new Rng(7, 1);
+    const ran: number[] = [];
+    const made: [number, number][] = [];
+    let seq = 0;
+    const add = (t: number): void => {
+      const id = seq++;
+      made.push([t, id]);
+      sim.at(t, () => {
+        ran.push(id);
+        if (id < 3000) for (let k = 1 + rng.int(2); k > 0; k--) add(sim.now() + (rng.int(2) === 0 ? 0 : rng.int(5)));
+      });
+    };
+    for (let i = 0; i < 20; i++) add(rng.int(4));
+    for (let until = 0; sim.pending > 0; until += 3) sim.run(until);
+    const expected = [...made].sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((e) => e[1]);
+    expect(ran).toEqual(expected);
+    expect(ran.length).toBeGreaterThan(3000);
+  });
+
   test('typed events pass frame and args to their handler', () => {
     const sim = new Simulator();
     const seen: [number, number, number, number][] = [];

@@ -4,6 +4,12 @@
 // (time, seq); seq is the scheduling order, so two events at the same time always run in
 // the order they were scheduled and a run is deterministic. Hot-path events name a handler
 // object and a small integer kind instead of allocating a closure.
+//
+// Events scheduled for the current time (a link's pull, a zero-delay hand-off) skip the heap:
+// they go to a FIFO ring. Every heap entry at the current time was scheduled before time
+// reached it, so it has a smaller seq than anything in the ring; the ring's entries are in
+// seq order among themselves. Taking heap entries at `now` first, then the ring, then the
+// heap keeps the exact (time, seq) order at no heap cost for these events.
 
 /** An object that receives typed events (links, switches). */
 export interface EventHandler {
@@ -46,8 +52,13 @@ export class Simulator {
   private heapTime: Float64Array;
   private heapSeq: Float64Array;
   private heapSize = 0;
+  // Ring of slots scheduled at the current time, in seq order.
+  private ring: Int32Array;
+  private ringHead = 0;
+  private ringSize = 0;
 
   constructor(initialCapacity = 1 << 14) {
+    initialCapacity = 2 ** Math.ceil(Math.log2(Math.max(2, initialCapacity)));   // the ring needs a power of two
     this.capacity = initialCapacity;
     this.slotTime = new Float64Array(initialCapacity);
     this.slotSeq = new Float64Array(initialCapacity);
@@ -64,6 +75,7 @@ export class Simulator {
     this.heap = new Int32Array(initialCapacity);
     this.heapTime = new Float64Array(initialCapacity);
     this.heapSeq = new Float64Array(initialCapacity);
+    this.ring = new Int32Array(initialCapacity);
   }
 
   /** Current simulated time, picoseconds. */
@@ -78,7 +90,7 @@ export class Simulator {
 
   /** Events waiting in the queue (including cancelled timers not yet popped). */
   get pending(): number {
-    return this.heapSize;
+    return this.heapSize + this.ringSize;
   }
 
   /** Schedule a typed event for a handler. */
@@ -89,7 +101,8 @@ export class Simulator {
     this.slotFrame[slot] = frame;
     this.slotArg[slot] = arg;
     this.slotArg2[slot] = arg2;
-    this.push(slot);
+    if (atPs === this.timeNow) this.pushNow(slot);
+    else this.push(slot);
   }
 
   /** Run `fn` at `atPs`; the returned timer can be cancelled. */
@@ -99,7 +112,8 @@ export class Simulator {
     this.slotFn[slot] = fn;
     const timer = new Timer(this.slotSeq[slot]!, slot);
     this.slotTimer[slot] = timer;
-    this.push(slot);
+    if (atPs === this.timeNow) this.pushNow(slot);
+    else this.push(slot);
     return timer;
   }
 
@@ -124,12 +138,20 @@ export class Simulator {
    */
   run(untilPs = Number.POSITIVE_INFINITY): void {
     this.stopRequested = false;
-    while (this.heapSize > 0 && !this.stopRequested) {
-      const t = this.heapTime[0]!;
-      if (t > untilPs) break;
-      const slot = this.heap[0]!;
-      this.popTop();
-      this.timeNow = t;
+    while (!this.stopRequested) {
+      let slot: number;
+      if (this.heapSize > 0 && (this.ringSize === 0 || this.heapTime[0] === this.timeNow)) {
+        const t = this.heapTime[0]!;
+        if (t > untilPs) break;
+        slot = this.heap[0]!;
+        this.popTop();
+        this.timeNow = t;
+      } else if (this.ringSize > 0) {
+        // Ring entries are at timeNow, which never exceeds untilPs inside run.
+        slot = this.ring[this.ringHead]!;
+        this.ringHead = (this.ringHead + 1) & (this.ring.length - 1);
+        this.ringSize--;
+      } else break;
       const kind = this.slotKind[slot]!;
       if (kind === CLOSURE) {
         const fn = this.slotFn[slot];
@@ -202,7 +224,17 @@ export class Simulator {
     this.heap = heap;
     this.heapTime = f64(this.heapTime);
     this.heapSeq = f64(this.heapSeq);
+    const ring = new Int32Array(cap);
+    for (let i = 0; i < this.ringSize; i++) ring[i] = this.ring[(this.ringHead + i) & (old - 1)]!;
+    this.ring = ring;
+    this.ringHead = 0;
     this.capacity = cap;
+  }
+
+  private pushNow(slot: number): void {
+    // The ring has the slots' capacity (a power of two), so it never overflows.
+    this.ring[(this.ringHead + this.ringSize) & (this.ring.length - 1)] = slot;
+    this.ringSize++;
   }
 
   private push(slot: number): void {

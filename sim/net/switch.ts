@@ -14,7 +14,7 @@ export const PRIORITY_LEVELS = 8;
 
 export type UplinkSelection = 'spray' | 'hash';
 
-/** A FIFO of frames (ring buffer). */
+/** A FIFO of frames (ring buffer; its size stays a power of two so indices wrap with a mask). */
 class FrameQueue {
   private items: (Uint8Array | null)[] = new Array<Uint8Array | null>(16).fill(null);
   private head = 0;
@@ -23,18 +23,18 @@ class FrameQueue {
   push(frame: Uint8Array): void {
     if (this.length === this.items.length) {
       const grown = new Array<Uint8Array | null>(this.items.length * 2).fill(null);
-      for (let i = 0; i < this.length; i++) grown[i] = this.items[(this.head + i) % this.items.length]!;
+      for (let i = 0; i < this.length; i++) grown[i] = this.items[(this.head + i) & (this.items.length - 1)]!;
       this.items = grown;
       this.head = 0;
     }
-    this.items[(this.head + this.length) % this.items.length] = frame;
+    this.items[(this.head + this.length) & (this.items.length - 1)] = frame;
     this.length++;
   }
 
   shift(): Uint8Array {
     const frame = this.items[this.head]!;
     this.items[this.head] = null;
-    this.head = (this.head + 1) % this.items.length;
+    this.head = (this.head + 1) & (this.items.length - 1);
     this.length--;
     return frame;
   }
