@@ -1,13 +1,13 @@
 // driver/native/guest-hostlib.ts — runs in Node inside the QEMU guest (test/driver): host-lib's
 // socket API, unchanged, over the Linux driver, opened as an application would:
-// open('pcie:/dev/homa_nicN?address=...') (host-lib's `pcie` backend is PcieDevice). A
+// open('pcie:/dev/homa_nicN?address=...') (the `pcie` backend, PcieDevice, registered as the package entry does). A
 // client socket calls the server on the other simulated NIC with 100 B, 64 KiB and
 // 1,000,000 B and checks each response (the request's bytes XOR 0xa5). Prints "ok <name>" or
 // "FAIL <name>: why" per check.
 //
 //   node --import tsx driver/native/guest-hostlib.ts DEV NIC_IPV4 PEER_IPV4 PORT
 
-import { open } from '../../host-lib/index.ts';
+import { open } from '../../plugins/host-lib.ts';   // host-lib as a package user gets it: with the pcie backend registered
 
 const [dev = '/dev/homa_nic1', ownText = '10.0.0.1', peerText = '10.0.0.2', portText = '99'] = process.argv.slice(2);
 let failures = 0;
