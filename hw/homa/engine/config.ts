@@ -1,5 +1,5 @@
 // hw/homa/engine/config.ts — the engine's configurations: one record chosen by board
-// (../shared ENGINE.md "Configurations"), and what follows from it (widths, the identity block).
+// (the table in README.md, "Configurations"), and what follows from it (widths, the identity block).
 //
 // Everything sized here is on chip: tables of RPCs and peers, the per-queue-pair bpage pools,
 // the receive packet buffer. Message bytes never are (transmit reads host memory as packets

@@ -26,10 +26,11 @@
 // rebuilds the set by scanning the list, one round per rank within a peer: a scan
 // reads one listed message a cycle and keeps the best candidates of the round, one per peer,
 // in `cand`. A rebuild costs (listed messages + 3) cycles per round.
-// max_incoming / k for k = 1..9 is kept in a table, recomputed by a serial divider whenever
-// max_incoming changes (the scheduler waits for it).
+// max_incoming / k for k = 1..9 and the FIFO grant interval come from grant_window.ts (a
+// serial divider run when the tunables change; decisions use the previous values meanwhile).
+// FIFO grants: every interval the oldest listed message not too far ahead gets one increment.
 
-import { assign, bool, clog2, input, lit, module, mux, output, record, stream, u, vec, when, type Bool, type UInt } from '../../hdl/index.ts';
+import { assign, bool, input, lit, module, mux, output, record, stream, u, vec, when, type Bool, type UInt } from '../../hdl/index.ts';
 import { regFifo } from '../../lib/fifo.ts';
 import { HomaType } from '../wire/index.ts';
 import { engineWidths, rpcSlots, type EngineConfig } from './config.ts';
