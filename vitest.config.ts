@@ -14,10 +14,5 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // One test file at a time: with two files in parallel, a worker that used Verilator models
-    // sometimes never exits after its tests pass (reproduced with hw/homa/engine/engine.test.ts
-    // and sim/cosim/grant-differential.test.ts together; each alone exits), and the run hangs.
-    // Until that is found, files run one after another.
-    fileParallelism: false,
   },
 });

@@ -54,7 +54,14 @@ Instance* create(uint32_t* words) {
   return m.release();
 }
 
+// Verilator's runtime finds "the" context through a per-thread pointer (model construction
+// sets it; a scope's destructor and $display read it), so with several models in one thread
+// it names whichever was built last, possibly one already destroyed. Every entry point that
+// can reach the runtime points it at this instance's own context first.
+static inline void enter(Instance* m) { Verilated::threadContextp(m->context.get()); }
+
 void destroy(Instance* m, bool runFinal) {
+  enter(m);
   if (runFinal) m->model->final();
   m->model.reset();
   m->context.reset();
@@ -62,6 +69,7 @@ void destroy(Instance* m, bool runFinal) {
 }
 
 void settle(Instance* m) {
+  enter(m);
   pushInputs(m->root, m->words);
   setClk(m->root, 0);
   m->model->eval();
@@ -71,6 +79,7 @@ void settle(Instance* m) {
 void step(Instance* m, int64_t n) {
   Root* const root = m->root;
   Model* const model = m->model.get();
+  enter(m);
   pushInputs(root, m->words);
   for (int64_t i = 0; i < n; ++i) {
     if (kFastClock) {
