@@ -2,7 +2,7 @@
 // payload in the bpages the reference pool would choose, a completion per message, every drop
 // counted by reason. The mixed-NIC and conformance tests (sim/cosim, sim/conformance) hold it
 // to the reference model through the Device seam; these look at the engine alone.
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { simulate } from '../../hdl/sim/index.ts';
 import { completionContinuation, completionEntry, COMPLETION_INLINE_BPAGES, CompletionType, readRecord, v4Mapped } from '../abi.ts';
 import { BpagePool } from '../bpages.ts';
@@ -87,6 +87,9 @@ const CONFIGS: EngineConfig[] = [
 
 for (const c of CONFIGS) {
   describe(`engine receive (${c.name})`, () => {
+    // The whole engine's model is built (or found in the cache) before the tests: a cold build
+    // under a loaded machine can take minutes, which is not the tests' own time.
+    beforeAll(async () => { for (const engine of engines) (await simulate(homaEngine(c), { engine })).dispose(); }, 900_000);
     for (const engine of engines) {
       test(`requests of 1 B to 200 KB from several clients land in the pool's bpages with one completion each (${engine})`, async () => {
         const hx = await rig(c, engine);

@@ -17,12 +17,14 @@ import { cutoffsTx } from './cutoffs.ts';
 import { grantEventLayout, grantSched } from './grant_sched.ts';
 import { engineTick } from './tick.ts';
 import { checkConfig, type EngineConfig } from './config.ts';
+import { dmaReadMux } from './dma_read_mux.ts';
 import { dmaWriteMux } from './dma_write_mux.ts';
 import { BYTE_COUNTERS, engineRegs, COUNT_INC_BITS } from './regs.ts';
-import { rxData } from './rx_data.ts';
+import { completionRequestLayout, rxData } from './rx_data.ts';
 import { rxDispatch, rxWorkLayout } from './rx_dispatch.ts';
 import { rxDma } from './rx_dma.ts';
 import { rxParser } from './rx_parser.ts';
+import { sqFetch } from './sq_fetch.ts';
 import { engineIo, engineLayouts, RX_DROP_COUNTER, rxDrop } from './types.ts';
 
 export function homaEngine(c: EngineConfig) {
@@ -38,9 +40,12 @@ export function homaEngine(c: EngineConfig) {
     const writer = m.instance('rx_dma', rxDma(c));
     const cq = m.instance('completion', completion(c));
     const wmux = m.instance('dma_write_mux', dmaWriteMux(c, 2));
-    const events = m.instance('qp_events', streamFork(L.qpEvent, 5));
-    const bells = m.instance('doorbells', streamFork(L.doorbell, 2));
-    const updates = m.instance('updates', arbiter(L.qpUpdate, 3, 'round-robin'));
+    const sq = m.instance('sq_fetch', sqFetch(c));
+    const rmux = m.instance('dma_read_mux', dmaReadMux(c));
+    const cqReqs = m.instance('cq_requests', arbiter(completionRequestLayout(c), 2, 'priority'));
+    const events = m.instance('qp_events', streamFork(L.qpEvent, 6));
+    const bells = m.instance('doorbells', streamFork(L.doorbell, 3));
+    const updates = m.instance('updates', arbiter(L.qpUpdate, 4, 'round-robin'));
     const irqs = m.instance('irqs', arbiter(L.irq, 2, 'round-robin'));
     const sched = m.instance('grant_sched', grantSched(c));
     const cutoffs = m.instance('cutoffs', cutoffsTx(c));
@@ -60,12 +65,15 @@ export function homaEngine(c: EngineConfig) {
     connect(pool.qp_event, events.out[2]!);
     connect(returns.qp_event, events.out[3]!);
     connect(cq.qp_event, events.out[4]!);
+    connect(sq.qp_event, events.out[5]!);
     connect(bells.in, regs.doorbell);
     connect(cq.doorbell, bells.out[0]!);
     connect(returns.doorbell, bells.out[1]!);
+    connect(sq.doorbell, bells.out[2]!);
     connect(updates.in[0]!, pool.update);
     connect(updates.in[1]!, returns.update);
     connect(updates.in[2]!, cq.update);
+    connect(updates.in[3]!, sq.update);
     regs.update.valid.set(updates.out.valid);
     connect(regs.update.payload, updates.out.payload.data);
     updates.out.ready.set(regs.update.ready);
@@ -90,17 +98,33 @@ export function homaEngine(c: EngineConfig) {
     parser.buf_rd_addr.set(writer.buf_rd_addr);
     writer.buf_rd_data.set(parser.buf_rd_data);
     parser.buf_free.set(writer.buf_free);
-    connect(cq.req, writer.done);
+    // Completions: messages received first, then refused send descriptors.
+    connect(cqReqs.in[0]!, writer.done);
+    connect(cqReqs.in[1]!, sq.cq);
+    cq.req.valid.set(cqReqs.out.valid);
+    connect(cq.req.payload, cqReqs.out.payload.data);
+    cqReqs.out.ready.set(cq.req.ready);
 
-    // DMA: payload and completion writes share the write port in order; returns read.
+    // Send: descriptors read from each queue pair's send ring and checked; refused ones complete
+    // with an error above. Accepted descriptors wait here: the transmit path that takes them is
+    // not built yet, so a queue pair's send ring stops at its first good descriptor.
+    sq.ipv4.set(regs.ip_addr.bits(127, 32).eq(0xffff));
+    sq.desc.ready.set(false);
+
+    // DMA: payload and completion writes share the write port in order; bpage returns and send
+    // descriptors share the read port.
     connect(wmux.req0, writer.wr_req);
     connect(wmux.data0, writer.wr_data);
     connect(wmux.req1, cq.wr_req);
     connect(wmux.data1, cq.wr_data);
     connect(io.dma_wr_req, wmux.req);
     connect(io.dma_wr_data, wmux.data);
-    connect(io.dma_rd_req, returns.rd_req);
-    connect(returns.rd_data, io.dma_rd_data);
+    connect(rmux.req0, returns.rd_req);
+    connect(returns.rd_data, rmux.data0);
+    connect(rmux.req1, sq.rd_req);
+    connect(sq.rd_data, rmux.data1);
+    connect(io.dma_rd_req, rmux.req);
+    connect(rmux.data, io.dma_rd_data);
 
     // Events: completions and return-ring progress.
     connect(irqs.in[0]!, cq.irq);
@@ -142,6 +166,7 @@ export function homaEngine(c: EngineConfig) {
     for (const [n, b] of Object.entries(dispatch.count as Record<string, Bool>)) add(n, b);
     for (const [n, b] of Object.entries(data.count as Record<string, Bool>)) add(n, b);
     add('bpage_double_frees', pool.double_free);
+    add('bad_descriptors', sq.bad);
     for (const [n, b] of Object.entries(ctl.count as Record<string, Bool>)) add(n, b);
     for (const n of COUNTERS) {
       if (n === 'fifo_grant_bytes') { (regs.count as Record<string, UInt<number>>)[n]!.set(sched.fifo_bytes); continue; }
@@ -150,7 +175,8 @@ export function homaEngine(c: EngineConfig) {
       (regs.count as Record<string, UInt<number>>)[n]!.set(sum);
     }
 
-    const dmaIdle = m.let('dma_idle', dispatch.idle.and(data.idle).and(writer.idle).and(cq.idle).and(wmux.idle).and(returns.idle).and(pool.idle));
+    const dmaIdle = m.let('dma_idle', dispatch.idle.and(data.idle).and(writer.idle).and(cq.idle).and(wmux.idle).and(returns.idle).and(pool.idle)
+      .and(sq.idle).and(rmux.idle).and(cqReqs.out.valid.not()));
     regs.dma_idle.set(dmaIdle);
     const txIdle = m.let('tx_idle', sched.idle.and(cutoffs.idle).and(waiters.idle).and(ctl.idle).and(ctlReqs.out.valid.not()));
     io.idle.set(dmaIdle.and(txIdle).and(parser.idle).and(regs.idle).and(io.mac_rx.valid.not()).and(io.reg_req.valid.not()));

@@ -26,3 +26,21 @@ export function memoryImage(layout: RecordLayout, values: ImageValues): UInt<num
   }
   return cat(...[...bytes].reverse());
 }
+
+/**
+ * The fields of an ABI record read from `image`, the bytes host memory holds (byte k at bits
+ * 8k+7..8k, as memoryImage builds them): scalars as UInts of their width, 128-bit addresses
+ * first byte most significant. Vec fields are not read (no record read by the engine has one).
+ */
+export function imageFields(layout: RecordLayout, image: UInt<number>): Record<string, UInt<number>> {
+  if (image.width !== layout.width) throw new RangeError(`imageFields: a ${layout.width}-bit record from a ${image.width}-bit image`);
+  const out: Record<string, UInt<number>> = {};
+  const byte = (k: number): UInt<number> => image.bits(8 * k + 7, 8 * k);
+  for (const f of byteFields(layout)) {
+    if (f.layout.kind === 'vec') continue;
+    const idx = Array.from({ length: f.bytes }, (_, j) => f.offset + j);
+    // Little-endian: the last byte is the most significant; addresses: the first is.
+    out[f.name] = cat(...(f.bytes === 16 ? idx : idx.reverse()).map(byte));
+  }
+  return out;
+}
