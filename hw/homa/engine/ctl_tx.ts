@@ -16,13 +16,10 @@
 
 import { assign, bool, lit, module, mux, output, packAs, record, stream, u, when, input, type Bool, type UInt } from '../../hdl/index.ts';
 import { beat } from '../../lib/beat.ts';
-import {
-  DOFF_CONTROL, HOMA_FLAGS, HOMA_URGENT, HomaType, IPPROTO_HOMA, commonHeader, cutoffsHeader, ethernetHeader, grantHeader,
-  ipv4Header, ipv6Header, resendHeader,
-} from '../wire/index.ts';
+import { DOFF_CONTROL, HomaType, cutoffsHeader, grantHeader, ipv4Header, resendHeader } from '../wire/index.ts';
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../wire/codec.ts';
 import type { EngineConfig } from './config.ts';
-import { addLevel } from './rx_parser_sum.ts';
+import { commonFields, foldSum, ipv4Frame, ipv6Frame, keepMask, placeWord, pseudoWords, sum32, trafficClass, words16 } from './frame_headers.ts';
 import { tunablesLayout, type EngineTunable } from './regs.ts';
 
 /** A control packet to send. `daddr` is in IPv6 form (IPv4 as ::ffff:a.b.c.d). */
@@ -45,7 +42,6 @@ export const CTL_TX_COUNTERS = [...CTL_TYPES.map((t) => `packets_sent_${t}` as c
 
 const FRAME_BYTES = 128;
 const INT_MAX = 0x7fffffff;
-const PSEUDO_PROTOCOL = 6;
 
 export function ctlTx(c: EngineConfig) {
   const B = c.beatBytes;
@@ -71,17 +67,7 @@ export function ctlTx(c: EngineConfig) {
     const p = r.p;
     const isGrant = m.let('is_grant', p.type.eq(HomaType.GRANT));
     const isResend = m.let('is_resend', p.type.eq(HomaType.RESEND));
-    const common = (type: number) => packAs(commonHeader, {
-      sport: p.sport, dport: p.dport, sequence: lit(32, 0), ack: lit(24, 0), type: lit(8, type), doff: lit(8, DOFF_CONTROL),
-      flags: lit(8, HOMA_FLAGS), window: lit(16, 0), checksum: lit(16, 0), urgent: lit(16, HOMA_URGENT), sender_id: p.sender_id,
-    });
-    const unpackCommon = (type: number) => {
-      const bits = common(type);
-      const o: Record<string, UInt<number>> = {};
-      let at = commonHeader.width;
-      for (const [k, l] of Object.entries(commonHeader.fields)) { o[k] = bits.bits(at - 1, at - l.width) as UInt<number>; at -= l.width; }
-      return o;
-    };
+    const unpackCommon = (type: number) => commonFields(type, DOFF_CONTROL, p.sport, p.dport, p.sender_id, lit(32, 0));
     const grant = packAs(grantHeader, { common: unpackCommon(HomaType.GRANT), offset: p.offset, priority: p.priority });
     const resend = packAs(resendHeader, { common: unpackCommon(HomaType.RESEND), offset: p.offset, length: p.length, priority: p.priority });
     const nprio = word('num_priorities').bits(3, 0);
@@ -94,48 +80,23 @@ export function ctlTx(c: EngineConfig) {
     const left = (x: UInt<number>): UInt<number> => (x.width === 8 * HOMA_MAX ? x : x.cat(lit(8 * HOMA_MAX - x.width, 0)) as UInt<number>);
     const homa = m.let('homa_hdr', mux(isGrant, left(grant), mux(isResend, left(resend), left(cutoffs))));
     const hlen = m.let('homa_len', mux(isGrant, lit(16, grantHeader.width / 8), mux(isResend, lit(16, resendHeader.width / 8), lit(16, HOMA_MAX))));
-    const tos = m.let('tos', word('priority_map', 7).bits(2, 0).cat(lit(5, 0)) as UInt<number>);
-    const v4 = packAs(ipv4Header, {
-      version: lit(4, 4), ihl: lit(4, 5), tos, total_length: hlen.add(20), identification: lit(16, 0), ip_flags: lit(3, 0),
-      fragment_offset: lit(13, 0), ttl: lit(8, 64), protocol: lit(8, IPPROTO_HOMA), header_checksum: lit(16, 0),
-      saddr: io.saddr.bits(31, 0), daddr: p.daddr.bits(31, 0),
-    });
-    const v6 = packAs(ipv6Header, {
-      version: lit(4, 6), traffic_class: tos, flow_label: lit(20, 0), payload_length: hlen, next_header: lit(8, IPPROTO_HOMA),
-      hop_limit: lit(8, 64), saddr: io.saddr, daddr: p.daddr,
-    });
-    const eth = (type: number) => packAs(ethernetHeader, { dst: p.dmac, src: smac, ethertype: lit(16, type) });
+    const tos = m.let('tos', trafficClass(word('priority_map', 7)));
     const frame = (hdr: UInt<number>): UInt<number> => hdr.cat(lit(8 * FRAME_BYTES - hdr.width, 0)) as UInt<number>;
-    const frame4 = frame(eth(ETHERTYPE_IPV4).cat(v4).cat(homa) as UInt<number>);
-    const frame6 = frame(eth(ETHERTYPE_IPV6).cat(v6).cat(homa) as UInt<number>);
+    const frame4 = frame(ipv4Frame(p.dmac, smac, tos, io.saddr, p.daddr, hlen, ETHERTYPE_IPV4).cat(homa) as UInt<number>);
+    const frame6 = frame(ipv6Frame(p.dmac, smac, tos, io.saddr, p.daddr, hlen, ETHERTYPE_IPV6).cat(homa) as UInt<number>);
 
     // Checksum sums (ones' complement, not folded): the Homa header's words (zero checksum
     // field, the odd last byte as a high byte) plus the pseudo-header; the IPv4 header's words.
-    const words = (x: UInt<number>): UInt<number>[] => Array.from({ length: x.width / 16 }, (_, i) => x.bits(x.width - 1 - 16 * i, x.width - 16 - 16 * i) as UInt<number>);
-    const sumOf = (terms: UInt<number>[]): UInt<number> => {
-      let t = terms;
-      while (t.length > 1) t = addLevel(t);
-      return t[0]!.zext(32) as UInt<number>;
-    };
-    const addr = (a: UInt<number>, ipv6: Bool): UInt<number>[] => words(a).map((x, i) => (i < 6 ? mux(ipv6, x, lit(16, 0)) : x));
-    const pseudo = [...addr(io.saddr, p.ipv6), ...addr(p.daddr, p.ipv6), lit(16, PSEUDO_PROTOCOL), hlen];
-    const homaSum = m.let('homa_sum', sumOf([...words(homa.cat(lit(8, 0)) as UInt<number>), ...pseudo]));
-    const ipSum = m.let('ip_sum', sumOf(words(v4)));
+    const homaSum = m.let('homa_sum', sum32([...words16(homa.cat(lit(8, 0)) as UInt<number>), ...pseudoWords(io.saddr, p.daddr, p.ipv6, hlen)]));
+    const v4Header = ipv4Frame(p.dmac, smac, tos, io.saddr, p.daddr, hlen, ETHERTYPE_IPV4).bits(ipv4Header.width - 1, 0) as UInt<number>;
+    const ipSum = m.let('ip_sum', sum32(words16(v4Header)));
 
     io.req.ready.set(r.valid.not());
-    const fold = (s: UInt<number>): UInt<16> => {
-      const a = s.bits(15, 0).addW(s.bits(31, 16));
-      const b = a.bits(15, 0).add(a.bit(16).asUInt().zext(16));
-      return b.not() as UInt<16>;
-    };
     // Where the checksums go: the IPv4 header checksum at frame byte 24, the Homa one at
     // common-header byte 16 (frame byte 50 on IPv4, 70 on IPv6).
-    const place = (bytes: UInt<number>, at: number, v: UInt<16>): UInt<number> => {
-      const hi = 8 * FRAME_BYTES - 8 * at;
-      return bytes.bits(8 * FRAME_BYTES - 1, hi).cat(v).cat(bytes.bits(hi - 17, 0)) as UInt<number>;
-    };
-    const withIp = place(f.bytes, 14 + 10, fold(f.ip_sum));
-    const frameOut = m.let('frame_out', mux(f.ipv6, place(f.bytes, 14 + 40 + 16, fold(f.homa_sum)), place(withIp, 14 + 20 + 16, fold(f.homa_sum))));
+    const place = (bytes: UInt<number>, at: number, v: UInt<16>): UInt<number> => placeWord(bytes, FRAME_BYTES, at, v);
+    const withIp = place(f.bytes, 14 + 10, foldSum(f.ip_sum));
+    const frameOut = m.let('frame_out', mux(f.ipv6, place(f.bytes, 14 + 40 + 16, foldSum(f.homa_sum)), place(withIp, 14 + 20 + 16, foldSum(f.homa_sum))));
 
     // Beats: byte j of a beat is data[8j+7:8j]; the frame's first byte leaves first.
     const beatData: UInt<number>[] = [];
@@ -183,11 +144,4 @@ export function ctlTx(c: EngineConfig) {
       });
     });
   }, { config: c.name });
-}
-
-/** keep bits for `left` bytes remaining at B bytes per beat: bit j set when j < left. */
-function keepMask(left: UInt<8>, B: number): UInt<number> {
-  let keep: UInt<number> = lit(B, 0);
-  for (let j = 0; j < B; j++) keep = mux(lit(8, j).lt(left), keep.or(lit(B, 1n << BigInt(j))), keep);
-  return keep;
 }
