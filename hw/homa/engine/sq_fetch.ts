@@ -100,6 +100,7 @@ export function sqFetch(c: EngineConfig) {
     const buffer = m.memory('descs', { layout: u(8 * B), depth: bufWords, ports: ['w', 'r'] });
     const d = m.reg('desc_image', u(8 * DESC_BYTES));
     const verdict = m.regs({ refuse: bool, is_request: bool });
+    const verdictHolds = () => verdict.refuse.not().and(r.abandon.not());
 
     // ---- outputs, each a register ----
     const rdReq = m.reg('rd_req_reg', L.dmaRdReq);
@@ -120,7 +121,9 @@ export function sqFetch(c: EngineConfig) {
     assign(io.update.payload, updReg);
     io.bad.set(o.bad_pulse);
     io.rd_data.ready.set(true);
-    io.idle.set(q.pending.eq(0).and(fsm.is('pick')).and(o.rd_full.not()).and(o.cq_full.not()).and(o.upd_full.not()));
+    // Idle: nothing to read, or nothing can move until `desc` is taken (its consumer's idle covers that).
+    const heldByDesc = fsm.is('emit').and(verdictHolds()).and(o.desc_full);
+    io.idle.set(q.pending.eq(0).and(fsm.is('pick')).or(heldByDesc).and(o.rd_full.not()).and(o.cq_full.not()).and(o.upd_full.not()));
 
     // Events: taken at once but while sq_head is reported (it writes the head RAM); a doorbell
     // waits for an event (both write the tail RAM).
