@@ -26,9 +26,9 @@ async function rate(payload: number, n: number): Promise<number> {
   tb.monitor('mac', { onBeat: (b, cycle) => { if (first < 0) first = cycle; if (Number((b as Record<string, number>)['last'])) { frames++; last = cycle; } } });
   tb.monitor('rd_req', {
     onBeat: (b) => {
-      const len = Number((b as Record<string, number>)['len']);
+      const len = Number((b as Record<string, number>)['len']), tag = Number((b as Record<string, number>)['tag']);
       const beats: Beat[] = [];
-      for (let i = 0; i < len; i += B) beats.push({ data: 0, last: i + B >= len ? 1 : 0, tag: 0 });
+      for (let i = 0; i < len; i += B) beats.push({ data: 0, last: i + B >= len ? 1 : 0, tag });
       for (const x of beats) data.push(x);
     },
   });

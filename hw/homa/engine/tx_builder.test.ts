@@ -11,7 +11,8 @@ import { txBuilder } from './tx_builder.ts';
 // priority_map[level]), the payload taken from host memory at the request's address. Every
 // frame tx_builder sends must equal it byte for byte, checksums included, and decode; payloads
 // of every length from 1 byte to the MTU's, odd and even, at odd host addresses; the DMA
-// model answers after a random delay and refuses reads outside the payloads it was given.
+// model answers after a random delay, reads in flight interleaved, and refuses reads outside
+// the payloads it was given.
 
 const asBig = (a: Uint8Array): bigint => a.reduce((x, b) => (x << 8n) | BigInt(b), 0n);
 const mapped = (ip4: Uint8Array): Uint8Array => Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...ip4]);
@@ -51,10 +52,17 @@ async function framesAgree(c: EngineConfig, engine: string, seed: number, n: num
       pending.push({ beats, at: cycle + rng.range(1, 20) });
     },
   });
+  // Reads in flight answer in any order, their beats interleaved (each read's own in order).
+  let interleaved = 0, lastTag = -1;
   const stop = sim.onCycle((cycle) => {
-    if (rdData.pending === 0 && pending.length && pending[0]!.at <= cycle) {
-      rdData.push(pending[0]!.beats.shift()!);
-      if (pending[0]!.beats.length === 0) pending = pending.slice(1);
+    const due = pending.filter((x) => x.at <= cycle);
+    if (rdData.pending === 0 && due.length) {
+      const x = rng.pick(due);
+      const b = x.beats.shift()!;
+      if (lastTag >= 0 && (b as Record<string, number>)['tag'] !== lastTag && pending.some((y) => y !== x && y.beats.length && y.at <= cycle)) interleaved++;
+      lastTag = Number((b as Record<string, number>)['last']) ? -1 : Number((b as Record<string, number>)['tag']);
+      rdData.push(b);
+      if (x.beats.length === 0) pending = pending.filter((y) => y !== x);
     }
   });
 
@@ -108,6 +116,8 @@ async function framesAgree(c: EngineConfig, engine: string, seed: number, n: num
     expect(tb.get('idle')).toBe(1);
   }
   stop();
+  // The stimulus reached what it is meant to: reads of different slots answered interleaved.
+  if (c.beatBytes > 1) expect(interleaved).toBeGreaterThan(0);
 }
 
 for (const engine of engines) {

@@ -11,19 +11,21 @@
 // Homa header, payload and pseudo-header (§1.7), which is why a frame leaves only once its
 // payload is all in.
 //
-// Two stages, each with its own state machine:
-// - fill: the payload is read by DMA (one read per packet, tag 0) and written into a slot of
-//   the packet buffer (block RAM) where the frame will carry it: behind the headers, so each
-//   beat is shifted by (header bytes mod beat bytes) lanes with the previous beat's top lanes
-//   carried into the next word; its 16-bit words are summed as they pass (lanes past the
-//   payload masked).
-// - emit: the oldest full slot leaves, a beat per cycle: the headers, built from the request
+// Slots of the packet buffer (block RAM, one frame each) are taken in order:
+// - fill: a request takes the next free slot and asks for its payload (one DMA read, tag = the
+//   slot), so the reads of several packets are in flight at once and their beats may
+//   interleave. Each beat goes where the frame will carry it: behind the headers, shifted by
+//   (header bytes mod beat bytes) lanes with the slot's previous beat's top lanes carried into
+//   the next word (a last word that spills over is written in a cycle with no beat coming
+//   in); its 16-bit words are summed on the way (lanes past the payload masked).
+// - emit: full slots leave in order, a beat per cycle: the headers, built from the request
 //   and the payload's sum, come out of a shift register over the first words, the rest from
-//   the buffer.
-// Two slots (one on 1-byte beats, where a slot is 2 KiB of the few block RAMs an iCE40 has),
-// so one packet's payload is read while the one before it leaves.
+//   the buffer. The next slot's headers are loaded as a frame's last beat leaves, so frames
+//   follow each other with no gap.
+// Four slots (one on 1-byte beats, where a slot is 2 KiB of the few block RAMs an iCE40 has).
 
-import { assign, bool, clog2, input, lit, module, mux, output, packAs, record, stream, u, vec, when, type UInt } from '../../hdl/index.ts';
+import { assign, bool, clog2, input, lit, module, mux, output, packAs, record, stream, u, vec, when, type Bool, type UInt } from '../../hdl/index.ts';
+import { lowestSet } from './bpool.ts';
 import { beat } from '../../lib/beat.ts';
 import { DOFF_DATA, HomaType, dataHeader, ipv4Header } from '../wire/index.ts';
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../wire/codec.ts';
@@ -70,7 +72,7 @@ export function txBuilder(c: EngineConfig) {
   const B = c.beatBytes;
   const pkt = txPacketLayout(c);
   const tunL = tunablesLayout(c);
-  const SLOTS = B === 1 ? 1 : 2;
+  const SLOTS: number = B === 1 ? 1 : 4;
   const slotWords = 1 << clog2(Math.ceil(MAX_FRAME_BYTES / B));
   const wordBits = clog2(slotWords);
   const H4 = DATA_HEADER_BYTES.ipv4, H6 = DATA_HEADER_BYTES.ipv6;
@@ -94,49 +96,70 @@ export function txBuilder(c: EngineConfig) {
     const buffer = m.memory('frames', { layout: u(8 * B), depth: SLOTS * slotWords, ports: ['w', 'r'] });
     const addrOf = (slot: UInt<number>, w: UInt<number>): UInt<number> => (SLOTS === 1 ? w : slot.cat(w)) as UInt<number>;
 
-    // ---- the slots: the request, the payload's sum, full ----
+    // ---- the slots: the request, the payload's sum; filling (read issued), full ----
     const meta = m.reg('meta', vec(pkt, SLOTS));
     const sums = m.reg('sums', vec(u(32), SLOTS));
-    const full = m.reg('full', u(SLOTS));
+    const st = m.regs({ filling: u(SLOTS), full: u(SLOTS), tail_due: u(SLOTS), next_fill: u(slotBits) });
+    const bit = (v: UInt<number>, i: UInt<number>): Bool => v.shr(i).bit(0);
+    const onehot = (i: UInt<number>): UInt<number> => lit(SLOTS, 1).shl(i);
 
-    // ---- fill ----
-    const fill = m.fsm('fill', ['wait', 'read', 'tail']);
-    const f = m.regs({ fill_slot: u(slotBits), k: u(wordBits), fill_left: u(12), carry: u(8 * B), sum: u(32), fill_ipv6: bool, odd: bool });
+    // ---- fill: one read per slot (tag = slot), each slot's own progress ----
+    const fs = m.regs({
+      k: vec(u(wordBits), SLOTS), fill_left: vec(u(12), SLOTS), carry: vec(u(8 * B), SLOTS), sum: vec(u(32), SLOTS),
+      fill_ipv6: u(SLOTS), odd: u(SLOTS),
+    });
     const rdReq = m.reg('rd_req_reg', L.dmaRdReq);
     const rdFull = m.reg('rd_full', bool);
     io.rd_req.valid.set(rdFull);
     assign(io.rd_req.payload, rdReq);
-    const slotFree = m.let('slot_free', full.shr(f.fill_slot).bit(0).not());
-    const takes = m.let('takes', fill.is('wait').and(io.req.valid).and(slotFree).and(rdFull.not()));
+    const nf = st.next_fill;
+    const takes = m.let('takes', io.req.valid.and(bit(st.filling.or(st.full), nf).not()).and(rdFull.not().or(io.rd_req.ready)));
     io.req.ready.set(takes);
-    io.rd_data.ready.set(fill.is('read'));
+    io.rd_data.ready.set(true);
 
-    // A beat of payload: lanes past the payload masked, shifted behind the headers.
+    // A beat of payload for slot t: lanes past the payload masked, shifted behind the headers.
+    const t = SLOTS === 1 ? lit(1, 0) : io.rd_data.payload.tag.bits(slotBits - 1, 0);
+    const sel = <X extends UInt<number>>(v: { get(i: UInt<number>): X; at(i: number): X }, i: UInt<number>): X => (SLOTS === 1 ? v.at(0) : v.get(i));
+    const left = sel(fs.fill_left, t), carry = sel(fs.carry, t), ipv6 = bit(fs.fill_ipv6, t);
     const data = io.rd_data.payload.data;
     let laneMask: UInt<number> = lit(8 * B, 0);
-    for (let j = 0; j < B; j++) laneMask = mux(lit(12, j).lt(f.fill_left), laneMask.or(lit(8 * B, 0xffn << BigInt(8 * j))), laneMask);
+    for (let j = 0; j < B; j++) laneMask = mux(lit(12, j).lt(left), laneMask.or(lit(8 * B, 0xffn << BigInt(8 * j))), laneMask);
     const masked = m.let('masked', data.and(laneMask));
-    const shifted = (s: number): { word: UInt<number>; carry: UInt<number> } => (s === 0
-      ? { word: masked, carry: lit(8 * B, 0) }
+    const shifted = (x: UInt<number>, cy: UInt<number>, sh: number): { word: UInt<number>; carry: UInt<number> } => (sh === 0
+      ? { word: x, carry: lit(8 * B, 0) }
       : {
-        word: masked.bits(8 * (B - s) - 1, 0).cat(f.carry.bits(8 * s - 1, 0)) as UInt<number>,
-        carry: lit(8 * (B - s), 0).cat(masked.bits(8 * B - 1, 8 * (B - s))) as UInt<number>,
+        word: x.bits(8 * (B - sh) - 1, 0).cat(cy.bits(8 * sh - 1, 0)) as UInt<number>,
+        carry: lit(8 * (B - sh), 0).cat(x.bits(8 * B - 1, 8 * (B - sh))) as UInt<number>,
       });
-    const sh4 = shifted(S4), sh6 = shifted(S6);
-    const outWord = m.let('fill_word', mux(f.fill_ipv6, sh6.word, sh4.word));
-    const nextCarry = mux(f.fill_ipv6, sh6.carry, sh4.carry);
+    const sh4 = shifted(masked, carry, S4), sh6 = shifted(masked, carry, S6);
+    const outWord = m.let('fill_word', mux(ipv6, sh6.word, sh4.word));
+    const nextCarry = mux(ipv6, sh6.carry, sh4.carry);
     // Its 16-bit words, high byte at the even payload position (payload offsets are even in
     // the Homa segment, spec §1.4); on 1-byte beats, alternately high and low.
-    const beatSum = B === 1
-      ? mux(f.odd, masked.zext(16), masked.cat(lit(8, 0))).zext(32) as UInt<number>
-      : sum32(Array.from({ length: B / 2 }, (_, i) => masked.bits(16 * i + 7, 16 * i).cat(masked.bits(16 * i + 15, 16 * i + 8)) as UInt<number>));
+    const beatSum = (B === 1
+      ? mux(bit(fs.odd, t), masked.zext(16), masked.cat(lit(8, 0))).zext(32)
+      : sum32(Array.from({ length: B / 2 }, (_, i) => masked.bits(16 * i + 7, 16 * i).cat(masked.bits(16 * i + 15, 16 * i + 8)) as UInt<number>))).as(32);
+    const beatIn = m.let('beat_in', io.rd_data.fire());
+    const lastIn = m.let('last_in', beatIn.and(io.rd_data.payload.last));
+    // The last beat's bytes spill into one more word when the shift pushes them past the beat.
+    const spills = m.let('spills', mux(ipv6, left.add(S6).gt(B), left.add(S4).gt(B)));
+    // A slot's spilled word is written in a cycle with no beat coming in (lowest slot first).
+    const tailDue = st.tail_due;
+    const ts = SLOTS === 1 ? lit(1, 0) : lowestSet(tailDue.zext(Math.max(2, SLOTS)) as UInt<number>).trunc(slotBits);
+    const tailNow = m.let('tail_now', tailDue.ne(0).and(beatIn.not()));
+    const tIpv6 = bit(fs.fill_ipv6, ts), tCarry = sel(fs.carry, ts);
+    const tailWord = mux(tIpv6, shifted(lit(8 * B, 0), tCarry, S6).word, shifted(lit(8 * B, 0), tCarry, S4).word);
 
-    // ---- emit ----
+    // ---- emit: slots in order; the next frame's headers load as the last beat leaves ----
     const emit = m.fsm('emit', ['start', 'run']);
     const e = m.regs({ emit_slot: u(slotBits), j: u(wordBits), emit_left: u(12), hdr_left: u(8) });
     const hdr = m.reg('hdr', u(8 * HB));
-    const mp = SLOTS === 1 ? meta.at(0) : meta.get(e.emit_slot);
-    const paySum = SLOTS === 1 ? sums.at(0) : sums.get(e.emit_slot);
+    const running = emit.is('run');
+    const lastBeat = m.let('last_beat', e.emit_left.le(B));
+    // The slot whose headers are built: this one at the start, the next one while running.
+    const hs = SLOTS === 1 ? lit(1, 0) : mux(running, e.emit_slot.add(1), e.emit_slot);
+    const mp = SLOTS === 1 ? meta.at(0) : meta.get(hs);
+    const paySum = sel(sums, hs);
     const homaBytes = m.let('homa_bytes', mp.length.zext(16).add(HOMA_DATA_BYTES));
     const offset32 = mp.offset.zext(32);
     const homa = packAs(dataHeader, {
@@ -163,69 +186,73 @@ export function txBuilder(c: EngineConfig) {
       const lane = mux(lit(8, l).lt(e.hdr_left), h, ram.bits(8 * l + 7, 8 * l));
       beatData = l === B - 1 ? lane as UInt<number> : beatData.cat(lane) as UInt<number>;
     }
-    const running = emit.is('run');
     io.mac.valid.set(running);
     io.mac.payload.data.set(beatData);
-    const lastBeat = m.let('last_beat', e.emit_left.le(B));
     io.mac.payload.last.set(lastBeat);
     io.mac.payload.keep.set(keepMask(e.emit_left, B));
-    io.sent.set(io.mac.fire().and(lastBeat));
-    const starts = m.let('starts', emit.is('start').and(full.shr(e.emit_slot).bit(0)));
-    io.idle.set(fill.is('wait').and(rdFull.not()).and(full.eq(0)).and(emit.is('start')));
+    const frameOut = m.let('frame_out', io.mac.fire().and(lastBeat));
+    io.sent.set(frameOut);
+    const starts = m.let('starts', emit.is('start').and(bit(st.full, e.emit_slot)));
+    const chains = m.let('chains', SLOTS === 1 ? lit(1, 0).asBool() : frameOut.and(bit(st.full, hs)));
+    io.idle.set(st.filling.eq(0).and(st.full.eq(0)).and(rdFull.not()).and(emit.is('start')));
 
     m.seq(() => {
-      let fullNext: UInt<number> = full;
-      // Fill.
+      let filling: UInt<number> = st.filling, full: UInt<number> = st.full, tails: UInt<number> = st.tail_due;
+      // A request takes the next slot and asks for its payload.
       when(io.rd_req.fire(), () => rdFull.set(false));
-      fill.on({
-        wait: () => when(takes, () => {
-          for (let s = 0; s < SLOTS; s++) when(f.fill_slot.eq(s), () => assign(meta.at(s), io.req.payload));
-          rdFull.set(true);
-          rdReq.addr.set(io.req.payload.addr);
-          rdReq.len.set(io.req.payload.length.zext(DMA_LEN_BITS));
-          rdReq.tag.set(0);
-          rdReq.qp.set(io.req.payload.qp);
-          f.k.set(mux(io.req.payload.ipv6, lit(wordBits, Math.floor(H6 / B)), lit(wordBits, Math.floor(H4 / B))));
-          f.fill_left.set(io.req.payload.length.zext(12));
-          f.carry.set(0);
-          f.sum.set(0);
-          f.fill_ipv6.set(io.req.payload.ipv6);
-          f.odd.set(false);
-          fill.goto('read');
-        }),
-        read: () => when(io.rd_data.fire(), () => {
-          buffer.ports[0]!.write(addrOf(f.fill_slot, f.k), outWord);
-          f.carry.set(nextCarry);
-          f.sum.set(f.sum.add(beatSum.as(32)));
-          f.k.set(f.k.add(1));
-          f.fill_left.set(mux(f.fill_left.gt(B), f.fill_left.sub(B), lit(12, 0)));
-          if (B === 1) f.odd.set(f.odd.not());
-          when(io.rd_data.payload.last, () => fill.goto(S4 === 0 && S6 === 0 ? 'wait' : 'tail'));
-        }),
-        tail: () => {
-          buffer.ports[0]!.write(addrOf(f.fill_slot, f.k), mux(f.fill_ipv6, sh6.word, sh4.word));
-          fill.goto('wait');
-        },
+      when(takes, () => {
+        for (let s = 0; s < SLOTS; s++) {
+          when(nf.eq(s), () => {
+            assign(meta.at(s), io.req.payload);
+            fs.k.at(s).set(mux(io.req.payload.ipv6, lit(wordBits, Math.floor(H6 / B)), lit(wordBits, Math.floor(H4 / B))));
+            fs.fill_left.at(s).set(io.req.payload.length.zext(12));
+            fs.carry.at(s).set(0);
+            fs.sum.at(s).set(0);
+          });
+        }
+        fs.fill_ipv6.set(mux(io.req.payload.ipv6, fs.fill_ipv6.or(onehot(nf)), fs.fill_ipv6.and(onehot(nf).not())).as(SLOTS));
+        fs.odd.set(fs.odd.and(onehot(nf).not()).as(SLOTS));
+        rdFull.set(true);
+        rdReq.addr.set(io.req.payload.addr);
+        rdReq.len.set(io.req.payload.length.zext(DMA_LEN_BITS));
+        rdReq.tag.set(nf.zext(4));
+        rdReq.qp.set(io.req.payload.qp);
+        if (SLOTS > 1) st.next_fill.set(nf.add(1));
       });
-      // The slot is full once its last word is written.
-      const done = S4 === 0 && S6 === 0 ? fill.is('read').and(io.rd_data.fire()).and(io.rd_data.payload.last) : fill.is('tail');
-      const doneSum = S4 === 0 && S6 === 0 ? f.sum.add(beatSum.as(32)) : f.sum;
-      when(done, () => {
-        for (let s = 0; s < SLOTS; s++) when(f.fill_slot.eq(s), () => sums.at(s).set(doneSum));
-        if (SLOTS > 1) f.fill_slot.set(f.fill_slot.add(1));
+      filling = mux(takes, filling.or(onehot(nf)), filling);
+
+      // Payload beats into their slot; a slot is full at its last word.
+      when(beatIn, () => {
+        buffer.ports[0]!.write(addrOf(t, sel(fs.k, t)), outWord);
+        for (let s = 0; s < SLOTS; s++) {
+          when(t.eq(s), () => {
+            fs.carry.at(s).set(nextCarry);
+            fs.sum.at(s).set(fs.sum.at(s).add(beatSum));
+            fs.k.at(s).set(fs.k.at(s).add(1));
+            fs.fill_left.at(s).set(mux(left.gt(B), left.sub(B), lit(12, 0)));
+            when(lastIn.and(spills.not()), () => sums.at(s).set(fs.sum.at(s).add(beatSum)));
+            when(lastIn.and(spills), () => sums.at(s).set(fs.sum.at(s).add(beatSum)));
+          });
+        }
+        if (B === 1) fs.odd.set(fs.odd.xor(onehot(t)).as(SLOTS));
       });
-      fullNext = mux(done, fullNext.or(lit(SLOTS, 1).shl(f.fill_slot)), fullNext);
+      when(tailNow, () => buffer.ports[0]!.write(addrOf(ts, sel(fs.k, ts)), tailWord));
+      const doneNow = mux(lastIn.and(spills.not()), onehot(t), lit(SLOTS, 0)).or(mux(tailNow, onehot(ts), lit(SLOTS, 0)));
+      tails = mux(tailNow, tails.and(onehot(ts).not()), tails);
+      tails = mux(lastIn.and(spills), tails.or(onehot(t)), tails);
+      filling = filling.and(doneNow.not());
+      full = full.or(doneNow);
 
       // Emit.
+      const load = (): void => {
+        hdr.set(hdrValue);
+        e.hdr_left.set(mux(mp.ipv6, lit(8, H6), lit(8, H4)));
+        e.emit_left.set(frameLen);
+        e.j.set(1);
+        buffer.ports[1]!.read(addrOf(hs, lit(wordBits, 0)));
+      };
       emit.on({
-        start: () => when(starts, () => {
-          hdr.set(hdrValue);
-          e.hdr_left.set(mux(mp.ipv6, lit(8, H6), lit(8, H4)));
-          e.emit_left.set(frameLen);
-          e.j.set(1);
-          buffer.ports[1]!.read(addrOf(e.emit_slot, lit(wordBits, 0)));
-          emit.goto('run');
-        }),
+        start: () => when(starts, () => { load(); emit.goto('run'); }),
         run: () => when(io.mac.fire(), () => {
           hdr.set(hdr.shl(8 * B));
           e.hdr_left.set(mux(e.hdr_left.gt(B), e.hdr_left.sub(B), lit(8, 0)));
@@ -234,12 +261,14 @@ export function txBuilder(c: EngineConfig) {
           buffer.ports[1]!.read(addrOf(e.emit_slot, e.j));
           when(lastBeat, () => {
             if (SLOTS > 1) e.emit_slot.set(e.emit_slot.add(1));
-            emit.goto('start');
+            when(chains, () => load()).otherwise(() => emit.goto('start'));
           });
         }),
       });
-      fullNext = mux(io.mac.fire().and(lastBeat), fullNext.and(lit(SLOTS, 1).shl(e.emit_slot).not()), fullNext);
-      full.set(fullNext.as(SLOTS));
+      full = mux(frameOut, full.and(onehot(e.emit_slot).not()), full);
+      st.filling.set(filling.as(SLOTS));
+      st.full.set(full.as(SLOTS));
+      st.tail_due.set(tails.as(SLOTS));
     });
   }, { config: c.name });
 }
