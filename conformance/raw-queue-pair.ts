@@ -6,7 +6,9 @@
 
 import { MIN_RING_LOG, QP_CTRL_REG, QP_USER_REG, QpCtrl, QpStatus } from '../hw/homa/abi.ts';
 import type { Device, DmaBuffer } from '../host-lib/device.ts';
-import { BPAGE_SIZE, COMPLETION_BYTES, SEND_DESC_BYTES, BRET_BYTES, discoverLayout, type DeviceLayout } from '../host-lib/queue-pair.ts';
+import { BPAGE_SIZE, COMPLETION_BYTES, SEND_DESC_BYTES, BRET_BYTES, discoverLayout, findFreeQueuePair, type DeviceLayout, type HostCompletion, type HostQueuePair } from '../host-lib/queue-pair.ts';
+import { fail } from './check.ts';
+import type { ConformanceCluster } from './context.ts';
 
 /** What a queue pair's control page is given before ENABLE. */
 export interface RawRegistration {
@@ -90,4 +92,22 @@ export class RawQueuePair {
 export function statusText(s: number): string {
   const names = Object.entries(QpStatus).filter(([, bit]) => (s & bit) !== 0).map(([n]) => n);
   return `0x${s.toString(16)} (${names.join('|') || 'none'})`;
+}
+
+/** A queue pair nobody uses, found as host-lib finds one (ctrl 0, not ACTIVE). */
+export function freeQueuePair(c: ConformanceCluster): RawQueuePair {
+  const i = findFreeQueuePair(c.dutDevice, discoverLayout(c.dutDevice), new Set());
+  if (i < 0) fail('the DUT has no free queue pair at the start of the test');
+  return new RawQueuePair(c.dutDevice, i);
+}
+
+/** The next completion of `qp` within `timeoutNs` of simulated time. */
+export async function nextCompletion(c: ConformanceCluster, qp: HostQueuePair, what: string, timeoutNs = 2_000_000): Promise<HostCompletion> {
+  const end = c.now() + timeoutNs;
+  for (;;) {
+    const x = qp.pollCompletion();
+    if (x) return x;
+    if (c.now() >= end) fail(`${what}: no completion within ${timeoutNs / 1e6} ms`);
+    await c.sleep(10_000);
+  }
 }

@@ -7,31 +7,13 @@
 
 import { BPAGE_SIZE, CompletionType, QpStatus, SendOpcode, completionEntry, readRecord, v4Mapped } from '../../hw/homa/abi.ts';
 import { AddressInUseError, ERRNO, HomaError } from '../../host-lib/errors.ts';
-import { HostQueuePair, discoverLayout, findFreeQueuePair, type HostCompletion } from '../../host-lib/queue-pair.ts';
+import { HostQueuePair, discoverLayout } from '../../host-lib/queue-pair.ts';
 import { check, countersAre, equal, expectMessage, fail, pattern, sameBytes } from '../check.ts';
 import type { ConformanceCluster } from '../context.ts';
 import { sha16 } from '../observe.ts';
-import { RawQueuePair, rawMemory, statusText, type RawRegistration } from '../raw-queue-pair.ts';
+import { RawQueuePair, freeQueuePair, nextCompletion, rawMemory, statusText, type RawRegistration } from '../raw-queue-pair.ts';
 import { conformanceTest } from '../runner.ts';
 import { sendRequests, takeRequests } from '../scenarios.ts';
-
-/** A queue pair nobody uses, found as host-lib finds one (ctrl 0, not ACTIVE). */
-function freeQueuePair(c: ConformanceCluster): RawQueuePair {
-  const i = findFreeQueuePair(c.dutDevice, discoverLayout(c.dutDevice), new Set());
-  if (i < 0) fail('the DUT has no free queue pair at the start of the test');
-  return new RawQueuePair(c.dutDevice, i);
-}
-
-/** The next completion of `qp` within `timeoutNs` of simulated time. */
-async function nextCompletion(c: ConformanceCluster, qp: HostQueuePair, what: string, timeoutNs = 2_000_000): Promise<HostCompletion> {
-  const end = c.now() + timeoutNs;
-  for (;;) {
-    const x = qp.pollCompletion();
-    if (x) return x;
-    if (c.now() >= end) fail(`${what}: no completion within ${timeoutNs / 1e6} ms`);
-    await c.sleep(10_000);
-  }
-}
 
 /** Wait (bounded) for ACTIVE to clear after a disable (records.ts: only then is the memory free). */
 async function untilInactive(c: ConformanceCluster, qp: RawQueuePair): Promise<void> {

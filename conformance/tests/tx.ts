@@ -1,13 +1,19 @@
 // conformance/tests/tx.ts — group tx: the DUT sends. As a client: requests of every size and
 // their responses (§2.2), ids (§1.2), well-formed DATA (§1.4, §7), unscheduled priorities from
 // the receiver's CUTOFFS (§3.3), acknowledgements (§3.6). As a server: replies, up to the largest
-// message, and TX_DONE giving the send region back. The peers are model NICs.
+// message, and TX_DONE giving the send region back. Over IPv6 too, from several sockets at
+// once, shortest first under load (SRPT, §3.4), and descriptors the NIC must refuse at
+// transmit (a REQUEST past the largest message) or drop (a REPLY for no RPC). The peers are model NICs.
 
 import { HomaType, type DataPacket } from '../../hw/homa/wire/index.ts';
 import { RpcError } from '../../host-lib/errors.ts';
 import type { Message } from '../../host-lib/message.ts';
 import type { HomaSocket } from '../../host-lib/socket.ts';
-import { check, equal, expectMessage, fail, pattern, sameBytes } from '../check.ts';
+import { CompletionType, SendFlag, SendOpcode, v4Mapped } from '../../hw/homa/abi.ts';
+import { ERRNO } from '../../host-lib/errors.ts';
+import { HostQueuePair, discoverLayout } from '../../host-lib/queue-pair.ts';
+import { check, countersAre, equal, expectMessage, fail, pattern, sameBytes } from '../check.ts';
+import { freeQueuePair, nextCompletion } from '../raw-queue-pair.ts';
 import type { ConformanceCluster } from '../context.ts';
 import { conformanceTest } from '../runner.ts';
 import { SERVER_PORT, serve } from '../scenarios.ts';
@@ -168,3 +174,68 @@ conformanceTest('tx', 'every response the DUT received is acknowledged', '§3.6 
   }
   equal('client ids the DUT acknowledged', [...acked].sort((a, b) => Number(a - b)), [2n, 4n, 6n]);
 });
+
+conformanceTest('tx', 'requests and responses over IPv6', '§1.1 (IPv6), §1.4 (geometry at the IPv6 MTU)', async (ctx) => {
+  const c = await ctx.cluster({ ipv6: true });
+  const got = await echoCalls(c, [1, maxPayload(6), maxPayload(6) + 1, 50_000]);
+  const data = dataSent(c);
+  check(data.length > 0 && data.every((d) => d.checksumOk), 'every DATA packet the DUT sent over IPv6 has a good checksum');
+  check(data.every((d) => d.p.payload.length <= maxPayload(6)), `no DATA payload above the IPv6 MTU's ${maxPayload(6)} bytes`);
+  ctx.recordMessages('responses', got);
+});
+
+conformanceTest('tx', 'several client sockets at once: each gets its own responses', '§2 (one socket per queue pair), §2.2', async (ctx) => {
+  const c = await ctx.cluster();
+  serve(c, 1, SERVER_PORT);
+  const sockets = Array.from({ length: 4 }, () => c.dut.socket());
+  const calls = sockets.flatMap((s, i) => [0, 1, 2].map((k) => s.call({ address: c.host(1).address, port: SERVER_PORT }, pattern(10 * i + k, 100 + 3000 * k + i))));
+  const got = await Promise.all(calls).catch((e: unknown) => fail(`a call failed: ${String(e)}`));
+  got.forEach((r, j) => sameBytes(`response ${j} (socket ${Math.floor(j / 3)})`, r, pattern(10 * Math.floor(j / 3) + (j % 3), 100 + 3000 * (j % 3) + Math.floor(j / 3))));
+  ctx.recordMessages('responses', got, 'key');
+});
+
+conformanceTest('tx', 'under load the shortest request is sent first', '§3.4 (SRPT transmit: fewest bytes left first)', async (ctx) => {
+  const c = await ctx.cluster();
+  serve(c, 1, SERVER_PORT, { answer: (b) => b.subarray(0, 8) });
+  const client = c.dut.socket();
+  const to = { address: c.host(1).address, port: SERVER_PORT };
+  // A long request first, then short ones while it is still going out: the short ones overtake it.
+  const long = client.call(to, pattern(1, 400_000), { cookie: 1n });
+  const order: string[] = [];
+  void long.then(() => order.push('long'), () => order.push('long failed'));
+  await c.sleep(20_000);
+  const shorts = [2, 3, 4].map((k) => client.call(to, pattern(k, 2_000), { cookie: BigInt(k) }).then(() => { order.push(`short ${k}`); }));
+  await Promise.all([long, ...shorts]).catch((e: unknown) => fail(`a call failed: ${String(e)}`));
+  equal('the response that completed last', order.at(-1), 'long');
+  equal('responses completed', [...order].sort(), ['long', 'short 2', 'short 3', 'short 4']);
+});
+
+conformanceTest('tx', 'a REPLY naming no RPC of the DUT is dropped: TX_DONE at once, nothing sent', '§2.2 (a reply whose RPC is gone is silently ignored, as homa_sendmsg does), records.ts TX_DONE', async (ctx) => {
+  const c = await ctx.cluster();
+  const raw = freeQueuePair(c);
+  const qp = new HostQueuePair(c.dutDevice, discoverLayout(c.dutDevice), raw.index, c.identity().minRegionBpages, 4096);
+  qp.enable(501, true);
+  const peer = v4Mapped(c.sim.device(1).address);
+  qp.postSend({ opcode: SendOpcode.REPLY, flags: SendFlag.NOTIFY_TX_DONE, id: 99n, length: 10, send_offset: 0, dport: 40000, peer_addr: peer });
+  const x = await nextCompletion(c, qp, 'the REPLY for id 99');
+  equal('completion for the REPLY (type, error, id, peer port)', [x.type, x.error, x.id, x.peerPort], [CompletionType.TX_DONE, 0, 99n, 40000]);
+  await c.settle();
+  equal('frames the DUT sent', c.sent().length, 0);
+  countersAre(c.counters(), { bad_descriptors: 0 });
+  qp.disable();
+});
+
+conformanceTest('tx', 'a REQUEST longer than the largest message is refused', 'records.ts sendDescriptor (length 1..1,000,000, spec §2.2), bad_descriptors', async (ctx) => {
+  const c = await ctx.cluster();
+  const raw = freeQueuePair(c);
+  const qp = new HostQueuePair(c.dutDevice, discoverLayout(c.dutDevice), raw.index, c.identity().minRegionBpages, 1_100_000);
+  qp.enable(502, false);
+  const peer = v4Mapped(c.sim.device(1).address);
+  qp.postSend({ opcode: SendOpcode.REQUEST, length: 1_000_001, send_offset: 0, dport: SERVER_PORT, peer_addr: peer, cookie: 77n });
+  const x = await nextCompletion(c, qp, 'the 1,000,001-byte REQUEST');
+  equal('completion for the REQUEST (type, error, cookie)', [x.type, x.error, x.cookie], [CompletionType.ERROR, ERRNO.EINVAL, 77n]);
+  await c.settle();
+  equal('frames the DUT sent', c.sent().length, 0);
+  qp.disable();
+});
+
