@@ -18,7 +18,7 @@ import { INT_MAX, Peer, addrKey } from './peer.ts';
 import { QueuePair } from './queue-pair.ts';
 import type { QueuePairOptions } from './queue-pair.ts';
 import { Receiver } from './receiver.ts';
-import { SLOT_SHIFT, cachedPacket, registerSlab, type SlabPackets } from './packet-cache.ts';
+import { FramePool, SLOT_SHIFT, cachedPacket, registerSlab, type SlabPackets } from './packet-cache.ts';
 import { BufState, Rpc, RpcState } from './rpc.ts';
 import { Transmitter } from './sender.ts';
 import { tick } from './timers.ts';
@@ -58,6 +58,7 @@ export class ModelNic implements Endpoint {
   private tickTimer: TimerHandle | null = null;
   private readonly protocol: number;
   private zeros = new Uint8Array(2048);
+  private readonly zeroViews: (Uint8Array | undefined)[] = [];
   private readonly ipFields: IpFields;
   private readonly srcMac: number;
   private readonly encodeOptions: EncodeOptions;
@@ -66,6 +67,10 @@ export class ModelNic implements Endpoint {
   private slabUsed = 0;
   /** The decoded packets of the current slab's frames (see packet-cache.ts), or null. */
   private slabPackets: SlabPackets | null = null;
+  /** Frames of this NIC's slabs that came back from their receivers (copyPayload off only). */
+  private readonly framePool = new FramePool();
+  /** The slab of the frame alloc returned last (the current slab's, or a reused frame's). */
+  private frameSlab: SlabPackets | null = null;
 
   constructor(cfg: Partial<ModelConfig> & { address: Uint8Array }) {
     this.cfg = modelConfig(cfg);
@@ -82,16 +87,20 @@ export class ModelNic implements Endpoint {
     this.encodeOptions = {
       copyPayload: this.cfg.copyPayload, checksum: this.cfg.checksums ? 'compute' : 'keep',
       alloc: (n: number): Uint8Array => {
-        // Never reused: a slab is fresh zeroed memory, freed by the GC once its frames are.
+        // A frame a receiver handed back (packet-cache.ts releaseFrame), else fresh zeroed
+        // slab memory, freed by the GC once its frames are.
+        const reused = this.framePool.take(n);
+        if (reused !== null) { this.frameSlab = this.framePool.takenFrom; return reused; }
         if (this.slabUsed + n > this.slab.length) {
           this.slab = new Uint8Array(Math.max(n, 256 * 1024));
           this.slabUsed = 0;
           // Only frames whose payload bytes are zeros (copyPayload off) carry their packet:
           // the packet's payload view is then as good as the frame's.
-          this.slabPackets = this.cfg.copyPayload ? null : registerSlab(this.slab, this.cfg.address, this.cfg.checksums, this.protocol);
+          this.slabPackets = this.cfg.copyPayload ? null : registerSlab(this.slab, this.cfg.address, this.cfg.checksums, this.protocol, this.framePool);
         }
         const f = this.slab.subarray(this.slabUsed, this.slabUsed + n);
         this.slabUsed += (n + 7) & ~7;
+        this.frameSlab = this.slabPackets;
         return f;
       },
     };
@@ -435,7 +444,7 @@ export class ModelNic implements Endpoint {
     this.counters[SENT_KEY[p.type]!]!++;
     this.counters[PRIO_PACKETS[priority]!]!++;
     const f = encodeFrame(peer.mac, this.srcMac, ip, p, this.encodeOptions);
-    const sp = this.slabPackets;
+    const sp = this.frameSlab;
     if (sp !== null && f.buffer === sp.buffer) sp.packets[f.byteOffset >> SLOT_SHIFT] = p;
     this.counters[PRIO_BYTES[priority]!]! += f.length;
     return f;
@@ -453,8 +462,11 @@ export class ModelNic implements Endpoint {
   }
 
   zeroPayload(n: number): Uint8Array {
-    if (n > this.zeros.length) this.zeros = new Uint8Array(n);
-    return this.zeros.subarray(0, n);
+    if (n > this.zeros.length) { this.zeros = new Uint8Array(n); this.zeroViews.length = 0; }
+    // Views by length, made once: nothing writes them, and most DATA packets are full-sized.
+    let v = this.zeroViews[n];
+    if (v === undefined) { v = this.zeros.subarray(0, n); this.zeroViews[n] = v; }
+    return v;
   }
 
   // ---- inspection ----

@@ -23,15 +23,61 @@ export interface SlabPackets {
   readonly checksummed: boolean;
   readonly protocol: number;
   readonly packets: (HomaPacket | undefined)[];
+  /** Where the slab's frames go back to once delivered (releaseFrame). */
+  readonly pool: FramePool;
+}
+
+/**
+ * Frames of one NIC handed back by the receiver that consumed them, by length, for the NIC to
+ * encode into again instead of cutting new slab memory (the bytes stay warm in the cache and
+ * the collector sees far less garbage). A frame comes back only through releaseFrame.
+ */
+export class FramePool {
+  private readonly lists: (Uint8Array[] | undefined)[] = [];
+  private readonly owners: (SlabPackets[] | undefined)[] = [];
+  /** The slab of the frame the last take() returned. */
+  takenFrom: SlabPackets | null = null;
+
+  /** A released frame of exactly `n` bytes, zeroed as fresh slab memory is, or null. */
+  take(n: number): Uint8Array | null {
+    const list = this.lists[n];
+    if (list === undefined || list.length === 0) return null;
+    const f = list.pop()!;
+    this.takenFrom = this.owners[n]!.pop()!;
+    f.fill(0);
+    return f;
+  }
+
+  put(frame: Uint8Array, slab: SlabPackets): void {
+    const n = frame.length;
+    let list = this.lists[n];
+    if (list === undefined) { list = []; this.lists[n] = list; this.owners[n] = []; }
+    list.push(frame);
+    this.owners[n]!.push(slab);
+  }
 }
 
 const slabs = new WeakMap<ArrayBufferLike, SlabPackets>();
 
-export function registerSlab(slab: Uint8Array, saddr: Uint8Array, checksummed: boolean, protocol: number): SlabPackets {
+export function registerSlab(slab: Uint8Array, saddr: Uint8Array, checksummed: boolean, protocol: number, pool: FramePool): SlabPackets {
   const packets = new Array<HomaPacket | undefined>((slab.byteLength >> SLOT_SHIFT) + 1).fill(undefined);
-  const s: SlabPackets = { buffer: slab.buffer, ip: { saddr }, checksummed, protocol, packets };
+  const s: SlabPackets = { buffer: slab.buffer, ip: { saddr }, checksummed, protocol, packets, pool };
   slabs.set(slab.buffer, s);
   return s;
+}
+
+/**
+ * The last holder of a frame is done with it: a frame a model NIC built goes back to that
+ * NIC's pool, to be overwritten by a later packet (anything else is left to the collector).
+ * Only for a caller that knows no reference to the frame survives: the receiving endpoint
+ * after its receive() on a network whose faults never deliver one frame twice and whose taps
+ * copy what they keep (sim/net/link.ts, pcap.ts).
+ */
+export function releaseFrame(frame: Uint8Array): void {
+  const s = slabs.get(frame.buffer);
+  if (s === undefined) return;
+  s.packets[frame.byteOffset >> SLOT_SHIFT] = undefined;
+  s.pool.put(frame, s);
 }
 
 /** The packet a model NIC encoded into `frame`, or null (decode the bytes instead). */
