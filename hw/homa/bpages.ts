@@ -16,8 +16,13 @@ export { BPAGE_SHIFT, BPAGE_SIZE };
 export class BpagePool {
   readonly numBpages: number;
   private readonly refs: Int32Array;
-  /** Free pages, lowest numbers used first (keeps the footprint small, as §4 intends). */
-  private free: number[] = [];
+  /**
+   * Free pages, lowest numbers used first (keeps the footprint small, as §4 intends): every
+   * page from `fresh` up (never used yet), and below it the pages returned, in `returned`
+   * sorted descending. Nothing is listed per page until it has been used.
+   */
+  private readonly returned: number[] = [];
+  private fresh = 0;
   private owned = -1;
   private ownedUsed = 0;
   /** Pages with at least one message piece in them. */
@@ -26,8 +31,9 @@ export class BpagePool {
   constructor(numBpages: number) {
     this.numBpages = numBpages;
     this.refs = new Int32Array(numBpages);
-    for (let i = numBpages - 1; i >= 0; i--) this.free.push(i);
   }
+
+  private get freeCount(): number { return this.returned.length + this.numBpages - this.fresh; }
 
   /** Pages needed for a message of `length`, counting a fresh page for the tail if needed. */
   private pagesNeeded(length: number): number {
@@ -40,7 +46,7 @@ export class BpagePool {
 
   /** Bpage offsets for a message of `length`, or null if the pool can't hold it now (§4). */
   allocate(length: number): number[] | null {
-    if (this.pagesNeeded(length) > this.free.length) return null;
+    if (this.pagesNeeded(length) > this.freeCount) return null;
     const whole = length >>> BPAGE_SHIFT;
     const tail = length & (BPAGE_SIZE - 1);
     const out: number[] = [];
@@ -63,8 +69,9 @@ export class BpagePool {
   }
 
   private takeFree(): number {
-    // Lowest-numbered free page: the list is kept sorted descending, so pop gives the lowest.
-    return this.free.pop()!;
+    // Lowest-numbered free page: a returned page (all are below `fresh`; the list is sorted
+    // descending, so pop gives the lowest), else the first never used.
+    return this.returned.length > 0 ? this.returned.pop()! : this.fresh++;
   }
   private ref(p: number): void {
     if (this.refs[p]++ === 0) this.inUse++;
@@ -83,7 +90,7 @@ export class BpagePool {
   }
   private putFree(p: number): void {
     // Insert keeping descending order (pages return in any order; lists are short).
-    const f = this.free;
+    const f = this.returned;
     let i = f.length;
     f.push(p);
     while (i > 0 && f[i - 1]! < p) { f[i] = f[i - 1]!; i--; }
@@ -95,6 +102,6 @@ export class BpagePool {
   /** HOMAIOCINFO.bpool_avail_bytes: free pages plus unused space in the owned page (§2.1). */
   get availBytes(): number {
     const ownedFree = this.owned >= 0 ? (this.refs[this.owned] === 0 ? BPAGE_SIZE : BPAGE_SIZE - this.ownedUsed) : 0;
-    return this.free.length * BPAGE_SIZE + ownedFree;
+    return this.freeCount * BPAGE_SIZE + ownedFree;
   }
 }

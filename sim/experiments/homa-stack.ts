@@ -24,6 +24,7 @@
 import { hostAddress, hostIndexOfAddress, wireBytes, type HostAddress } from '../net/frame.ts';
 import type { Endpoint, EndpointPort } from '../net/endpoint.ts';
 import { ModelNic } from '../model/nic.ts';
+import { releaseFrame } from '../model/packet-cache.ts';
 import type { QueuePair } from '../model/queue-pair.ts';
 import { CompletionType, type Completion } from '../model/types.ts';
 import type { HomaTuning } from './homa-config.ts';
@@ -160,6 +161,9 @@ class HomaHost implements StackHost, Endpoint {
       }
     }
     this.nic.receive(frame);
+    // Nothing holds the frame now (this network's taps copy, a duplicated frame is a copy):
+    // its sender may encode into it again.
+    releaseFrame(frame);
   }
 
   sendMessage(messageId: number, dstHost: number, length: number, role: MessageRole): void {

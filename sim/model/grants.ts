@@ -14,6 +14,21 @@ import type { TimerHandle } from '../net/endpoint.ts';
 import type { ModelNic } from './nic.ts';
 import type { Rpc } from './rpc.ts';
 
+/**
+ * Insertion sort: stable, as Array.prototype.sort is, so both give the same order for the
+ * same comparator. The grantable list is kept in the order of the previous check and only a
+ * few messages' ranks move between checks, so this is close to one pass over the list.
+ */
+function sortStable(a: Rpc[], cmp: (x: Rpc, y: Rpc) => number): void {
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    if (cmp(a[j]!, x) <= 0) continue;
+    do { a[j + 1] = a[j]!; j--; } while (j >= 0 && cmp(a[j]!, x) > 0);
+    a[j + 1] = x;
+  }
+}
+
 export class GrantScheduler {
   private readonly nic: ModelNic;
   readonly grantable: Rpc[] = [];
@@ -65,7 +80,7 @@ export class GrantScheduler {
     if (g.length === 0) return;
     const cfg = this.nic.cfg;
     const maxActive = Math.min(cfg.max_overcommit, 8);
-    g.sort(GrantScheduler.outranks);
+    sortStable(g, GrantScheduler.outranks);
     for (let i = 0; i < g.length; i++) { g[i]!.grantSlot = i; g[i]!.peer.activeCount = 0; }
     const active = this.active;
     active.length = 0;
@@ -78,7 +93,7 @@ export class GrantScheduler {
         if (r.peer.activeCount === round - 1 && !active.includes(r)) { active.push(r); r.peer.activeCount++; }
       }
     }
-    active.sort(GrantScheduler.outranks);
+    sortStable(active, GrantScheduler.outranks);
     const n = active.length;
     const window = cfg.window !== 0 ? cfg.window : Math.floor(cfg.max_incoming / (n + 1));
     const maxSched = this.nic.maxSchedPrio;

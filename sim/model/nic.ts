@@ -18,7 +18,7 @@ import { INT_MAX, Peer, addrKey } from './peer.ts';
 import { QueuePair } from './queue-pair.ts';
 import type { QueuePairOptions } from './queue-pair.ts';
 import { Receiver } from './receiver.ts';
-import { SLOT_SHIFT, cachedPacket, registerSlab, type SlabPackets } from './packet-cache.ts';
+import { SLOT_SHIFT, cachedPacket, frameSender, registerSlab, takeFrame, taken, type FrameSender, type SlabPackets } from './packet-cache.ts';
 import { BufState, Rpc, RpcState } from './rpc.ts';
 import { Transmitter } from './sender.ts';
 import { tick } from './timers.ts';
@@ -33,6 +33,9 @@ import type { Completion, CompletionTypeCode, ReplyArgs, RequestArgs } from './t
 function isServerRpcOf(r: Rpc | undefined, qp: QueuePair, dport: number): r is Rpc {
   return r !== undefined && r.qp === qp && (dport === 0 || r.peerPort === dport);
 }
+
+/** Entries of a NIC's sender-to-peer cache (a power of two). */
+const PEER_CACHE = 256;
 
 export class ModelNic implements Endpoint {
   readonly cfg: ModelConfig;
@@ -58,6 +61,7 @@ export class ModelNic implements Endpoint {
   private tickTimer: TimerHandle | null = null;
   private readonly protocol: number;
   private zeros = new Uint8Array(2048);
+  private readonly zeroViews: (Uint8Array | undefined)[] = [];
   private readonly ipFields: IpFields;
   private readonly srcMac: number;
   private readonly encodeOptions: EncodeOptions;
@@ -66,6 +70,13 @@ export class ModelNic implements Endpoint {
   private slabUsed = 0;
   /** The decoded packets of the current slab's frames (see packet-cache.ts), or null. */
   private slabPackets: SlabPackets | null = null;
+  /** Peers by cached frames' sender index (peerOfSender); peers are never forgotten. */
+  private readonly peerCacheTag = new Int32Array(PEER_CACHE).fill(-1);
+  private readonly peerCache: (Peer | undefined)[] = new Array<Peer | undefined>(PEER_CACHE).fill(undefined);
+  /** This NIC as the packet cache names a frame's sender. */
+  private readonly sender: FrameSender;
+  /** The slab of the frame alloc returned last (the current slab's, or a reused frame's). */
+  private frameSlab: SlabPackets | null = null;
 
   constructor(cfg: Partial<ModelConfig> & { address: Uint8Array }) {
     this.cfg = modelConfig(cfg);
@@ -79,19 +90,26 @@ export class ModelNic implements Endpoint {
     const a = this.cfg.address;
     this.ipFields = { version: a.length === 4 ? 4 : 6, priority: 0, flow: 0, ttl: 64, protocol: this.protocol, saddr: a, daddr: a };
     this.srcMac = this.cfg.macOf(a);
+    this.sender = frameSender(this.cfg.address, this.cfg.checksums, this.protocol);
     this.encodeOptions = {
       copyPayload: this.cfg.copyPayload, checksum: this.cfg.checksums ? 'compute' : 'keep',
       alloc: (n: number): Uint8Array => {
-        // Never reused: a slab is fresh zeroed memory, freed by the GC once its frames are.
+        // A frame a receiver handed back (packet-cache.ts releaseFrame), else fresh zeroed
+        // slab memory, freed by the GC once its frames are.
+        if (!this.cfg.copyPayload) {
+          const reused = takeFrame(n);
+          if (reused !== null) { this.frameSlab = taken.slab; return reused; }
+        }
         if (this.slabUsed + n > this.slab.length) {
           this.slab = new Uint8Array(Math.max(n, 256 * 1024));
           this.slabUsed = 0;
           // Only frames whose payload bytes are zeros (copyPayload off) carry their packet:
           // the packet's payload view is then as good as the frame's.
-          this.slabPackets = this.cfg.copyPayload ? null : registerSlab(this.slab, this.cfg.address, this.cfg.checksums, this.protocol);
+          this.slabPackets = this.cfg.copyPayload ? null : registerSlab(this.slab);
         }
         const f = this.slab.subarray(this.slabUsed, this.slabUsed + n);
         this.slabUsed += (n + 7) & ~7;
+        this.frameSlab = this.slabPackets;
         return f;
       },
     };
@@ -133,7 +151,8 @@ export class ModelNic implements Endpoint {
     const cached = cachedPacket(frame, this.cfg.checksums, this.protocol);
     if (cached !== null) {
       if (!this.frameIsMine(frame)) { this.counters['not_for_this_host']!++; return; }
-      this.dispatch(cached.ip, cached.packet, frame);
+      const from = cached.from;
+      this.dispatch(this.peerOfSender(from), from.ip, cached.packet, frame);
       return;
     }
     // HomaModule never verifies the checksum (§1.7); the engine does, and so does the model
@@ -142,7 +161,17 @@ export class ModelNic implements Endpoint {
     if (!d.ok) { this.counters[RX_ERROR_COUNTER[d.kind] ?? 'bad_ip_headers']!++; return; }
     if (!d.checksumOk) { this.counters['bad_checksums']!++; return; }
     if (!this.isMine(d.ip.daddr)) { this.counters['not_for_this_host']!++; return; }   // other host or family
-    this.dispatch(d.ip, d.packet, frame);
+    this.dispatch(this.peerFor(d.ip.saddr), d.ip, d.packet, frame);
+  }
+
+  /** peerFor the sender of a cached packet, through a small direct-mapped cache on its index. */
+  private peerOfSender(from: FrameSender): Peer {
+    const i = from.index & (PEER_CACHE - 1);
+    if (this.peerCacheTag[i] === from.index) return this.peerCache[i]!;
+    const peer = this.peerFor(from.ip.saddr);
+    this.peerCacheTag[i] = from.index;
+    this.peerCache[i] = peer;
+    return peer;
   }
 
   /** isMine on the frame's own destination address bytes (IPv4 at 30, IPv6 at 38). */
@@ -252,8 +281,7 @@ export class ModelNic implements Endpoint {
 
   // ---- dispatch (§3.5 homa_dispatch_pkts) ----
 
-  private dispatch(ip: { readonly saddr: Uint8Array }, p: HomaPacket, frame: Uint8Array): void {
-    const peer = this.peerFor(ip.saddr);
+  private dispatch(peer: Peer, ip: { readonly saddr: Uint8Array }, p: HomaPacket, frame: Uint8Array): void {
     const sid = Number(p.sender_id);
     const localId = sid % 2 === 0 ? sid + 1 : sid - 1;            // our id = sender's id XOR 1 (§1.2)
     const weAreClient = localId % 2 === 0;
@@ -435,8 +463,12 @@ export class ModelNic implements Endpoint {
     this.counters[SENT_KEY[p.type]!]!++;
     this.counters[PRIO_PACKETS[priority]!]!++;
     const f = encodeFrame(peer.mac, this.srcMac, ip, p, this.encodeOptions);
-    const sp = this.slabPackets;
-    if (sp !== null && f.buffer === sp.buffer) sp.packets[f.byteOffset >> SLOT_SHIFT] = p;
+    const sp = this.frameSlab;
+    if (sp !== null && f.buffer === sp.buffer) {
+      const slot = f.byteOffset >> SLOT_SHIFT;
+      sp.packets[slot] = p;
+      sp.senders[slot] = this.sender;
+    }
     this.counters[PRIO_BYTES[priority]!]! += f.length;
     return f;
   }
@@ -453,8 +485,11 @@ export class ModelNic implements Endpoint {
   }
 
   zeroPayload(n: number): Uint8Array {
-    if (n > this.zeros.length) this.zeros = new Uint8Array(n);
-    return this.zeros.subarray(0, n);
+    if (n > this.zeros.length) { this.zeros = new Uint8Array(n); this.zeroViews.length = 0; }
+    // Views by length, made once: nothing writes them, and most DATA packets are full-sized.
+    let v = this.zeroViews[n];
+    if (v === undefined) { v = this.zeros.subarray(0, n); this.zeroViews[n] = v; }
+    return v;
   }
 
   // ---- inspection ----

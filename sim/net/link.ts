@@ -198,7 +198,9 @@ export class Link implements EventHandler {
     sim.schedule(arriveAt, this, ARRIVE, onWire, fcs, this.epoch);
     if (f.duplicate > 0 && f.rng.float() < f.duplicate) {
       c.duplicated++;
-      sim.schedule(arriveAt, this, ARRIVE, onWire, fcs, this.epoch);
+      // The copy has the same bytes in a buffer of its own, so each delivery is the last use of
+      // its frame (a receiver may hand a delivered frame back to its sender for reuse).
+      sim.schedule(arriveAt, this, ARRIVE, onWire.slice(), fcs, this.epoch);
     }
   }
 

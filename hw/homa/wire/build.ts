@@ -15,12 +15,15 @@ export interface DataFields {
   message_length: number; incoming: number; offset: number; payload: Uint8Array;
   ack?: HomaAck; cutoff_version?: number; retransmit?: number; pad?: number;
 }
+/** The ack field of a DATA packet that carries none; packets are read-only, so one object serves all. */
+const NO_ACK: HomaAck = Object.freeze({ client_id: 0n, server_port: 0 });
+
 export function dataPacket(sport: number, dport: number, senderId: bigint, f: DataFields): DataPacket {
   // Written out field by field (no spread): this runs once per DATA packet in the model.
   return {
     sport, dport, sequence: f.offset, doff: DOFF_DATA, flags: HOMA_FLAGS, checksum: 0, urgent: HOMA_URGENT,
     sender_id: senderId, type: HomaType.DATA,
-    message_length: f.message_length, incoming: f.incoming, ack: f.ack ?? { client_id: 0n, server_port: 0 },
+    message_length: f.message_length, incoming: f.incoming, ack: f.ack ?? NO_ACK,
     cutoff_version: f.cutoff_version ?? 0, retransmit: f.retransmit ?? 0, pad: f.pad ?? 0,
     seg: { offset: f.offset }, offset: f.offset, payload: f.payload,
   };

@@ -108,13 +108,13 @@ export function encodeInto(buf: Uint8Array, off: number, ip: IpFields, pkt: Homa
   const h = off + ipLen;
   const tos = (ip.priority & 7) << 5;                  // spec §1.5: priority in the top 3 bits
   if (ip.version === 4) {
-    const v = buf.subarray(off, h);
-    wrBits(v, V4.version, 4); wrBits(v, V4.ihl, IPV4_HLEN / 4);
-    wr8(v, V4.tos, tos); wr16(v, V4.total_length, ipLen + hlen); wr16(v, V4.identification, ip.flow);
-    wr16(v, V4.ip_flags.byte, 0);                       // flags and fragment offset: never fragmented (§1.1)
-    wr8(v, V4.ttl, ip.ttl); wr8(v, V4.protocol, ip.protocol);
-    wr16(v, V4.header_checksum, 0); v.set(ip.saddr, V4.saddr); v.set(ip.daddr, V4.daddr);
-    wr16(v, V4.header_checksum, ipv4HeaderChecksum(v, 0, IPV4_HLEN));
+    // Written at offsets from `off` (no view per packet: this runs once per frame).
+    wrBitsAt(buf, off, V4.version, 4); wrBitsAt(buf, off, V4.ihl, IPV4_HLEN / 4);
+    wr8(buf, off + V4.tos, tos); wr16(buf, off + V4.total_length, ipLen + hlen); wr16(buf, off + V4.identification, ip.flow);
+    wr16(buf, off + V4.ip_flags.byte, 0);               // flags and fragment offset: never fragmented (§1.1)
+    wr8(buf, off + V4.ttl, ip.ttl); wr8(buf, off + V4.protocol, ip.protocol);
+    wr16(buf, off + V4.header_checksum, 0); copy4(buf, off, h, V4.saddr, ip.saddr); copy4(buf, off, h, V4.daddr, ip.daddr);
+    wr16(buf, off + V4.header_checksum, ipv4HeaderChecksum(buf, off, IPV4_HLEN));
   } else {
     const v = buf.subarray(off, h);
     wrBits(v, V6.version, 6); wrBits(v, V6.traffic_class, tos); wrBits(v, V6.flow_label, ip.flow);
@@ -159,6 +159,21 @@ export function encodeInto(buf: Uint8Array, off: number, ip: IpFields, pkt: Homa
     : homaChecksum(b, h, hlen, ip.saddr, ip.daddr);
   wr16(b, h + C.checksum, sum);
   return ipLen + hlen;
+}
+
+/** wrBits for a field of a header that starts at `base` of `b`. */
+function wrBitsAt(b: Uint8Array, base: number, f: F.WireField, value: number): void {
+  if (f.width + f.shift <= 8) {
+    const mask = ((1 << f.width) - 1) << f.shift;
+    b[base + f.byte] = (b[base + f.byte]! & ~mask) | ((value << f.shift) & mask);
+  } else wrBits(b.subarray(base), f, value);
+}
+
+/** An IPv4 address at `at` of the header [start, end) of `b` (a byte loop: TypedArray.set costs more for 4 bytes). */
+function copy4(b: Uint8Array, start: number, end: number, at: number, a: Uint8Array): void {
+  if (a.length !== 4) { b.subarray(start, end).set(a, at); return; }
+  const o = start + at;
+  b[o] = a[0]!; b[o + 1] = a[1]!; b[o + 2] = a[2]!; b[o + 3] = a[3]!;
 }
 
 /** The IP datagram (from the IP header on) for `pkt`. */

@@ -83,8 +83,8 @@ export function wr32(b: Uint8Array, o: number, v: number): void {
   b[o] = (v >>> 24) & 0xff; b[o + 1] = (v >>> 16) & 0xff; b[o + 2] = (v >>> 8) & 0xff; b[o + 3] = v & 0xff;
 }
 export function wr64(b: Uint8Array, o: number, v: bigint): void {
-  if (v >= 0n && v < 0x20000000000000n) {                      // below 2^53: plain number arithmetic
-    const n = Number(v);
+  const n = Number(v);                                         // exact below 2^53; rounds above
+  if (n >= 0 && n < 0x20000000000000) {                         // below 2^53: plain number arithmetic
     wr32(b, o, Math.floor(n / 0x100000000));
     wr32(b, o + 4, n % 0x100000000);
     return;
