@@ -19,6 +19,7 @@ export * from './abi/tunables.ts';
 export * from './abi/records.ts';
 export * from './abi/regmap.ts';
 export * from './abi/memory.ts';
+export { descriptorFault } from './abi/descriptor.ts';
 export { generateCHeader } from './abi/cheader.ts';
 
 /** Where the generated C header lives, relative to the repository root. */

@@ -13,6 +13,9 @@ import type { MemRecord } from '../../hw/homa/abi.ts';
 import { HOMA_MAX_MESSAGE_LENGTH } from '../../hw/homa/wire/index.ts';
 import type { QueuePair } from './queue-pair.ts';
 import { EINVAL } from './types.ts';
+import { descriptorFault } from '../../hw/homa/abi/descriptor.ts';
+
+export { descriptorFault };
 import type { Completion } from './types.ts';
 
 export const SEND_DESC_BYTES = sendDescriptor.width / 8;
@@ -64,31 +67,6 @@ function isV4Mapped(a: Uint8Array): boolean {
 function allZero(a: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== 0) return false;
   return true;
-}
-
-/**
- * Why the engine refuses descriptor `d` on a queue pair with a `sendSize`-byte send region
- * and an IP family of `family` bytes (records.ts sendDescriptor), or null if it takes it.
- */
-export function descriptorFault(d: MemRecord, sendSize: number, family: number): string | null {
-  const opcode = d['opcode'] as number;
-  if (opcode === SendOpcode.ABORT) return null;
-  if (opcode !== SendOpcode.REQUEST && opcode !== SendOpcode.REPLY) return `unknown opcode ${opcode}`;
-  const what = opcode === SendOpcode.REQUEST ? 'REQUEST' : 'REPLY';
-  const length = d['length'] as number;
-  const offset = d['send_offset'] as number;
-  if (length === 0 || length > HOMA_MAX_MESSAGE_LENGTH) return `${what} of ${length} bytes (1..${HOMA_MAX_MESSAGE_LENGTH}, spec §2.2)`;
-  if (offset + length > sendSize) return `${what} bytes [${offset}, ${offset + length}) leave the ${sendSize}-byte send region`;
-  if (opcode === SendOpcode.REQUEST) {
-    if ((d['id'] as bigint) !== 0n) return `REQUEST with id ${d['id'] as bigint} (the engine assigns request ids, spec §1.2)`;
-    if ((d['dport'] as number) === 0) return 'REQUEST to port 0 (spec §2)';
-  } else if ((d['cookie'] as bigint) !== 0n) {
-    return 'REPLY with a completion cookie (spec §2.2: responses carry none)';
-  }
-  const addr = d['peer_addr'] as Uint8Array;
-  const unnamed = opcode === SendOpcode.REPLY && allZero(addr);
-  if (family === 4 && !unnamed && !isV4Mapped(addr)) return `${what} to an IPv6 peer on an IPv4 NIC (peer_addr must be ::ffff:a.b.c.d)`;
-  return null;
 }
 
 /** The ERROR completion a refused descriptor gets: EINVAL, with the descriptor's id and cookie. */

@@ -1,9 +1,8 @@
 import { expect, test } from 'vitest';
 import type { Beat } from '../../hdl/sim/index.ts';
 import { bench, engines, Rng } from '../../lib/testing.ts';
-import { CompletionType, QpStatus, SendOpcode, sendDescriptor } from '../abi.ts';
+import { CompletionType, QpStatus, SendOpcode, descriptorFault, sendDescriptor } from '../abi.ts';
 import { readRecord, writeRecord, type MemRecord } from '../abi/memory.ts';
-import { descriptorFault } from '../../../sim/model/abi-adapter.ts';
 import { ENGINE_CONFIGS, type EngineConfig } from './config.ts';
 import { SQ_READ_DESCRIPTORS, SQ_READ_TAG, sqFetch } from './sq_fetch.ts';
 import { doorbellKind, qpEventKind, qpUpdateKind } from './types.ts';
@@ -13,8 +12,8 @@ import { doorbellKind, qpEventKind, qpUpdateKind } from './types.ts';
 // descriptorFault knows), rings the sq doorbell with its new tail, and reuses slots once
 // sq_head has passed them. A DMA model serves reads from that memory after a random delay and
 // refuses any read outside the ring of the queue pair it names. The check is exact, per queue
-// pair: the descriptors that come out on `desc` are the ones descriptorFault (the reference
-// model's own check) accepts, in ring order, REQUESTs with ids 2, 4, 6, ... and the rest
+// pair: the descriptors that come out on `desc` are the ones descriptorFault (hw/homa/abi, the
+// reference model's own check) accepts, in ring order, REQUESTs with ids 2, 4, 6, ... and the rest
 // unchanged; the refused ones come out on `cq` as ERROR completions with EINVAL and the
 // descriptor's id, cookie, address and port, in order, each with status BAD_DESCRIPTOR and a
 // `bad` pulse; sq_head only moves forward, never past what was copied out, and ends at the tail.

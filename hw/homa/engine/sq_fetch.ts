@@ -7,7 +7,7 @@
 // doorbell), the engine consumes and reports sq_head once every descriptor before it was
 // handed on or refused (the host may then reuse those slots).
 //
-// A descriptor is refused when descriptorFault (sim/model/abi-adapter.ts) would refuse it: an
+// A descriptor is refused when descriptorFault (hw/homa/abi/descriptor.ts) would refuse it: an
 // opcode other than REQUEST, REPLY or ABORT; a REQUEST or REPLY of 0 or more than 1,000,000
 // bytes, or whose bytes [send_offset, send_offset + length) leave the queue pair's send
 // region; a REQUEST with an id or to port 0; a REPLY with a cookie; an IPv6 peer on an IPv4
