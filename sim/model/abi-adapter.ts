@@ -13,7 +13,7 @@ import type { MemRecord } from '../../hw/homa/abi.ts';
 import { HOMA_MAX_MESSAGE_LENGTH } from '../../hw/homa/wire/index.ts';
 import type { QueuePair } from './queue-pair.ts';
 import { EINVAL } from './types.ts';
-import { descriptorFault } from '../../hw/homa/abi/descriptor.ts';
+import { allZero, descriptorFault, isV4Mapped } from '../../hw/homa/abi/descriptor.ts';
 
 export { descriptorFault };
 import type { Completion } from './types.ts';
@@ -57,16 +57,6 @@ export function controlPageFault(reg: (name: string) => number, minRegionBpages:
     if (reg(`${r}_base_lo`) % 4096) return `${r} base 0x${(reg(`${r}_base_hi`) * 2 ** 32 + reg(`${r}_base_lo`)).toString(16)} not 4 KiB aligned`;
   }
   return null;
-}
-
-function isV4Mapped(a: Uint8Array): boolean {
-  for (let i = 0; i < 10; i++) if (a[i] !== 0) return false;
-  return a[10] === 0xff && a[11] === 0xff;
-}
-
-function allZero(a: Uint8Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return false;
-  return true;
 }
 
 /** The ERROR completion a refused descriptor gets: EINVAL, with the descriptor's id and cookie. */

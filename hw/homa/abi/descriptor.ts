@@ -6,12 +6,14 @@ import { HOMA_MAX_MESSAGE_LENGTH } from '../wire/types.ts';
 import type { MemRecord } from './memory.ts';
 import { SendOpcode } from './records.ts';
 
-function isV4Mapped(a: Uint8Array): boolean {
+/** The address is IPv4 in IPv6 form (::ffff:a.b.c.d). */
+export function isV4Mapped(a: Uint8Array): boolean {
   for (let i = 0; i < 10; i++) if (a[i] !== 0) return false;
   return a[10] === 0xff && a[11] === 0xff;
 }
 
-function allZero(a: Uint8Array): boolean {
+/** Every byte is 0 (an address left unnamed). */
+export function allZero(a: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== 0) return false;
   return true;
 }
