@@ -17,6 +17,7 @@ import { timerScan } from './timer_scan.ts';
 import { internetChecksum } from './checksum.ts';
 import { crc32 } from './crc32.ts';
 import { uartReceiver, uartTransmitter } from './uart.ts';
+import { rmiiMac } from './rmii_mac.ts';
 
 export { beat, type BeatLayout } from './beat.ts';
 export { pipeStage, skidBuffer } from './skid_buffer.ts';
@@ -34,6 +35,7 @@ export { timerScan, type TimerScanOptions } from './timer_scan.ts';
 export { internetChecksum, type ChecksumOptions } from './checksum.ts';
 export { crc32, crc32Matrix, crc32Update } from './crc32.ts';
 export { uartReceiver, uartTransmitter } from './uart.ts';
+export { rmiiMac, rmiiRxBeat } from './rmii_mac.ts';
 
 const def = <S extends IoSpec>(d: ModuleDef<S>): ModuleDef<IoSpec> => d;
 
@@ -67,6 +69,7 @@ export function libDesigns(): Record<string, ModuleDef<IoSpec>> {
     crc32_64B: def(crc32({ bytes: 64 })),
     uart_transmitter: def(uartTransmitter()),
     uart_receiver: def(uartReceiver()),
+    rmii_mac: def(rmiiMac()),
   };
 }
 
