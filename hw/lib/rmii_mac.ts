@@ -180,7 +180,7 @@ export function rmiiMac() {
         tx.count.set(1);
       };
       const takeData = () => {
-        tx.cur.set(dataByte);
+        tx.cur.set(dataByte.as(8));
         tx.crc.set(crcData.as(32));
         tx.curLast.set(io.tx.valid.and(io.tx.payload.last));
         when(io.tx.valid.not(), () => { tx.bad.set(true); tx.underrunPulse.set(true); });
