@@ -3,7 +3,7 @@
 // bridge. Query parameters: baud (default 3000000), address (the NIC's IPv4 address, default
 // 10.0.0.1), retry_ms (default 200) and tries (default 10): how long an unanswered request is
 // waited for and how often it is sent before the call fails. Importing this file registers it
-// (plugins/backends.ts does); the serialport package loads only when a URL is opened.
+// (plugins/backends.ts does); nothing is opened until a URL is.
 
 import { registerBackend } from '../../host-lib/backend-registry.ts';
 import { NoDeviceError } from '../../host-lib/errors.ts';

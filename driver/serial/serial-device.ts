@@ -10,6 +10,7 @@
 // an error that says what to check.
 
 import { Worker } from 'node:worker_threads';
+import { DEFAULT_ENGINE_PARAMS, registerOffset } from '../../hw/homa/abi.ts';
 import type { Device, DmaBuffer, WaitResult } from '../../host-lib/device.ts';
 import { DeviceLostError, NoDeviceError } from '../../host-lib/errors.ts';
 import { CONTROL_SLOTS, SLOT, TEXT_BYTES, readText, waitAsync, type WorkerConfig, type WorkerMessage } from './shared.ts';
@@ -41,16 +42,28 @@ export class SerialDevice implements Device {
     this.address = o.address;
     const config: WorkerConfig = { path, baud: o.baud, retryMs: o.retryMs, tries: o.tries, control: this.control.buffer as SharedArrayBuffer, text: this.text };
     const ts = import.meta.url.endsWith('.ts');
-    // From the TypeScript sources (tests, tsx) the worker needs tsx's loader too.
-    this.worker = new Worker(new URL(`./worker.${ts ? 'ts' : 'js'}`, import.meta.url), { workerData: config, execArgv: ts ? ['--import', 'tsx'] : [] });
+    const entry = new URL(`./worker.${ts ? 'ts' : 'js'}`, import.meta.url).href;
+    // From the TypeScript sources (tests, tsx) the worker registers tsx's loader first.
+    this.worker = ts
+      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`, { eval: true, workerData: config })
+      : new Worker(new URL(entry), { workerData: config });
     this.worker.unref();
     const deadline = Date.now() + o.retryMs * o.tries + 10_000;
     while (Atomics.load(this.control, SLOT.open) === 0 && Date.now() < deadline) Atomics.wait(this.control, SLOT.open, 0, 100);
     const state = Atomics.load(this.control, SLOT.open);
     if (state !== 1) {
       void this.worker.terminate();
-      throw new NoDeviceError(this.url, state === 0 ? `the serial worker did not start within ${deadline - Date.now() + o.retryMs * o.tries + 10_000} ms` : readText(this.text, this.control));
+      throw new NoDeviceError(this.url, state === 0 ? `the serial worker did not start within ${o.retryMs * o.tries + 10_000} ms` : readText(this.text, this.control));
     }
+    // As a driver would at probe (a board has no driver): tell the engine its addresses. The
+    // IP goes in IPv6 form (::ffff:a.b.c.d); the Ethernet address is 02:00 and the IPv4 address.
+    const a = o.address;
+    const ipv6 = Uint8Array.from([...new Uint8Array(10), 0xff, 0xff, ...a]);
+    const ip = registerOffset('config', 'ip_addr', DEFAULT_ENGINE_PARAMS);
+    for (let i = 0; i < 4; i++) this.write32(ip + 4 * i, ((ipv6[4 * i]! << 24) | (ipv6[4 * i + 1]! << 16) | (ipv6[4 * i + 2]! << 8) | ipv6[4 * i + 3]!) >>> 0);
+    const mac = registerOffset('config', 'mac_addr', DEFAULT_ENGINE_PARAMS);
+    this.write32(mac, ((a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!) >>> 0);
+    this.write32(mac + 4, 0x0200);
   }
 
   read32(offset: number): number { return this.request(false, offset, 0); }

@@ -1,8 +1,10 @@
-// driver/serial/worker.ts — the serial backend's worker thread: opens the port with the
-// serialport package, runs the bridge's host end (hw/lib/uart_bridge_host.ts) on it, serves
+// driver/serial/worker.ts — the serial backend's worker thread: opens the port (stty for raw
+// 8N1 at the baud rate, then reads and writes on its descriptor), runs the bridge's host end (hw/lib/uart_bridge_host.ts) on it, serves
 // the board's DMA reads and writes from the host memory the device shared with it, counts
 // its interrupts, and answers the register requests the device posts in the control block.
 
+import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, read, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BridgeHost, type BridgeMemory } from '../../hw/lib/uart_bridge_host.ts';
 import { SLOT, waitAsync, writeText, type WorkerConfig, type WorkerMessage } from './shared.ts';
@@ -38,32 +40,47 @@ const memory: BridgeMemory = {
 };
 
 async function main(): Promise<void> {
-  let SerialPort: typeof import('serialport').SerialPort;
+  // The port: raw 8N1 at the baud rate (stty), then plain reads and writes on its descriptor.
   try {
-    ({ SerialPort } = await import('serialport'));
-  } catch {
-    fail('the serial backend needs the serialport package: npm install serialport');
+    execFileSync('stty', ['-F', config.path, 'raw', '-echo', '-crtscts', 'cs8', '-cstopb', '-parenb', String(config.baud)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    const why = (e as { stderr?: Buffer }).stderr?.toString().trim() || (e as Error).message;
+    fail(`cannot set up ${config.path} (raw, ${config.baud} baud): ${why}`);
     return;
   }
-  const port = new SerialPort({ path: config.path, baudRate: config.baud, autoOpen: false });
-  const opened = await new Promise<Error | null>((resolve) => port.open((e) => resolve(e ?? null)));
-  if (opened) { fail(`cannot open ${config.path}: ${opened.message}`); return; }
-  port.on('error', (e: Error) => { writeText(config.text, control, `${config.path}: ${e.message}`); Atomics.store(control, SLOT.open, 2); });
-  port.on('close', () => { if (Atomics.load(control, SLOT.open) === 1) { writeText(config.text, control, `${config.path} closed`); Atomics.store(control, SLOT.open, 2); } });
+  let fd: number;
+  try { fd = openSync(config.path, 'r+'); } catch (e) { fail(`cannot open ${config.path}: ${(e as Error).message}`); return; }
+  let open = true;
+  const port = {
+    write: (bytes: Uint8Array) => { if (open) writeSync(fd, bytes); },
+    close: () => { open = false; closeSync(fd); },
+  };
   const now = () => performance.now();
-  const host = new BridgeHost(memory, (bytes) => { port.write(Buffer.from(bytes)); }, { retryAfter: config.retryMs, tries: config.tries });
+  const host = new BridgeHost(memory, (bytes) => port.write(bytes), { retryAfter: config.retryMs, tries: config.tries });
   let lastByteAt = now();
   let afterReceive = (): void => {};
-  port.on('data', (chunk: Buffer) => {
-    lastByteAt = now();
-    host.receive(chunk);
-    afterReceive();
-    Atomics.store(control, SLOT.lostWrites, host.lostWrites);
-    if (host.irqs !== Atomics.load(control, SLOT.events)) {
-      Atomics.store(control, SLOT.events, host.irqs);
-      Atomics.notify(control, SLOT.events);
-    }
-  });
+  const buf = Buffer.alloc(4096);
+  const readMore = (): void => {
+    read(fd, buf, 0, buf.length, null, (e, n) => {
+      if (!open) return;
+      if (e || n === 0) {
+        writeText(config.text, control, `${config.path}: ${e ? e.message : 'closed (end of file)'}`);
+        Atomics.store(control, SLOT.open, 2);
+        Atomics.notify(control, SLOT.state);
+        return;
+      }
+      lastByteAt = now();
+      host.receive(buf.subarray(0, n));
+      afterReceive();
+      Atomics.store(control, SLOT.lostWrites, host.lostWrites);
+      if (host.irqs !== Atomics.load(control, SLOT.events)) {
+        Atomics.store(control, SLOT.events, host.irqs);
+        Atomics.notify(control, SLOT.events);
+      }
+      readMore();
+    });
+  };
+  readMore();
 
   // A session starts with a PING; the board must answer within the retry budget.
   const deadline = now() + config.retryMs * config.tries;
@@ -105,7 +122,7 @@ async function main(): Promise<void> {
   };
   void take();
   const tick = setInterval(() => {
-    if (now() - lastByteAt > 5) host.lineIdle();
+    if (now() - lastByteAt > config.retryMs / 2) host.lineIdle();
     settle();
   }, 2);
 
@@ -116,7 +133,8 @@ async function main(): Promise<void> {
       clearInterval(tick);
       closed = true;
       Atomics.store(control, SLOT.open, 3);
-      port.close(() => parentPort!.close());
+      port.close();
+      parentPort!.close();
     }
   });
 }
