@@ -16,7 +16,7 @@ export const hx8k: Ice40Board = {
   brams: 32,
   engine: ENGINE_CONFIGS.ice40,
   targetMhz: 50,
-  clock: 'RMII REF_CLK 50 MHz from the PHY module (header J2, a global buffer input)',
+  clock: 'RMII REF_CLK 50 MHz from the PHY module (header J2, ball R1, to a global buffer through the fabric)',
   baud: 3_125_000,
   ethernet: '100 Mb/s RMII PHY module on header J2',
   host: 'UART over the FT2232H channel B (3.125 Mbaud)',

@@ -16,7 +16,7 @@ export const icebreaker: Ice40Board = {
   brams: 30,
   engine: ENGINE_CONFIGS.ice40,
   targetMhz: 50,
-  clock: 'RMII REF_CLK 50 MHz from the PHY module (PMOD 1A pin 10, a global buffer input)',
+  clock: 'RMII REF_CLK 50 MHz from the PHY module (PMOD 1A pin 10, package pin 44)',
   baud: 3_125_000,
   ethernet: '100 Mb/s RMII PHY module on PMOD 1A',
   host: 'UART over the FT2232H channel B (3.125 Mbaud)',
