@@ -51,7 +51,7 @@ function parseBoardArgs(args: string[], command: string): BoardArgs | null {
 
 /** The last line of a build, in one fixed shape. */
 export function buildLine(r: BuildResult): string {
-  return `build: board=${r.board} luts=${r.luts}/${r.lutsTotal} brams=${r.brams} fmax=${r.fmaxMhz === null ? 'none' : r.fmaxMhz.toFixed(1)} target=${r.targetMhz}`;
+  return `build: board=${r.board} luts=${r.luts ?? 'none'}/${r.lutsTotal} brams=${r.brams ?? 'none'} fmax=${r.fmaxMhz === null ? 'none' : r.fmaxMhz.toFixed(1)} target=${r.targetMhz}`;
 }
 
 export async function runBuild(args: string[]): Promise<number> {

@@ -19,9 +19,10 @@ function cacheDir(): string { return resolve(process.env['HOMA_BOARD_CACHE'] ?? 
 
 export interface BuildResult {
   readonly board: string;
-  readonly luts: number;
+  /** LUTs and block RAMs used; null when nothing measured them (a Vivado project not yet run). */
+  readonly luts: number | null;
   readonly lutsTotal: number;
-  readonly brams: number;
+  readonly brams: number | null;
   readonly fmaxMhz: number | null;
   readonly targetMhz: number;
   readonly bitstream: string | null;

@@ -40,6 +40,9 @@ export function vivadoTcl(board: XilinxBoard, top: string): string {
 create_project -force homa_nic_${board.name.replace(/-/g, '_')} ./vivado -part ${board.part}
 ${boardPart}add_files -norecurse ${top}.v
 add_files -fileset constrs_1 -norecurse ${board.xdc}
+# The board's pins and clocks belong to a top that joins the IP to the engine; the engine alone
+# (out of context, below) has none of those ports, so the XDC waits until that top exists.
+set_property IS_ENABLED false [get_files ${board.xdc}]
 ${board.vendorIp.map((ip) => IP_TCL[ip]).join('\n')}
 generate_target all [get_ips]
 synth_ip [get_ips]
@@ -64,7 +67,7 @@ export async function buildXilinx(board: XilinxBoard, out: string, progress: Pro
   writeFileSync(join(out, 'build.tcl'), vivadoTcl(board, v.top));
   if (!o.estimate) {
     progress('[2/2] skipped: yosys synth_xilinx (--estimate runs it; it takes many minutes for this engine)');
-    return { board: board.name, luts: 0, lutsTotal: board.luts, brams: 0, fmaxMhz: null, targetMhz: board.targetMhz, bitstream: null, problem: 'no estimate run (add --estimate); no timing without Vivado: vivado -mode batch -source build.tcl' };
+    return { board: board.name, luts: null, lutsTotal: board.luts, brams: null, fmaxMhz: null, targetMhz: board.targetMhz, bitstream: null, problem: 'no estimate run (add --estimate); no timing without Vivado: vivado -mode batch -source build.tcl' };
   }
   progress(`[2/2] yosys synth_xilinx -family ${board.family} (many minutes)`);
   await runTool('yosys', ['-q', '-l', 'yosys.log', '-p', `synth_xilinx -family ${board.family} -top ${v.top}; tee -q -o stat.txt stat`, `${v.top}.v`], out, progress);
