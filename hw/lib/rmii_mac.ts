@@ -155,8 +155,12 @@ export function rmiiMac() {
     io.rmii_tx_en.set(tx.txEn);
     io.tx_underrun.set(tx.underrunPulse);
     const byteEnd = m.let('tx_byte_end', en.and(tx.dibit.eq(3)));
+    // `count` changes only at a byte's end, so its comparisons can be registered: at the next
+    // byte end, three or more cycles later, they are current (this keeps the comparators off the
+    // path into the byte-end decisions, the slowest on an iCE40).
+    const at = m.reg('tx_count_is', record({ six: bool, seven: bool, four: bool, gapEnd: bool, short: bool }));
     // The stream's next byte is wanted at the end of the SFD and of every data byte but the last.
-    const wantData = m.let('tx_want_data', txFsm.is('preamble').and(tx.count.eq(7)).or(txFsm.is('data').and(tx.curLast.not())));
+    const wantData = m.let('tx_want_data', txFsm.is('preamble').and(at.seven).or(txFsm.is('data').and(tx.curLast.not())));
     io.tx.ready.set(byteEnd.and(wantData));
     const dataByte = m.let('tx_data_byte', mux(io.tx.valid, io.tx.payload.data, lit(8, 0)));
     const crcData = m.let('tx_crc_data', crcStep(m, 'tx_crc_data', tx.crc, dataByte, 1));
@@ -165,6 +169,11 @@ export function rmiiMac() {
     const active = m.let('tx_active', txFsm.is('idle').not().and(txFsm.is('gap').not()));
 
     m.seq(() => {
+      at.six.set(tx.count.eq(6));
+      at.seven.set(tx.count.eq(7));
+      at.four.set(tx.count.eq(4));
+      at.gapEnd.set(tx.count.eq(RMII.gapBytes - 1));
+      at.short.set(tx.count.lt(RMII.minFrameBytes));
       tx.underrunPulse.set(false);
       when(en, () => {
         tx.txEn.set(active);
@@ -197,8 +206,8 @@ export function rmiiMac() {
         }),
         preamble: () => when(byteEnd, () => {
           tx.count.set(tx.count.add(1));
-          tx.cur.set(mux(tx.count.eq(6), lit(8, 0xd5), lit(8, 0x55)));
-          when(tx.count.eq(7), () => {
+          tx.cur.set(mux(at.six, lit(8, 0xd5), lit(8, 0x55)));
+          when(at.seven, () => {
             txFsm.goto('data');
             takeData();
             tx.count.set(1);
@@ -206,7 +215,7 @@ export function rmiiMac() {
         }),
         data: () => when(byteEnd, () => {
           when(tx.curLast.not(), takeData)
-            .elsewhen(tx.count.lt(RMII.minFrameBytes), () => {
+            .elsewhen(at.short, () => {
               txFsm.goto('pad');
               tx.cur.set(0);
               tx.crc.set(crcPad.as(32));
@@ -215,14 +224,14 @@ export function rmiiMac() {
             .otherwise(startFcs);
         }),
         pad: () => when(byteEnd, () => {
-          when(tx.count.lt(RMII.minFrameBytes), () => {
+          when(at.short, () => {
             tx.cur.set(0);
             tx.crc.set(crcPad.as(32));
             tx.count.set(tx.count.add(1));
           }).otherwise(startFcs);
         }),
         fcs: () => when(byteEnd, () => {
-          when(tx.count.eq(4), () => {
+          when(at.four, () => {
             txFsm.goto('gap');
             tx.count.set(0);
           }).otherwise(() => {
@@ -233,7 +242,7 @@ export function rmiiMac() {
         }),
         gap: () => when(byteEnd, () => {
           tx.count.set(tx.count.add(1));
-          when(tx.count.eq(RMII.gapBytes - 1), () => txFsm.goto('idle'));
+          when(at.gapEnd, () => txFsm.goto('idle'));
         }),
       });
     });

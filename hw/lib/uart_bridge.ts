@@ -95,8 +95,12 @@ export function uartBridge(o: UartBridgeOptions) {
     const buf = m.memory('frame_buf', { layout: u(8), depth: 256, ports: ['w', 'r'] });
     const aNext = m.let('rx_a_next', rx.a.add(inByte));
     const bNext = m.let('rx_b_next', rx.b.add(aNext));
-    const tooQuiet = m.let('rx_too_quiet', rx.quiet.ge(cat(io.divisor, lit(8, 0)).as(24).zext(26)));
+    // The timeouts' comparisons are registered (a cycle late is nothing against 256 bit times)
+    // to keep their carry chains off the paths into the state machines.
+    const late = m.reg('timeouts', record({ quiet: bool, retry: bool }));
+    const tooQuiet = late.quiet;
     m.seq(() => {
+      late.quiet.set(got.not().and(rx.quiet.ge(cat(io.divisor, lit(8, 0)).as(24).zext(26))));
       rx.ok.set(false);
       rx.quiet.set(mux(got, lit(26, 0), rx.quiet.add(1)));
       const drop = () => { rxFsm.goto('hunt'); rx.bad.set(rx.bad.add(1)); };
@@ -165,7 +169,7 @@ export function uartBridge(o: UartBridgeOptions) {
     const chunkN = m.let('chunk_n', rx.len.sub(3).bits(6, 0));
     const chunkOffset = m.let('chunk_offset', rx.head.bits(15, 0));
     const chunkTag = m.let('chunk_tag', rx.head.bits(16 + o.tagBits - 1, 16));
-    const retry = m.let('rd_retry', rd.idle.ge(cat(io.divisor, lit(12, 0)).as(28)));
+    const retry = late.retry;
 
 
     // ---- transmit: one message at a time, answers first ----
@@ -201,6 +205,7 @@ export function uartBridge(o: UartBridgeOptions) {
     // One clocked block for all three: the transmitter takes what the others set pending,
     // and a flag set again in the same cycle stays set (it is written after).
     m.seq(() => {
+      late.retry.set(rd.idle.ge(cat(io.divisor, lit(12, 0)).as(28)));
       when(io.dma_wr_req.valid.and(tx.wrActive.not()), () => {
         tx.wrActive.set(io.dma_wr_req.payload.len.ne(0));
         tx.wrAddr.set(io.dma_wr_req.payload.addr);
