@@ -1,5 +1,6 @@
 #!/usr/bin/env -S npx tsx
-// bin/homa-nic.ts — the homa-nic command. Subcommands: sim, conformance, stats, trace, wireshark.
+// bin/homa-nic.ts — the homa-nic command. Subcommands: sim, conformance, stats, trace, wireshark,
+// boards, build, flash.
 
 import '../plugins/index.ts';
 import { parseConformanceArgs, runConformance } from '../conformance/cli.ts';
@@ -9,6 +10,7 @@ import { STACKS } from '../sim/experiments/stacks.ts';
 import { parseStatsArgs, runStats } from '../tools/stats/cli.ts';
 import { parseTraceArgs, runTrace } from '../tools/trace/cli.ts';
 import { parseWiresharkArgs, runWireshark } from '../tools/wireshark/install.ts';
+import { runBoards, runBuild, runFlash } from '../boards/cli.ts';
 
 const USAGE = `homa-nic — an open Homa NIC
 
@@ -23,6 +25,10 @@ Commands:
   trace         one RPC's packets from a capture, in order, with timing
                 (homa-nic trace capture.pcap --id 1234)
   wireshark     the Homa dissector for Wireshark and tshark (homa-nic wireshark --install)
+  boards        the dev boards and datacenter cards, with part, clock and engine configuration
+  build         a board's flow: homa-nic build --board icebreaker [--out DIR] (iCE40 bitstream,
+                Vivado project for Xilinx boards)
+  flash         program a built board: homa-nic flash --board icebreaker [--out DIR]
 `;
 
 type Command = (args: string[]) => Promise<number> | number;
@@ -43,6 +49,9 @@ const COMMANDS: Record<string, Command> = {
   stats: (args) => runStats(parseStatsArgs(args)),
   trace: (args) => runTrace(parseTraceArgs(args)),
   wireshark: (args) => runWireshark(parseWiresharkArgs(args)),
+  boards: (args) => runBoards(args),
+  build: (args) => runBuild(args),
+  flash: (args) => runFlash(args),
 };
 
 async function main(argv: string[]): Promise<number> {

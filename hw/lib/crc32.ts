@@ -43,8 +43,8 @@ export function crc32Matrix(n: number): { state: number[][]; data: number[][] } 
   return { state, data };
 }
 
-/** The hardware for `n` more bytes: state and the low n bytes of `data` to the new state. */
-function crcStep(m: ModuleBuilder, name: string, state: UInt<number>, data: UInt<number>, n: number): UInt<number> {
+/** The hardware for `n` more bytes: state and the low n bytes of `data` to the new state (no final XOR). */
+export function crcStep(m: ModuleBuilder, name: string, state: UInt<number>, data: UInt<number>, n: number): UInt<number> {
   const mx = crc32Matrix(n);
   const bits: Bool[] = [];
   for (let o = 0; o < 32; o++) {

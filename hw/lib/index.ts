@@ -17,6 +17,8 @@ import { timerScan } from './timer_scan.ts';
 import { internetChecksum } from './checksum.ts';
 import { crc32 } from './crc32.ts';
 import { uartReceiver, uartTransmitter } from './uart.ts';
+import { rmiiMac } from './rmii_mac.ts';
+import { uartBridge } from './uart_bridge.ts';
 
 export { beat, type BeatLayout } from './beat.ts';
 export { pipeStage, skidBuffer } from './skid_buffer.ts';
@@ -34,6 +36,9 @@ export { timerScan, type TimerScanOptions } from './timer_scan.ts';
 export { internetChecksum, type ChecksumOptions } from './checksum.ts';
 export { crc32, crc32Matrix, crc32Update } from './crc32.ts';
 export { uartReceiver, uartTransmitter } from './uart.ts';
+export { rmiiMac, rmiiRxBeat } from './rmii_mac.ts';
+export { uartBridge, UART_BRIDGE, type UartBridgeOptions } from './uart_bridge.ts';
+export { BridgeHost, FrameDecoder, encodeFrame, BridgeError, type BridgeMemory } from './uart_bridge_host.ts';
 
 const def = <S extends IoSpec>(d: ModuleDef<S>): ModuleDef<IoSpec> => d;
 
@@ -67,6 +72,8 @@ export function libDesigns(): Record<string, ModuleDef<IoSpec>> {
     crc32_64B: def(crc32({ bytes: 64 })),
     uart_transmitter: def(uartTransmitter()),
     uart_receiver: def(uartReceiver()),
+    rmii_mac: def(rmiiMac()),
+    uart_bridge: def(uartBridge({ addrBits: 22, qpBits: 2, tagBits: 4 })),
   };
 }
 
