@@ -19,6 +19,8 @@ const TOOLS = [
   { cmd: 'nextpnr-ice40', pkg: 'nextpnr-ice40', why: 'iCE40 place and route' },
   { cmd: 'icepack', pkg: 'fpga-icestorm', why: 'iCE40 bitstreams' },
   { cmd: 'tshark', pkg: 'tshark', why: 'reading pcap captures back in tests' },
+  { cmd: 'socat', pkg: 'socat', why: 'the simulated board behind a pseudo-terminal' },
+  { cmd: 'stty', pkg: 'coreutils', why: 'raw mode for the serial backend\'s tty' },
   { cmd: 'g++', pkg: 'g++', why: 'native addons' },
   { cmd: 'make', pkg: 'make', why: 'native addons' },
 ];
