@@ -210,11 +210,16 @@ conformanceTest('tx', 'under load the shortest request is sent first', '§3.4 (S
   equal('responses completed', [...order].sort(), ['long', 'short 2', 'short 3', 'short 4']);
 });
 
+/** A queue pair of the DUT enabled by hand (port, SERVER bit, send region), for descriptors host-lib would never post. */
+function rawQueuePair(c: ConformanceCluster, port: number, server: boolean, sendBytes: number): HostQueuePair {
+  const qp = new HostQueuePair(c.dutDevice, discoverLayout(c.dutDevice), freeQueuePair(c).index, c.identity().minRegionBpages, sendBytes);
+  qp.enable(port, server);
+  return qp;
+}
+
 conformanceTest('tx', 'a REPLY naming no RPC of the DUT is dropped: TX_DONE at once, nothing sent', '§2.2 (a reply whose RPC is gone is silently ignored, as homa_sendmsg does), records.ts TX_DONE', async (ctx) => {
   const c = await ctx.cluster();
-  const raw = freeQueuePair(c);
-  const qp = new HostQueuePair(c.dutDevice, discoverLayout(c.dutDevice), raw.index, c.identity().minRegionBpages, 4096);
-  qp.enable(501, true);
+  const qp = rawQueuePair(c, 501, true, 4096);
   const peer = v4Mapped(c.sim.device(1).address);
   qp.postSend({ opcode: SendOpcode.REPLY, flags: SendFlag.NOTIFY_TX_DONE, id: 99n, length: 10, send_offset: 0, dport: 40000, peer_addr: peer });
   const x = await nextCompletion(c, qp, 'the REPLY for id 99');
@@ -227,9 +232,7 @@ conformanceTest('tx', 'a REPLY naming no RPC of the DUT is dropped: TX_DONE at o
 
 conformanceTest('tx', 'a REQUEST longer than the largest message is refused', 'records.ts sendDescriptor (length 1..1,000,000, spec §2.2), bad_descriptors', async (ctx) => {
   const c = await ctx.cluster();
-  const raw = freeQueuePair(c);
-  const qp = new HostQueuePair(c.dutDevice, discoverLayout(c.dutDevice), raw.index, c.identity().minRegionBpages, 1_100_000);
-  qp.enable(502, false);
+  const qp = rawQueuePair(c, 502, false, 1_100_000);
   const peer = v4Mapped(c.sim.device(1).address);
   qp.postSend({ opcode: SendOpcode.REQUEST, length: 1_000_001, send_offset: 0, dport: SERVER_PORT, peer_addr: peer, cookie: 77n });
   const x = await nextCompletion(c, qp, 'the 1,000,001-byte REQUEST');

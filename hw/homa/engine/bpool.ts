@@ -362,6 +362,13 @@ export function lowestSet(x: UInt<number>): UInt<number> {
   return loAny.not().asUInt().cat(mux(loAny, lowestSet(lo), lowestSet(hi)));
 }
 
+/** Round robin over the set bits of `pending`: the lowest above `last`, else the lowest. */
+export function roundRobinPick(pending: UInt<number>, last: UInt<number>): UInt<number> {
+  const n = pending.width;
+  const above = pending.and(lit(n, (1n << BigInt(n)) - 1n).shl(last).shl(1));
+  return mux(above.ne(0), lowestSet(above), lowestSet(pending));
+}
+
 /** A UInt from single bits, bit 0 first. */
 export function fromBits(bits: readonly Bool[]): UInt<number> {
   return cat(...[...bits].reverse());

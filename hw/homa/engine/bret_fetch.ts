@@ -31,7 +31,7 @@ import {
 import { bpageReturnEntry } from '../abi.ts';
 import { engineWidths, type EngineConfig } from './config.ts';
 import { engineLayouts, DMA_LEN_BITS } from './types.ts';
-import { lowestSet } from './bpool.ts';
+import { roundRobinPick } from './bpool.ts';
 
 /** Reads in flight (tags 0..7; tag bit 3 belongs to the DMA multiplexer). */
 const TAGS = 8;
@@ -119,9 +119,7 @@ export function bretFetch(c: EngineConfig) {
     const isEnable = io.qp_event.payload.kind.is('enable');
     const bellRings = m.let('bell_rings', io.doorbell.fire().and(io.doorbell.payload.kind.is('bret')).and(bitOf(q.active, io.doorbell.payload.qp)));
 
-    const above = lit(Q, (1n << BigInt(Q)) - 1n).shl(f.rr_last).shl(1);
-    const pendingAbove = q.pending.and(above);
-    const pickQp = m.let('pick_qp', mux(pendingAbove.ne(0), lowestSet(pendingAbove), lowestSet(q.pending)));
+    const pickQp = m.let('pick_qp', roundRobinPick(q.pending, f.rr_last));
     const picks = m.let('picks', fetch.is('pick').and(eventTake.not()).and(q.pending.ne(0)));
 
     const cfg = cfgRam.ports[1]!.data;

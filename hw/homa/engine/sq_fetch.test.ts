@@ -60,7 +60,7 @@ function randomDescriptor(rng: Rng, sendSize: number, ipv4: boolean, seq: number
 
 interface QpHost {
   epoch: number; enabled: boolean; base: bigint; log: number; sendSize: number; ring: Uint8Array;
-  tail: number; head: number; sizes: number[]; written: MemRecord[][]; accepted: Beat[][]; refused: Beat[][]; nextId: number;
+  tail: number; head: number; sizes: number[]; written: MemRecord[][]; accepted: Beat[][]; refused: Beat[][];
 }
 
 async function descriptorsFlow(c: EngineConfig, engine: string, seed: number, total: number, ipv4: boolean): Promise<void> {
@@ -84,7 +84,7 @@ async function descriptorsFlow(c: EngineConfig, engine: string, seed: number, to
     const sendSize = rng.chance(0.3) ? rng.range(64, 5000) : rng.range(1 << 20, 1 << 30);
     const ring = new Uint8Array(64 << log);
     host.set(qp, {
-      epoch, enabled: true, base: nextBase, log, sendSize, ring, tail: 0, head: 0, nextId: 2, sizes: [...(h?.sizes ?? []), sendSize],
+      epoch, enabled: true, base: nextBase, log, sendSize, ring, tail: 0, head: 0, sizes: [...(h?.sizes ?? []), sendSize],
       written: [...(h?.written ?? []), []], accepted: [...(h?.accepted ?? []), []], refused: [...(h?.refused ?? []), []],
     });
     events.push(qpEvent('enable', qp, nextBase, log, sendSize, epoch & 0xff));

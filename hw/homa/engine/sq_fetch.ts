@@ -35,7 +35,7 @@
 import { assign, bool, clog2, lit, module, mux, output, input, record, stream, u, when, type Bool, type UInt } from '../../hdl/index.ts';
 import { CompletionType, QpStatus, SendOpcode, sendDescriptor } from '../abi.ts';
 import { HOMA_MAX_MESSAGE_LENGTH } from '../wire/index.ts';
-import { lowestSet } from './bpool.ts';
+import { roundRobinPick } from './bpool.ts';
 import { engineWidths, type EngineConfig } from './config.ts';
 import { imageFields } from './mem_image.ts';
 import { completionRequestLayout } from './rx_data.ts';
@@ -139,9 +139,7 @@ export function sqFetch(c: EngineConfig) {
     const abandoned = r.abandon.or(hitsRead);
 
     // ---- pick and issue ----
-    const above = lit(Q, (1n << BigInt(Q)) - 1n).shl(r.rr_last).shl(1);
-    const pendingAbove = q.pending.and(above);
-    const pickQp = m.let('pick_qp', mux(pendingAbove.ne(0), lowestSet(pendingAbove), lowestSet(q.pending)));
+    const pickQp = m.let('pick_qp', roundRobinPick(q.pending, r.rr_last));
     const picks = m.let('picks', fsm.is('pick').and(eventTake.not()).and(q.pending.ne(0)));
     const cfg = cfgRam.ports[1]!.data;
     const head = headRam.ports[1]!.data;

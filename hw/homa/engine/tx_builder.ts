@@ -230,8 +230,7 @@ export function txBuilder(c: EngineConfig) {
             fs.sum.at(s).set(fs.sum.at(s).add(beatSum));
             fs.k.at(s).set(fs.k.at(s).add(1));
             fs.fill_left.at(s).set(mux(left.gt(B), left.sub(B), lit(12, 0)));
-            when(lastIn.and(spills.not()), () => sums.at(s).set(fs.sum.at(s).add(beatSum)));
-            when(lastIn.and(spills), () => sums.at(s).set(fs.sum.at(s).add(beatSum)));
+            when(lastIn, () => sums.at(s).set(fs.sum.at(s).add(beatSum)));
           });
         }
         if (B === 1) fs.odd.set(fs.odd.xor(onehot(t)).as(SLOTS));
