@@ -78,6 +78,8 @@ export function bwait(c: EngineConfig) {
     io.restart.valid.set(st.is('restart'));
     r.deliver.set(true);
     r.restart.set(true);
+    r.init.set(false);
+    r.cookie.set(0n);
     r.created.set(false);
     r.slot.set(sel('slot').as(w.rpcSlot));
     r.qp.set(sel('qp').as(w.qp));

@@ -25,6 +25,11 @@ import { rxDispatch, rxWorkLayout } from './rx_dispatch.ts';
 import { rxDma } from './rx_dma.ts';
 import { rxParser } from './rx_parser.ts';
 import { sqFetch } from './sq_fetch.ts';
+import { txRpc } from './tx_rpc.ts';
+import { txSched } from './tx_sched.ts';
+import { txBuilder } from './tx_builder.ts';
+import { frameArbiter } from '../../lib/frame_arbiter.ts';
+import { beat } from '../../lib/beat.ts';
 import { engineIo, engineLayouts, RX_DROP_COUNTER, rxDrop } from './types.ts';
 
 export function homaEngine(c: EngineConfig) {
@@ -42,8 +47,13 @@ export function homaEngine(c: EngineConfig) {
     const wmux = m.instance('dma_write_mux', dmaWriteMux(c, 2));
     const sq = m.instance('sq_fetch', sqFetch(c));
     const rmux = m.instance('dma_read_mux', dmaReadMux(c));
-    const cqReqs = m.instance('cq_requests', arbiter(completionRequestLayout(c), 2, 'priority'));
-    const events = m.instance('qp_events', streamFork(L.qpEvent, 6));
+    const txmux = m.instance('tx_read_mux', dmaReadMux(c, 2));
+    const cqReqs = m.instance('cq_requests', arbiter(completionRequestLayout(c), 4, 'priority'));
+    const events = m.instance('qp_events', streamFork(L.qpEvent, 7));
+    const txr = m.instance('tx_rpc', txRpc(c));
+    const txs = m.instance('tx_sched', txSched(c));
+    const txb = m.instance('tx_builder', txBuilder(c));
+    const macTx = m.instance('mac_tx', frameArbiter(beat(c.beatBytes), 2));
     const bells = m.instance('doorbells', streamFork(L.doorbell, 3));
     const updates = m.instance('updates', arbiter(L.qpUpdate, 4, 'round-robin'));
     const irqs = m.instance('irqs', arbiter(L.irq, 2, 'round-robin'));
@@ -66,6 +76,7 @@ export function homaEngine(c: EngineConfig) {
     connect(returns.qp_event, events.out[3]!);
     connect(cq.qp_event, events.out[4]!);
     connect(sq.qp_event, events.out[5]!);
+    connect(txr.qp_event, events.out[6]!);
     connect(bells.in, regs.doorbell);
     connect(cq.doorbell, bells.out[0]!);
     connect(returns.doorbell, bells.out[1]!);
@@ -98,18 +109,32 @@ export function homaEngine(c: EngineConfig) {
     parser.buf_rd_addr.set(writer.buf_rd_addr);
     writer.buf_rd_data.set(parser.buf_rd_data);
     parser.buf_free.set(writer.buf_free);
-    // Completions: messages received first, then refused send descriptors.
+    // Completions: messages received first, then refused send descriptors, then the send side's.
     connect(cqReqs.in[0]!, writer.done);
     connect(cqReqs.in[1]!, sq.cq);
+    connect(cqReqs.in[2]!, txr.cq_refused);
+    connect(cqReqs.in[3]!, txr.cq);
     cq.req.valid.set(cqReqs.out.valid);
     connect(cq.req.payload, cqReqs.out.payload.data);
     cqReqs.out.ready.set(cq.req.ready);
 
-    // Send: descriptors read from each queue pair's send ring and checked; refused ones complete
-    // with an error above. Accepted descriptors wait here: the transmit path that takes them is
-    // not built yet, so a queue pair's send ring stops at its first good descriptor.
+    // Send: descriptors read from each queue pair's send ring and checked (refused ones complete
+    // with an error above); accepted ones find or enter their RPC through rx_dispatch, then
+    // tx_rpc keeps each message's record and enters it in tx_sched, whose packets tx_builder
+    // sends, the payload read from host memory. GRANTs for our RPCs come from rx_dispatch.
     sq.ipv4.set(regs.ip_addr.bits(127, 32).eq(0xffff));
-    sq.desc.ready.set(false);
+    connect(dispatch.desc, sq.desc);
+    connect(txr.found, dispatch.tx);
+    connect(txr.grant_in, dispatch.grant);
+    assign(txr.tun, regs.tun);
+    connect(txs.add, txr.add);
+    connect(txs.grant, txr.grant);
+    txs.fifo_fraction.set(regs.tun.pacer_fifo_fraction.at(0).bits(9, 0));
+    connect(txr.pkt, txs.pkt);
+    connect(txb.req, txr.build);
+    txb.saddr.set(regs.ip_addr);
+    assign(txb.tun, regs.tun);
+    txr.sent.set(txb.sent);
 
     // DMA: payload and completion writes share the write port in order; bpage returns and send
     // descriptors share the read port.
@@ -121,8 +146,12 @@ export function homaEngine(c: EngineConfig) {
     connect(io.dma_wr_data, wmux.data);
     connect(rmux.req0, returns.rd_req);
     connect(returns.rd_data, rmux.data0);
-    connect(rmux.req1, sq.rd_req);
-    connect(sq.rd_data, rmux.data1);
+    connect(txmux.req0, txb.rd_req);
+    connect(txb.rd_data, txmux.data0);
+    connect(txmux.req1, sq.rd_req);
+    connect(sq.rd_data, txmux.data1);
+    connect(rmux.req1, txmux.req);
+    connect(txmux.data, rmux.data1);
     connect(io.dma_rd_req, rmux.req);
     connect(rmux.data, io.dma_rd_data);
 
@@ -157,7 +186,10 @@ export function homaEngine(c: EngineConfig) {
     ctl.req.valid.set(ctlReqs.out.valid);
     connect(ctl.req.payload, ctlReqs.out.payload.data);
     ctlReqs.out.ready.set(ctl.req.ready);
-    connect(io.mac_tx, ctl.mac);
+    // The MAC: control frames first, at frame boundaries, then DATA.
+    connect(macTx.in[0]!, ctl.mac);
+    connect(macTx.in[1]!, txb.mac);
+    connect(io.mac_tx, macTx.out);
 
     // Counters: every block's events by name; several may count one name in a cycle.
     const incs = new Map<string, Bool[]>(COUNTERS.map((n) => [n, []]));
@@ -167,6 +199,7 @@ export function homaEngine(c: EngineConfig) {
     for (const [n, b] of Object.entries(data.count as Record<string, Bool>)) add(n, b);
     add('bpage_double_frees', pool.double_free);
     add('bad_descriptors', sq.bad);
+    add('packets_sent_DATA', txb.sent);
     for (const [n, b] of Object.entries(ctl.count as Record<string, Bool>)) add(n, b);
     for (const n of COUNTERS) {
       if (n === 'fifo_grant_bytes') { (regs.count as Record<string, UInt<number>>)[n]!.set(sched.fifo_bytes); continue; }
@@ -176,9 +209,11 @@ export function homaEngine(c: EngineConfig) {
     }
 
     const dmaIdle = m.let('dma_idle', dispatch.idle.and(data.idle).and(writer.idle).and(cq.idle).and(wmux.idle).and(returns.idle).and(pool.idle)
-      .and(sq.idle).and(rmux.idle).and(cqReqs.out.valid.not()));
+      .and(sq.idle).and(rmux.idle).and(txmux.idle).and(cqReqs.out.valid.not()));
     regs.dma_idle.set(dmaIdle);
-    const txIdle = m.let('tx_idle', sched.idle.and(cutoffs.idle).and(waiters.idle).and(ctl.idle).and(ctlReqs.out.valid.not()));
+    // tx_sched holds messages waiting for GRANTs: those are not work in flight.
+    const txIdle = m.let('tx_idle', sched.idle.and(cutoffs.idle).and(waiters.idle).and(ctl.idle).and(ctlReqs.out.valid.not())
+      .and(txr.idle).and(txs.pkt.valid.not()).and(txb.idle).and(io.mac_tx.valid.not()));
     io.idle.set(dmaIdle.and(txIdle).and(parser.idle).and(regs.idle).and(io.mac_rx.valid.not()).and(io.reg_req.valid.not()));
   }, { config: c.name });
 }

@@ -80,7 +80,7 @@ export function rxData(c: EngineConfig) {
   const G = c.maxGaps;
   const gap = record({ start: u(MSG_BITS), end: u(MSG_BITS) });
   const rpcState = record({
-    live: bool, qp: u(w.qp), gen: u(8), peer_port: u(16),
+    live: bool, qp: u(w.qp), gen: u(8), peer_port: u(16), cookie: u(64),
     known: bool, waiting: bool, in_length: u(MSG_BITS), received: u(MSG_BITS), recv_end: u(MSG_BITS),
     gap_count: u(clog2(G + 1)), gaps: vec(gap, G),
   });
@@ -124,7 +124,7 @@ export function rxData(c: EngineConfig) {
     const ok = m.let('rpc_ok', x.deliver.and(mine).and(qpUp));
     const known = m.let('a_known', fresh.not().and(found.st.known));
     const restartsNow = m.let('a_restarts', x.restart.and(ok).and(known).and(found.st.waiting));
-    const needAlloc = m.let('need_alloc', ok.and(known.not().or(restartsNow)));
+    const needAlloc = m.let('need_alloc', ok.and(x.init.not()).and(known.not().or(restartsNow)));
 
     // Packets past stage A, waiting for their bpages or to be judged, in order (at most one per
     // RPC: a packet waits in A while an earlier one of its RPC is still here).
@@ -188,7 +188,7 @@ export function rxData(c: EngineConfig) {
     const lengthOk = m.let('length_ok', y.message_length.eq(inLen));
     const overflow = m.let('gap_overflow', opensGap.or(splits).and(full));
     const fits = m.let('fits', lengthOk.and(endFits).and(atFront.or(anyInGap)).and(overflow.not()));
-    const accept = m.let('accept', hOk.and(waiting.not()).and(fits));
+    const accept = m.let('accept', hOk.and(y.init.not()).and(waiting.not()).and(fits));
     const newReceived = m.let('new_received', received0.add(y.payload_bytes.zext(MSG_BITS).trunc(MSG_BITS)));
     const complete = m.let('completes', accept.and(newReceived.eq(inLen)));
 
@@ -235,14 +235,14 @@ export function rxData(c: EngineConfig) {
     // ---- outputs ----
     const o = io.out.payload;
     // The packet leaves with its event (when it reached its RPC), its pages taken (first packet).
-    const evNeeded = hd.ok.and(y.restart.not());
+    const evNeeded = hd.ok.and(y.restart.not()).and(y.init.not());
     const outValid = m.let('j_out_valid', hValid.and(hAlloc.not().or(io.grant.valid)));
     const evOk = m.let('j_ev_ok', evNeeded.not().or(io.ev.ready));
     io.out.valid.set(outValid.and(evOk));
     io.ev.valid.set(outValid.and(evNeeded).and(io.out.ready));
     io.grant.ready.set(hValid.and(hAlloc).and(io.out.ready).and(evOk));
     o.write.set(accept);
-    o.frame.set(y.restart.not());
+    o.frame.set(y.restart.not().and(y.init.not()));
     o.qp.set(y.qp);
     o.ipv6.set(y.ipv6);
     o.buf_start.set(y.buf_start);
@@ -257,7 +257,7 @@ export function rxData(c: EngineConfig) {
     o.cq.gen.set(y.gen);
     o.cq.type.set(mux(isServer, lit(8, CompletionType.REQUEST), lit(8, CompletionType.RESPONSE)));
     o.cq.id.set(y.local_id);
-    o.cq.cookie.set(0n);
+    o.cq.cookie.set(mux(isServer, lit(64, 0), st0.cookie));
     o.cq.peer_addr.set(y.saddr);
     o.cq.peer_port.set(y.sport);
     o.cq.length.set(inLen.zext(32));
@@ -269,7 +269,7 @@ export function rxData(c: EngineConfig) {
     }
     const fired = m.let('j_fired', io.out.fire());
     // Counters and events are about frames; a restart only moves the message's state.
-    const done = m.let('j_done', fired.and(y.restart.not()));
+    const done = m.let('j_done', fired.and(y.restart.not()).and(y.init.not()));
     io.restarted.valid.set(fired.and(y.restart));
     io.restarted.ok.set(hAlloc.and(g.ok));
     io.restarted.gone.set(hAlloc.not());
@@ -317,7 +317,8 @@ export function rxData(c: EngineConfig) {
       next.qp.set(y.qp);
       next.gen.set(y.gen);
       next.peer_port.set(y.sport);
-      next.known.set(true);
+      next.cookie.set(mux(y.init, y.cookie, mux(hFresh, lit(64, 0), st0.cookie)));
+      next.known.set(y.init.not());
       next.waiting.set(waiting);
       next.in_length.set(inLen);
       next.received.set(mux(accept, newReceived, received0));

@@ -10,16 +10,27 @@
 //      pair, lookup otherwise);
 //   C  RPC answer: the packet goes on to rx_data as `deliver` (DATA for an RPC, new or not)
 //      or `drop` (its beats are only freed), counted by reason.
-// Control packets (GRANT, RESEND, ...) are counted and dropped here until their handlers
-// exist (grant scheduler, transmit, reliability issues); rx_data counts DATA.
+// GRANTs for a known RPC also go to the transmit side (`grant`); other control packets
+// (RESEND, BUSY, ...) are counted and dropped here until their handlers exist (reliability
+// issue); rx_data counts DATA.
+//
+// Accepted send descriptors (sq_fetch) take the same three stages, in turn with frames, so an
+// RPC's slot is found where the frames find it: the peer is looked up (created on first use,
+// as HomaModule's homa_peer_find), then a REQUEST enters its client RPC (find_or_insert of
+// (peer, id): ids restart at 2 when a queue pair is enabled again, so an old entry is taken
+// over) and a REPLY or ABORT looks its RPC up. The answer leaves on `tx` (tx_rpc.ts); a new
+// client RPC also goes to rx_data as an `init` work item, ahead of any response frame (the
+// stages keep order), so the response finds the RPC's slot ready with its cookie.
 
-import { assign, bool, input, module, output, record, stream, u, when, type Bool } from '../../hdl/index.ts';
+import { assign, bool, input, module, mux, output, record, stream, u, when, type Bool } from '../../hdl/index.ts';
 import { regFifo } from '../../lib/fifo.ts';
 import { HomaType } from '../wire/index.ts';
 import { engineWidths, type EngineConfig } from './config.ts';
 import { peerTable } from './peer_table.ts';
 import { rpcTable } from './rpc_table.ts';
 import { engineLayouts, MSG_BITS } from './types.ts';
+import { txDescLayout } from './sq_fetch.ts';
+import { SendOpcode } from '../abi.ts';
 
 const TYPES = ['DATA', 'GRANT', 'RESEND', 'RPC_UNKNOWN', 'BUSY', 'CUTOFFS', 'FREEZE', 'NEED_ACK', 'ACK'] as const;
 
@@ -34,6 +45,9 @@ export function rxWorkLayout(c: EngineConfig) {
      * the pool has them. Carries the RPC's slot, queue pair, generation, peer port, id, length.
      */
     restart: bool,
+    /** Not a frame: a client RPC starts (REQUEST sent): its slot is set up for the response (qp, gen, server port in sport, cookie). */
+    init: bool,
+    cookie: u(64),
     created: bool,
     slot: u(w.rpcSlot),
     qp: u(w.qp),
@@ -62,18 +76,43 @@ export const DISPATCH_COUNTERS = [
   ...TYPES.filter((t) => t !== 'DATA').map((t) => `packets_rcvd_${t}`), 'peer_table_full', 'unknown_rpcs', 'requests_to_non_server', 'server_cant_create_rpcs',
 ] as const;
 
+/** A send descriptor's RPC, found (REPLY, ABORT) or entered (REQUEST), for tx_rpc. */
+export function txFoundLayout(c: EngineConfig) {
+  const w = engineWidths(c);
+  return record({
+    desc: txDescLayout(c),
+    /** The RPC exists (REPLY, ABORT) or was entered (REQUEST); 0: no such RPC, or a table was full. */
+    ok: bool,
+    /** A REQUEST found no room (peer or RPC table full). */
+    full: bool,
+    slot: u(w.rpcSlot),
+    peer: u(w.peer),
+  });
+}
+
+/** A GRANT for one of our RPCs (spec §1.3): to the transmit scheduler. */
+export function rxGrantLayout(c: EngineConfig) {
+  const w = engineWidths(c);
+  return record({ slot: u(w.rpcSlot), offset: u(32), priority: u(8) });
+}
+
 export function rxDispatch(c: EngineConfig) {
   const L = engineLayouts(c);
   const w = engineWidths(c);
   const work = rxWorkLayout(c);
-  const stageA = record({ hdr: L.rxHeader, hit: bool, qp: u(w.qp), server: bool, gen: u(8), enabled: bool });
+  const descL = txDescLayout(c);
+  const stageA = record({ hdr: L.rxHeader, tx: bool, tx_req: bool, hit: bool, qp: u(w.qp), server: bool, gen: u(8), enabled: bool });
   const stageB = record({ a: stageA, asked: bool, create: bool, peer_full: bool, peer: u(w.peer) });
   return module(`rx_dispatch_${c.name}`, {
     hdr: stream.sink(L.rxHeader),
+    /** Accepted send descriptors, their RPC to find or enter. */
+    desc: stream.sink(descL),
     qp_event: stream.sink(L.qpEvent),
     port_lookup: output(u(16)),
     port_found: input(record({ hit: bool, qp: u(w.qp) })),
     work: stream.source(work),
+    tx: stream.source(txFoundLayout(c)),
+    grant: stream.source(rxGrantLayout(c)),
     idle: output(bool),
     count: output(record(Object.fromEntries(DISPATCH_COUNTERS.map((n) => [n, bool])) as { [K in (typeof DISPATCH_COUNTERS)[number]]: typeof bool })),
   }, (m, io) => {
@@ -81,6 +120,8 @@ export function rxDispatch(c: EngineConfig) {
     const rpcs = m.instance('rpcs', rpcTable(c));
     const fifoA = m.instance('fifo_a', regFifo(stageA, 8));
     const fifoB = m.instance('fifo_b', regFifo(stageB, 8));
+    // Descriptors wait here, in order, while their lookups go through the stages.
+    const descs = m.instance('descs', regFifo(descL, 8));
 
     // Per-queue-pair SERVER bit and generation, from the register block's events.
     const qpInfo = m.memory('qp_info', { layout: record({ enabled: bool, server: bool, gen: u(8) }), depth: c.queuePairs, ports: ['w', 'r'] });
@@ -88,17 +129,24 @@ export function rxDispatch(c: EngineConfig) {
     io.qp_event.ready.set(true);
 
     // ---- stage A ----
-    const a1 = m.reg('a1', record({ valid: bool, hdr: L.rxHeader }));
-    const a2 = m.reg('a2', record({ valid: bool, hdr: L.rxHeader, hit: bool, qp: u(w.qp) }));
+    const a1 = m.reg('a1', record({ valid: bool, tx: bool, tx_req: bool, hdr: L.rxHeader }));
+    const a2 = m.reg('a2', record({ valid: bool, tx: bool, tx_req: bool, hdr: L.rxHeader, hit: bool, qp: u(w.qp) }));
     const inFlight = m.let('a_in_flight', a1.valid.asUInt().zext(4).add(a2.valid.asUInt().zext(4)));
     const room = m.let('a_room', fifoA.count.zext(4).add(inFlight).lt(8));
+    // Frames first; a descriptor enters when no frame header is offered (and has a place to wait).
+    const takeDesc = m.let('take_desc', io.hdr.valid.not().and(io.desc.valid).and(descs.in.ready));
     io.hdr.ready.set(room.and(peers.req.ready));
-    peers.req.valid.set(io.hdr.valid.and(room));
-    peers.req.payload.addr.set(io.hdr.payload.saddr);
+    io.desc.ready.set(room.and(peers.req.ready).and(takeDesc));
+    peers.req.valid.set(io.hdr.valid.or(takeDesc).and(room));
+    peers.req.payload.addr.set(mux(takeDesc, io.desc.payload.peer_addr, io.hdr.payload.saddr));
     io.port_lookup.set(io.hdr.payload.dport);
+    descs.in.valid.set(io.desc.fire());
+    assign(descs.in.payload, io.desc.payload);
     const info = infoR.data;
     fifoA.in.valid.set(a2.valid);
     assign(fifoA.in.payload.hdr, a2.hdr);
+    fifoA.in.payload.tx.set(a2.tx);
+    fifoA.in.payload.tx_req.set(a2.tx_req);
     fifoA.in.payload.hit.set(a2.hit);
     fifoA.in.payload.qp.set(a2.qp);
     fifoA.in.payload.server.set(info.server);
@@ -106,13 +154,25 @@ export function rxDispatch(c: EngineConfig) {
     fifoA.in.payload.enabled.set(info.enabled);
 
     const hdrFire = m.let('hdr_fire', io.hdr.fire());
+    const descFire = m.let('desc_fire', io.desc.fire());
+    // A descriptor travels as a header naming its peer and, in sender_id, its id ^ 1 (stage B
+    // asks for sender_id ^ 1); its type is none of Homa's.
+    const dIn = io.desc.payload;
+    const descHdr = m.wire('desc_hdr', L.rxHeader);
+    m.comb(() => {
+      assign(descHdr, io.hdr.payload);
+      descHdr.saddr.set(dIn.peer_addr);
+      descHdr.sender_id.set(dIn.id.xor(1));
+      descHdr.type.set(0xff);
+    });
 
     // ---- stage B ----
     const a = fifoA.out.payload;
     const isData = m.let('b_is_data', a.hdr.type.eq(HomaType.DATA));
     const serverId = m.let('b_server_id', a.hdr.sender_id.bit(0).not());   // local id = sender_id ^ 1 is odd (§1.2)
     const peerFull = peers.resp.payload.full;
-    const create = m.let('b_create', isData.and(serverId).and(a.hit).and(a.enabled).and(a.server));
+    const txRequest = m.let('b_tx_request', a.tx.and(a.tx_req));
+    const create = m.let('b_create', isData.and(serverId).and(a.hit).and(a.enabled).and(a.server).and(a.tx.not()).or(txRequest));
     const ask = m.let('b_ask', peerFull.not());
     const bGo = m.let('b_go', fifoA.out.valid.and(peers.resp.valid).and(fifoB.in.ready).and(ask.not().or(rpcs.req.ready)));
     fifoA.out.ready.set(bGo);
@@ -122,6 +182,8 @@ export function rxDispatch(c: EngineConfig) {
     rpcs.req.payload.id.set(a.hdr.sender_id.xor(1));
     fifoB.in.valid.set(bGo);
     assign(fifoB.in.payload.a.hdr, a.hdr);
+    fifoB.in.payload.a.tx.set(a.tx);
+    fifoB.in.payload.a.tx_req.set(a.tx_req);
     fifoB.in.payload.a.hit.set(a.hit);
     fifoB.in.payload.a.qp.set(a.qp);
     fifoB.in.payload.a.server.set(a.server);
@@ -140,25 +202,47 @@ export function rxDispatch(c: EngineConfig) {
     const b = fifoB.out.payload;
     const h = b.a.hdr;
     const r = rpcs.resp.payload;
-    const cGo = m.let('c_go', fifoB.out.valid.and(b.asked.not().or(rpcs.resp.valid)).and(io.work.ready));
-    fifoB.out.ready.set(cGo);
-    rpcs.resp.ready.set(cGo.and(b.asked));
-    const data = m.let('c_is_data', h.type.eq(HomaType.DATA));
+    const isTx = b.a.tx;
+    const data = m.let('c_is_data', h.type.eq(HomaType.DATA).and(isTx.not()));
+    const isGrant = m.let('c_is_grant', h.type.eq(HomaType.GRANT).and(isTx.not()));
     const known = m.let('c_known', b.asked.and(r.found));
     const created = m.let('c_created', b.asked.and(b.create).and(r.found.not()).and(r.full.not()));
     const deliver = m.let('c_deliver', data.and(known.or(created)));
-    io.work.valid.set(fifoB.out.valid.and(b.asked.not().or(rpcs.resp.valid)));
+    const d = descs.out.payload;
+    const txOk = m.let('c_tx_ok', b.asked.and(r.found.or(created)));
+    const txInit = m.let('c_tx_init', isTx.and(b.create).and(txOk));
+    const grantOut = m.let('c_grant_out', isGrant.and(known));
+    // A frame always leaves as a work item (its beats are freed there); a descriptor only when it starts a client RPC.
+    const needWork = m.let('c_need_work', isTx.not().or(txInit));
+    const cReady = m.let('c_ready', fifoB.out.valid.and(b.asked.not().or(rpcs.resp.valid)));
+    const cGo = m.let('c_go', cReady.and(needWork.not().or(io.work.ready)).and(isTx.not().or(io.tx.ready)).and(grantOut.not().or(io.grant.ready)));
+    fifoB.out.ready.set(cGo);
+    rpcs.resp.ready.set(cGo.and(b.asked));
+    descs.out.ready.set(cGo.and(isTx));
+    io.work.valid.set(cReady.and(needWork).and(isTx.not().or(io.tx.ready)).and(grantOut.not().or(io.grant.ready)));
+    io.tx.valid.set(cReady.and(isTx).and(needWork.not().or(io.work.ready)));
+    assign(io.tx.payload.desc, d);
+    io.tx.payload.ok.set(txOk);
+    io.tx.payload.full.set(b.peer_full.or(b.asked.and(b.create).and(r.found.not()).and(r.full)));
+    io.tx.payload.slot.set(r.slot);
+    io.tx.payload.peer.set(b.peer);
+    io.grant.valid.set(cReady.and(grantOut).and(io.work.ready));
+    io.grant.payload.slot.set(r.slot);
+    io.grant.payload.offset.set(h.ctl_offset);
+    io.grant.payload.priority.set(h.ctl_priority);
     const o = io.work.payload;
-    o.deliver.set(deliver);
+    o.deliver.set(deliver.or(txInit));
     o.restart.set(false);
-    o.created.set(created);
+    o.init.set(isTx);
+    o.cookie.set(d.cookie);
+    o.created.set(created.or(txInit));                       // a REQUEST takes its slot over, whatever was there
     o.slot.set(r.slot);
-    o.qp.set(b.a.qp);
-    o.gen.set(b.a.gen);
+    o.qp.set(mux(isTx, d.qp, b.a.qp));
+    o.gen.set(mux(isTx, d.gen, b.a.gen));
     o.ipv6.set(h.ipv6);
     o.saddr.set(h.saddr);
     o.smac.set(h.smac);
-    o.sport.set(h.sport);
+    o.sport.set(mux(isTx, d.dport, h.sport));
     o.dport.set(h.dport);
     o.peer.set(b.peer);
     o.incoming.set(h.incoming);
@@ -175,29 +259,35 @@ export function rxDispatch(c: EngineConfig) {
     // RESEND); packets_rcvd_* counts the packets that reach their handler. DATA that has an RPC
     // is counted by rx_data, which also checks the RPC is still this one.
     const cnt = io.count as Record<string, Bool>;
-    const dropped = m.let('c_dropped', cGo.and(data).and(deliver.not()));
+    const frameGo = m.let('c_frame_go', cGo.and(isTx.not()));
+    const dropped = m.let('c_dropped', frameGo.and(data).and(deliver.not()));
     const clientId = h.sender_id.bit(0);                                          // our id is even
     const actsAlone = m.let('c_acts_alone', h.type.eq(HomaType.CUTOFFS).or(h.type.eq(HomaType.NEED_ACK)).or(h.type.eq(HomaType.ACK)).or(h.type.eq(HomaType.RESEND)));
-    const control = m.let('c_control', cGo.and(data.not()).and(b.asked));
+    const control = m.let('c_control', frameGo.and(data.not()).and(b.asked));
     const handled = m.let('c_handled', control.and(r.found.or(actsAlone)));
     for (const t of TYPES) if (t !== 'DATA') cnt[`packets_rcvd_${t}`]!.set(handled.and(h.type.eq(HomaType[t])));
     const orphan = m.let('c_orphan', control.and(r.found.not()).and(actsAlone.not()).and(h.type.eq(HomaType.GRANT).and(clientId.not()).not()));
-    cnt['peer_table_full']!.set(cGo.and(b.peer_full));
+    cnt['peer_table_full']!.set(cGo.and(b.peer_full));   // frames and descriptors alike
     cnt['unknown_rpcs']!.set(dropped.and(b.asked).and(clientId).or(orphan));     // a response for no client RPC, or an orphan
     cnt['requests_to_non_server']!.set(dropped.and(b.asked).and(clientId.not()).and(b.create.not()));
     cnt['server_cant_create_rpcs']!.set(dropped.and(b.asked).and(b.create).and(r.full));
 
-    io.idle.set(a1.valid.not().and(a2.valid.not()).and(fifoA.count.eq(0)).and(fifoB.count.eq(0)));
+    io.idle.set(a1.valid.not().and(a2.valid.not()).and(fifoA.count.eq(0)).and(fifoB.count.eq(0)).and(descs.count.eq(0)));
 
     m.seq(() => {
       when(io.qp_event.valid, () => {
         const e = io.qp_event.payload;
         infoW.write(e.qp, { enabled: e.kind.is('disable').not(), server: e.server, gen: e.gen });
       });
-      a1.valid.set(hdrFire);
+      a1.valid.set(hdrFire.or(descFire));
+      a1.tx.set(descFire);
+      a1.tx_req.set(descFire.and(io.desc.payload.opcode.eq(SendOpcode.REQUEST)));
       when(hdrFire, () => assign(a1.hdr, io.hdr.payload));
+      when(descFire, () => assign(a1.hdr, descHdr));
       a2.valid.set(a1.valid);
       when(a1.valid, () => {
+        a2.tx.set(a1.tx);
+        a2.tx_req.set(a1.tx_req);
         assign(a2.hdr, a1.hdr);
         a2.hit.set(io.port_found.hit);
         a2.qp.set(io.port_found.qp);

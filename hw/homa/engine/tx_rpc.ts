@@ -1,0 +1,228 @@
+// hw/homa/engine/tx_rpc.ts — the send side's per-RPC state (ENGINE.md `tx_scheduler` inputs):
+// what a message being sent needs for each of its packets, kept by RPC slot, between the
+// descriptor that starts it, the transmit scheduler that cuts it into packets and the packet
+// builder that sends them.
+//
+//   found  -> (a REQUEST entered, or a REPLY's RPC found, by rx_dispatch) an ACCEPTED
+//             completion with the id when the REQUEST asked (NOTIFY_ID); the message's record is written at its slot (peer address and port, our port,
+//             the id on the wire, length, the host address of its bytes = send region base +
+//             send_offset, NOTIFY_TX_DONE, cookie) and it joins tx_sched (`add`) with its
+//             unscheduled bytes (min(unsched_bytes, length), spec §3.1) and packet payload
+//             (mtu - IP header - 56, §1.4);
+//   grant  -> a GRANT for a slot raises its message's grant in tx_sched and sets the priority
+//             of its scheduled packets (§3.1);
+//   pkt    -> each packet tx_sched hands out is joined with its message's record (one cycle)
+//             and goes to tx_builder as a DATA request;
+//   sent   -> DATA frames leave in the order they were asked for; when a message's last packet
+//             has left and its descriptor asked (NOTIFY_TX_DONE), a TX_DONE completion says
+//             its bytes will not be read again (true while the engine has no retransmission:
+//             the reliability issue moves it to the acknowledgement, as the model does).
+//
+// Refusals here (the model's behaviour): a REPLY whose RPC is not there (unknown id, or gone)
+// is ignored as HomaModule ignores it (spec §2.2), with TX_DONE at once when asked; a REQUEST
+// that finds no room in the peer or RPC table completes with ERROR ENOMEM. ABORT is not acted
+// on yet (the reliability issue); the descriptor is taken and dropped.
+//
+// Unscheduled packets go at the level the peer's default cutoffs give (spec §3.3: [7]=0,
+// [6]=INT_MAX, i.e. level 6) with cutoff_version 0: received CUTOFFS are not stored yet.
+// Frames go to the peer's Ethernet address as the engine's neighbour rule derives it: 02:00
+// followed by the IPv4 address (or the IPv6 address's low 32 bits); a neighbour table is
+// future work.
+
+import { assign, bool, input, lit, module, mux, output, record, stream, u, when, type UInt } from '../../hdl/index.ts';
+import { CompletionType, SendFlag, SendOpcode } from '../abi.ts';
+import { regFifo } from '../../lib/fifo.ts';
+import { engineWidths, rpcSlots, type EngineConfig } from './config.ts';
+import { tunablesLayout } from './regs.ts';
+import { completionRequestLayout } from './rx_data.ts';
+import { rxGrantLayout, txFoundLayout } from './rx_dispatch.ts';
+import { txPacketLayout } from './tx_builder.ts';
+import { txSchedLayouts } from './tx_sched.ts';
+import { MSG_BITS, engineLayouts } from './types.ts';
+
+const ENOMEM = 12;
+/** DATA header bytes after the IP header (spec §1.4: payload = mtu - IP header - 56). */
+const HOMA_DATA_OVERHEAD = 56;
+/** Unscheduled level before a peer's CUTOFFS (spec §3.3 defaults: [7]=0, [6]=INT_MAX). */
+export const DEFAULT_UNSCHED_LEVEL = 6;
+/** Packets asked of tx_builder whose frames have not left yet, at most. */
+const IN_FLIGHT = 8;
+
+export function txRpc(c: EngineConfig) {
+  const L = engineLayouts(c);
+  const w = engineWidths(c);
+  const T = txSchedLayouts(c);
+  const creq = completionRequestLayout(c);
+  const msg = record({
+    qp: u(w.qp), gen: u(8), ipv6: bool, daddr: u(128), dport: u(16), sport: u(16), id: u(64), length: u(MSG_BITS),
+    base: u(64), notify: bool, cookie: u(64),
+  });
+  const qpRec = record({ port: u(16), send_base: u(64) });
+  return module(`tx_rpc_${c.name}`, {
+    found: stream.sink(txFoundLayout(c)),
+    qp_event: stream.sink(L.qpEvent),
+    tun: input(tunablesLayout(c)),
+    add: stream.source(T.add),
+    grant_in: stream.sink(rxGrantLayout(c)),
+    grant: stream.source(T.grant),
+    pkt: stream.sink(T.pkt),
+    build: stream.source(txPacketLayout(c)),
+    /** A DATA frame left tx_builder (its frames leave in request order). */
+    sent: input(bool),
+    /** TX_DONE of messages whose last packet has left. */
+    cq: stream.source(creq),
+    /** ACCEPTED (NOTIFY_ID), ERROR ENOMEM (no room for a REQUEST) and TX_DONE of a REPLY with no RPC. */
+    cq_refused: stream.source(creq),
+    idle: output(bool),
+  }, (m, io) => {
+    const slots = rpcSlots(c);
+    const qpRam = m.memory('qp_send', { layout: qpRec, depth: c.queuePairs, ports: ['w', 'r'] });
+    const msgRam = m.memory('msg', { layout: msg, depth: slots, ports: ['w', 'r'] });
+    const prioRam = m.memory('sched_prio', { layout: u(3), depth: slots, ports: ['w', 'r'] });
+    const [qpW, qpR, msgW, msgR, prioW, prioR] = [qpRam.ports[0]!, qpRam.ports[1]!, msgRam.ports[0]!, msgRam.ports[1]!, prioRam.ports[0]!, prioRam.ports[1]!];
+    io.qp_event.ready.set(true);
+    const tun = io.tun;
+
+    // ---- a descriptor's RPC: its queue pair's port and send region read, then one step ----
+    const f = m.regs({ valid: bool, ready: bool, posted: bool });
+    const fi = m.reg('f_item', txFoundLayout(c));
+    const d = fi.desc;
+    io.found.ready.set(f.valid.not());
+    const ipv6 = m.let('f_ipv6', d.peer_addr.bits(127, 32).ne(0xffff));
+    const isReq = m.let('f_request', d.opcode.eq(SendOpcode.REQUEST));
+    const isReply = m.let('f_reply', d.opcode.eq(SendOpcode.REPLY));
+    const notify = m.let('f_notify', d.flags.and(SendFlag.NOTIFY_TX_DONE).ne(0));
+    const sends = m.let('f_sends', fi.ok.and(isReq.or(isReply)));
+    // NOTIFY_ID: the ACCEPTED completion (id and cookie) goes first, then the message is entered.
+    const accepted = m.let('f_accepted', fi.ok.and(isReq).and(d.flags.and(SendFlag.NOTIFY_ID).ne(0)).and(f.posted.not()));
+    const unsched = tun.unsched_bytes.at(0);
+    const mtu = tun.mtu.at(0).bits(10, 0) as UInt<number>;
+    const maxp = m.let('f_maxp', mtu.sub(mux(ipv6, lit(11, 40 + HOMA_DATA_OVERHEAD), lit(11, 20 + HOMA_DATA_OVERHEAD))));
+    const lenW = d.length.zext(32);
+    io.add.valid.set(f.valid.and(f.ready).and(sends).and(accepted.not()));
+    io.add.payload.msg.set(fi.slot);
+    io.add.payload.length.set(d.length);
+    io.add.payload.unscheduled.set(mux(unsched.lt(lenW), unsched, lenW).trunc(MSG_BITS));
+    io.add.payload.maxp.set(maxp.as(11));
+    // ERROR ENOMEM for a REQUEST with no room; TX_DONE at once for a REPLY with no RPC.
+    const refusedReq = m.let('f_no_room', fi.ok.not().and(isReq));
+    const goneReply = m.let('f_gone_reply', fi.ok.not().and(isReply).and(notify));
+    const fCq = m.wire('f_cq', creq);
+    m.comb(() => {
+      fCq.qp.set(d.qp);
+      fCq.gen.set(d.gen);
+      fCq.type.set(mux(refusedReq, lit(8, CompletionType.ERROR), mux(accepted, lit(8, CompletionType.ACCEPTED), lit(8, CompletionType.TX_DONE))));
+      fCq.id.set(d.id);
+      fCq.cookie.set(d.cookie);
+      fCq.peer_addr.set(d.peer_addr);
+      fCq.peer_port.set(d.dport);
+      fCq.length.set(mux(refusedReq.or(accepted), lit(32, 0), lenW));
+      fCq.error.set(mux(refusedReq, lit(16, ENOMEM), lit(16, 0)));
+      fCq.num_bpages.set(0);
+      for (let i = 0; i < 16; i++) fCq.bpage_offsets.at(i).set(0);
+    });
+    const fWantsCq = m.let('f_wants_cq', refusedReq.or(goneReply).or(accepted));
+    io.cq_refused.valid.set(f.valid.and(f.ready).and(fWantsCq));
+    assign(io.cq_refused.payload, fCq);
+    const fDone = m.let('f_done', f.valid.and(f.ready).and(mux(sends, io.add.ready.and(accepted.not()), mux(fWantsCq, io.cq_refused.ready, lit(1, 1).asBool()))));
+
+    // ---- GRANTs: the priority kept by slot, the offset on to tx_sched ----
+    // The record's write and a grant's priority write share no port; a grant waits while a
+    // message is being entered.
+    const entering = m.let('f_entering', io.add.fire());
+    io.grant.valid.set(io.grant_in.valid.and(entering.not()));
+    io.grant.payload.msg.set(io.grant_in.payload.slot);
+    io.grant.payload.offset.set(io.grant_in.payload.offset);
+    io.grant_in.ready.set(io.grant.ready.and(entering.not()));
+
+    // ---- packets: the record read as tx_sched hands the packet over, then offered ----
+    const p1 = m.reg('p1', record({ valid: bool, pkt: T.pkt }));
+    const p2 = m.reg('p2', record({ valid: bool, pkt: T.pkt, rec: msg, prio: u(3) }));
+    const done = m.instance('done_fifo', regFifo(record({ last: bool, cq: creq }), IN_FLIGHT));
+    const p2Go = m.let('p2_go', io.build.fire());
+    const p1Go = m.let('p1_go', p1.valid.and(p2.valid.not().or(p2Go)));
+    io.pkt.ready.set(p1.valid.not().or(p1Go));
+    const q = p2.pkt, r = p2.rec;
+    io.build.valid.set(p2.valid.and(done.in.ready));
+    const b = io.build.payload;
+    b.qp.set(r.qp);
+    b.ipv6.set(r.ipv6);
+    b.daddr.set(r.daddr);
+    b.dmac.set(lit(16, 0x0200).cat(r.daddr.bits(31, 0)));
+    b.sport.set(r.sport);
+    b.dport.set(r.dport);
+    b.sender_id.set(r.id);
+    b.message_length.set(r.length);
+    b.offset.set(q.offset);
+    b.length.set(q.length);
+    b.incoming.set(q.incoming.zext(32));
+    b.cutoff_version.set(0);
+    b.retransmit.set(false);
+    b.ack_client_id.set(0n);
+    b.ack_server_port.set(0);
+    b.priority.set(mux(q.unscheduled, lit(3, DEFAULT_UNSCHED_LEVEL), p2.prio));
+    b.addr.set(r.base.add(q.offset.zext(64)));
+    done.in.valid.set(p2Go);
+    done.in.payload.last.set(q.last.and(r.notify));
+    const dc = done.in.payload.cq;
+    dc.qp.set(r.qp);
+    dc.gen.set(r.gen);
+    dc.type.set(CompletionType.TX_DONE);
+    dc.id.set(r.id);
+    dc.cookie.set(r.cookie);
+    dc.peer_addr.set(r.daddr);
+    dc.peer_port.set(r.dport);
+    dc.length.set(r.length.zext(32));
+    dc.error.set(0);
+    dc.num_bpages.set(0);
+    for (let i = 0; i < 16; i++) dc.bpage_offsets.at(i).set(0);
+
+    // ---- frames out: each one pops its packet; a message's last one posts TX_DONE ----
+    const owed = m.reg('frames_left', u(4));                     // frames out whose packet is not yet popped
+    const head = done.out.payload;
+    const canPop = m.let('can_pop', owed.ne(0).or(io.sent));
+    io.cq.valid.set(done.out.valid.and(canPop).and(head.last));
+    assign(io.cq.payload, head.cq);
+    const pop = m.let('pop', done.out.valid.and(canPop).and(head.last.not().or(io.cq.ready)));
+    done.out.ready.set(pop);
+
+    io.idle.set(f.valid.not().and(p1.valid.not()).and(p2.valid.not()).and(done.out.valid.not()));
+
+    m.seq(() => {
+      when(io.qp_event.valid.and(io.qp_event.payload.kind.is('enable')), () => {
+        qpW.write(io.qp_event.payload.qp, { port: io.qp_event.payload.port, send_base: io.qp_event.payload.send_base });
+      });
+      when(io.found.fire(), () => {
+        f.valid.set(true);
+        f.ready.set(false);
+        f.posted.set(false);
+        assign(fi, io.found.payload);
+        qpR.read(io.found.payload.desc.qp);
+      });
+      when(f.valid.and(f.ready.not()), () => f.ready.set(true));
+      when(fDone, () => f.valid.set(false));
+      when(io.cq_refused.fire(), () => f.posted.set(true));
+      when(entering, () => {
+        msgW.write(fi.slot, {
+          qp: d.qp, gen: d.gen, ipv6, daddr: d.peer_addr, dport: d.dport, sport: qpR.data.port, id: d.id, length: d.length,
+          base: qpR.data.send_base.add(d.send_offset.zext(64)), notify, cookie: d.cookie,
+        });
+        prioW.write(fi.slot, lit(3, 0));
+      });
+      when(io.grant.fire(), () => prioW.write(io.grant_in.payload.slot, io.grant_in.payload.priority.bits(2, 0)));
+      when(io.pkt.fire(), () => {
+        assign(p1.pkt, io.pkt.payload);
+        msgR.read(io.pkt.payload.msg);
+        prioR.read(io.pkt.payload.msg);
+      });
+      p1.valid.set(io.pkt.fire().or(p1.valid.and(p1Go.not())));
+      when(p1Go, () => {
+        assign(p2.pkt, p1.pkt);
+        assign(p2.rec, msgR.data);
+        p2.prio.set(prioR.data);
+      });
+      p2.valid.set(p1Go.or(p2.valid.and(p2Go.not())));
+      owed.set(owed.add(io.sent.asUInt().zext(4)).sub(pop.asUInt().zext(4)));
+    });
+  }, { config: c.name });
+}
