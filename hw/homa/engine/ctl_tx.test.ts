@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 import { bench, engines, Rng, randBits } from '../../lib/testing.ts';
 import {
-  HomaType, cutoffsPacket, decodeFrame, encodeFrame, grantPacket, resendPacket, IPPROTO_HOMA, type HomaPacket,
+  HomaType, ackPacket, cutoffsPacket, decodeFrame, encodeFrame, grantPacket, resendPacket, IPPROTO_HOMA, type HomaPacket,
 } from '../wire/index.ts';
 import { defaultTunables } from '../abi.ts';
 import { ENGINE_CONFIGS, type EngineConfig } from './config.ts';
@@ -40,7 +40,7 @@ async function framesAgree(c: EngineConfig, engine: string, seed: number, n: num
     tb.set('saddr', asBig(saddr));
     const want: Uint8Array[] = [];
     for (let i = 0; i < n; i++) {
-      const type = [HomaType.GRANT, HomaType.RESEND, HomaType.CUTOFFS][rng.range(0, 2)]!;
+      const type = [HomaType.GRANT, HomaType.RESEND, HomaType.CUTOFFS, HomaType.ACK][rng.range(0, 3)]!;
       const daddr = ipv6 ? Uint8Array.from({ length: 16 }, () => rng.range(0, 255)) : mapped(Uint8Array.of(10, 0, 1, rng.range(1, 250)));
       const dmac = Number(randBits(rng, 48));
       const sport = rng.range(1, 65535), dport = rng.range(1, 65535);
@@ -50,7 +50,8 @@ async function framesAgree(c: EngineConfig, engine: string, seed: number, n: num
       const cut = cutoffs.map((x, j) => (j === 0 ? 0x7fffffff : x));
       const pkt: HomaPacket = type === HomaType.GRANT ? grantPacket(sport, dport, id, offset, priority)
         : type === HomaType.RESEND ? resendPacket(sport, dport, id, offset, length >>> 0, priority)
-          : cutoffsPacket(sport, dport, id, cut, version);
+          : type === HomaType.ACK ? ackPacket(sport, dport, id, [])
+            : cutoffsPacket(sport, dport, id, cut, version);
       const ip = { version: (ipv6 ? 6 : 4) as 4 | 6, priority: prioMap[7]! & 7, flow: 0, ttl: 64, protocol: IPPROTO_HOMA, saddr: ipv6 ? saddr : v4(saddr), daddr: ipv6 ? daddr : v4(daddr) };
       want.push(encodeFrame(dmac, smac, ip, pkt));
     }
@@ -64,7 +65,7 @@ async function framesAgree(c: EngineConfig, engine: string, seed: number, n: num
         if (Number(b.last)) { frames.push(Uint8Array.from(cur)); cur = []; }
       }
       return frames.length >= n;
-    }, { timeout: 200 * n * (1 + 128 / c.beatBytes) });
+    }, { timeout: 200 * n * (1 + 136 / c.beatBytes) });
     await tb.tick(50);
     expect(frames.length).toBe(n);
     for (let i = 0; i < n; i++) {

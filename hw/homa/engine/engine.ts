@@ -62,7 +62,7 @@ export function homaEngine(c: EngineConfig) {
     const dataEvents = m.instance('data_events', streamFork(grantEventLayout(c), 3));
     const waiters = m.instance('bwait', bwait(c));
     const work = m.instance('rx_work', arbiter(rxWorkLayout(c), 2, 'priority'));
-    const ctlReqs = m.instance('ctl_requests', arbiter(ctlRequest, 3, 'priority'));
+    const ctlReqs = m.instance('ctl_requests', arbiter(ctlRequest, 4, 'priority'));
     const ctl = m.instance('ctl_tx', ctlTx(c));
     const tick = m.instance('ticker', engineTick(c));
 
@@ -183,6 +183,7 @@ export function homaEngine(c: EngineConfig) {
     connect(ctlReqs.in[0]!, sched.grant);
     connect(ctlReqs.in[1]!, cutoffs.req);
     connect(ctlReqs.in[2]!, waiters.resend);
+    connect(ctlReqs.in[3]!, dispatch.ack);
     ctl.req.valid.set(ctlReqs.out.valid);
     connect(ctl.req.payload, ctlReqs.out.payload.data);
     ctlReqs.out.ready.set(ctl.req.ready);

@@ -10,9 +10,11 @@
 //      pair, lookup otherwise);
 //   C  RPC answer: the packet goes on to rx_data as `deliver` (DATA for an RPC, new or not)
 //      or `drop` (its beats are only freed), counted by reason.
-// GRANTs for a known RPC also go to the transmit side (`grant`); other control packets
-// (RESEND, BUSY, ...) are counted and dropped here until their handlers exist (reliability
-// issue); rx_data counts DATA.
+// GRANTs for a known RPC also go to the transmit side (`grant`); a NEED_ACK for one of our
+// client RPCs is answered with an ACK (`ack`, to ctl_tx; client RPCs are not freed yet, so
+// every NEED_ACK is answered as HomaModule answers one for an RPC it no longer has, §3.6);
+// other control packets (RESEND, BUSY, ...) are counted and dropped here until their
+// handlers exist (reliability issue); rx_data counts DATA.
 //
 // Accepted send descriptors (sq_fetch) take the same three stages, in turn with frames, so an
 // RPC's slot is found where the frames find it: the peer is looked up (created on first use,
@@ -22,7 +24,7 @@
 // client RPC also goes to rx_data as an `init` work item, ahead of any response frame (the
 // stages keep order), so the response finds the RPC's slot ready with its cookie.
 
-import { assign, bool, input, module, mux, output, record, stream, u, when, type Bool } from '../../hdl/index.ts';
+import { assign, bool, connect, input, module, mux, output, record, stream, u, when, type Bool } from '../../hdl/index.ts';
 import { regFifo } from '../../lib/fifo.ts';
 import { HomaType } from '../wire/index.ts';
 import { engineWidths, type EngineConfig } from './config.ts';
@@ -31,6 +33,7 @@ import { rpcTable } from './rpc_table.ts';
 import { engineLayouts, MSG_BITS } from './types.ts';
 import { txDescLayout } from './sq_fetch.ts';
 import { SendOpcode } from '../abi.ts';
+import { ctlRequest } from './ctl_tx.ts';
 
 const TYPES = ['DATA', 'GRANT', 'RESEND', 'RPC_UNKNOWN', 'BUSY', 'CUTOFFS', 'FREEZE', 'NEED_ACK', 'ACK'] as const;
 
@@ -113,6 +116,7 @@ export function rxDispatch(c: EngineConfig) {
     work: stream.source(work),
     tx: stream.source(txFoundLayout(c)),
     grant: stream.source(rxGrantLayout(c)),
+    ack: stream.source(ctlRequest),
     idle: output(bool),
     count: output(record(Object.fromEntries(DISPATCH_COUNTERS.map((n) => [n, bool])) as { [K in (typeof DISPATCH_COUNTERS)[number]]: typeof bool })),
   }, (m, io) => {
@@ -122,6 +126,9 @@ export function rxDispatch(c: EngineConfig) {
     const fifoB = m.instance('fifo_b', regFifo(stageB, 8));
     // Descriptors wait here, in order, while their lookups go through the stages.
     const descs = m.instance('descs', regFifo(descL, 8));
+    // ACKs wait here for ctl_tx (a FIFO's ready does not hang on its taker's).
+    const acks = m.instance('acks', regFifo(ctlRequest, 2));
+    connect(io.ack, acks.out);
 
     // Per-queue-pair SERVER bit and generation, from the register block's events.
     const qpInfo = m.memory('qp_info', { layout: record({ enabled: bool, server: bool, gen: u(8) }), depth: c.queuePairs, ports: ['w', 'r'] });
@@ -212,21 +219,35 @@ export function rxDispatch(c: EngineConfig) {
     const txOk = m.let('c_tx_ok', b.asked.and(r.found.or(created)));
     const txInit = m.let('c_tx_init', isTx.and(b.create).and(txOk));
     const grantOut = m.let('c_grant_out', isGrant.and(known));
+    const ackOut = m.let('c_ack_out', h.type.eq(HomaType.NEED_ACK).and(isTx.not()).and(b.asked).and(h.sender_id.bit(0)));
     // A frame always leaves as a work item (its beats are freed there); a descriptor only when it starts a client RPC.
     const needWork = m.let('c_need_work', isTx.not().or(txInit));
     const cReady = m.let('c_ready', fifoB.out.valid.and(b.asked.not().or(rpcs.resp.valid)));
-    const cGo = m.let('c_go', cReady.and(needWork.not().or(io.work.ready)).and(isTx.not().or(io.tx.ready)).and(grantOut.not().or(io.grant.ready)));
+    const sideOk = m.let('c_side_ok', grantOut.not().or(io.grant.ready).and(ackOut.not().or(acks.in.ready)));
+    const cGo = m.let('c_go', cReady.and(needWork.not().or(io.work.ready)).and(isTx.not().or(io.tx.ready)).and(sideOk));
     fifoB.out.ready.set(cGo);
     rpcs.resp.ready.set(cGo.and(b.asked));
     descs.out.ready.set(cGo.and(isTx));
-    io.work.valid.set(cReady.and(needWork).and(isTx.not().or(io.tx.ready)).and(grantOut.not().or(io.grant.ready)));
+    io.work.valid.set(cReady.and(needWork).and(isTx.not().or(io.tx.ready)).and(sideOk));
     io.tx.valid.set(cReady.and(isTx).and(needWork.not().or(io.work.ready)));
     assign(io.tx.payload.desc, d);
     io.tx.payload.ok.set(txOk);
     io.tx.payload.full.set(b.peer_full.or(b.asked.and(b.create).and(r.found.not()).and(r.full)));
     io.tx.payload.slot.set(r.slot);
     io.tx.payload.peer.set(b.peer);
-    io.grant.valid.set(cReady.and(grantOut).and(io.work.ready));
+    io.grant.valid.set(cReady.and(grantOut).and(io.work.ready).and(ackOut.not().or(acks.in.ready)));
+    acks.in.valid.set(cReady.and(ackOut).and(io.work.ready).and(grantOut.not().or(io.grant.ready)));
+    const ak = acks.in.payload;
+    ak.type.set(HomaType.ACK);
+    ak.ipv6.set(h.ipv6);
+    ak.daddr.set(h.saddr);
+    ak.dmac.set(h.smac);
+    ak.sport.set(h.dport);
+    ak.dport.set(h.sport);
+    ak.sender_id.set(h.sender_id.xor(1));
+    ak.offset.set(0);
+    ak.length.set(0);
+    ak.priority.set(0);
     io.grant.payload.slot.set(r.slot);
     io.grant.payload.offset.set(h.ctl_offset);
     io.grant.payload.priority.set(h.ctl_priority);
@@ -272,7 +293,7 @@ export function rxDispatch(c: EngineConfig) {
     cnt['requests_to_non_server']!.set(dropped.and(b.asked).and(clientId.not()).and(b.create.not()));
     cnt['server_cant_create_rpcs']!.set(dropped.and(b.asked).and(b.create).and(r.full));
 
-    io.idle.set(a1.valid.not().and(a2.valid.not()).and(fifoA.count.eq(0)).and(fifoB.count.eq(0)).and(descs.count.eq(0)));
+    io.idle.set(a1.valid.not().and(a2.valid.not()).and(fifoA.count.eq(0)).and(fifoB.count.eq(0)).and(descs.count.eq(0)).and(acks.count.eq(0)));
 
     m.seq(() => {
       when(io.qp_event.valid, () => {

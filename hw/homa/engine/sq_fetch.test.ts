@@ -13,11 +13,11 @@ import { doorbellKind, qpEventKind, qpUpdateKind } from './types.ts';
 // sq_head has passed them. A DMA model serves reads from that memory after a random delay and
 // refuses any read outside the ring of the queue pair it names. The check is exact, per queue
 // pair: the descriptors that come out on `desc` are the ones descriptorFault (hw/homa/abi, the
-// reference model's own check) accepts, in ring order, REQUESTs with ids 2, 4, 6, ... and the rest
+// reference model's own check) accepts, in ring order, REQUESTs with the engine's ids (even, each once) and the rest
 // unchanged; the refused ones come out on `cq` as ERROR completions with EINVAL and the
 // descriptor's id, cookie, address and port, in order, each with status BAD_DESCRIPTOR and a
 // `bad` pulse; sq_head only moves forward, never past what was copied out, and ends at the tail.
-// Midway some queue pairs are disabled and enabled again on a new ring (ids start again at 2).
+// Midway some queue pairs are disabled and enabled again on a new ring.
 
 const kindOf = (k: 'enable' | 'disable' | 'ctrl') => Number(qpEventKind.values[k]);
 
@@ -208,14 +208,17 @@ async function descriptorsFlow(c: EngineConfig, engine: string, seed: number, to
   stop();
   unsub();
 
-  // The reference: descriptorFault decides; REQUESTs take ids 2, 4, ... per enable.
+  // The reference: descriptorFault decides; REQUESTs take ids from one counter for the whole
+  // engine (2, 4, ...): even, each used once, rising in each ring's order (ids a stopped ring's
+  // dropped descriptors took are skipped).
   const family = ipv4 ? 4 : 16;
   let refusedTotal = 0, acceptedTotal = 0;
+  const requestIds: bigint[] = [];
   for (const qp of qps) {
     const h = host.get(qp)!;
     h.written.forEach((list, epoch) => {
       const wantAccepted: Record<string, unknown>[] = [], wantRefused: Record<string, unknown>[] = [];
-      let id = 2;
+      const isRequest: boolean[] = [];
       for (const d of list) {
         if (descriptorFault(d, h.sizes[epoch]!, family) !== null) {
           wantRefused.push({
@@ -226,9 +229,9 @@ async function descriptorsFlow(c: EngineConfig, engine: string, seed: number, to
           const isReq = d['opcode'] === SendOpcode.REQUEST;
           wantAccepted.push({
             qp, opcode: d['opcode'], flags: d['flags'], dport: d['dport'], length: Number(d['length']) & 0xfffff, send_offset: d['send_offset'],
-            error: d['error'], id: isReq ? BigInt(id) : d['id'], cookie: d['cookie'], peer_addr: bytesToBig(d['peer_addr'] as Uint8Array),
+            error: d['error'], id: d['id'], cookie: d['cookie'], peer_addr: bytesToBig(d['peer_addr'] as Uint8Array),
           });
-          if (isReq) id += 2;
+          isRequest.push(isReq);
         }
       }
       const pick = (b: Beat, keys: string[]) => Object.fromEntries(keys.map((k) => {
@@ -237,6 +240,11 @@ async function descriptorsFlow(c: EngineConfig, engine: string, seed: number, to
       }));
       const gotA = h.accepted[epoch]!.map((b) => pick(b, Object.keys(wantAccepted[0] ?? { qp: 0 })));
       const gotR = h.refused[epoch]!.map((b) => pick(b, Object.keys(wantRefused[0] ?? { qp: 0 })));
+      // A REQUEST's id is the engine's: taken from what it handed on, checked below.
+      const epochIds: bigint[] = [];
+      gotA.forEach((g, i) => { if (isRequest[i] && wantAccepted[i]) { wantAccepted[i]!['id'] = g['id']; epochIds.push(g['id'] as bigint); } });
+      epochIds.forEach((id, i) => { if (i > 0) expect(id).toBeGreaterThan(epochIds[i - 1]!); });
+      requestIds.push(...epochIds);
       const norm = (l: Record<string, unknown>[]) => l.map((x) => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, ['id', 'cookie', 'peer_addr'].includes(k) ? BigInt(v as bigint) : Number(v)])));
       // A ring that was stopped may stop early; the live one never.
       const live = epoch === h.epoch;
@@ -246,6 +254,8 @@ async function descriptorsFlow(c: EngineConfig, engine: string, seed: number, to
       acceptedTotal += gotA.length;
     });
   }
+  expect(requestIds.every((id) => id >= 2n && id % 2n === 0n)).toBe(true);
+  expect(new Set(requestIds).size).toBe(requestIds.length);
   expect(badPulses).toBe(refusedTotal);
   expect(statusSets).toBe(refusedTotal);
   expect(rdReq.received.length).toBe(reads);

@@ -14,7 +14,8 @@
 // NIC. A refused descriptor touches no memory: an ERROR completion (EINVAL, the descriptor's
 // id, cookie, peer_addr, and dport as peer_port) goes to `cq`, status BAD_DESCRIPTOR to
 // `update`, and `bad` pulses for the bad_descriptors counter. An accepted REQUEST gets its id
-// here (the queue pair's next_outgoing_id: 2 after an enable, then +2, spec §1.2), and leaves
+// here from the engine's one counter (HomaModule's next_outgoing_id: 2 after reset, then +2,
+// spec §1.2; ids are unique per client host, as peers key server RPCs by them), and leaves
 // on `desc` with the rest of the descriptor; REPLY and ABORT leave as they came (matching a
 // reply to its RPC is the next stage's work).
 //
@@ -85,7 +86,6 @@ export function sqFetch(c: EngineConfig) {
     const cfgRam = m.memory('ring_cfg', { layout: ringCfg, depth: Q, ports: ['w', 'r'] });
     const tailRam = m.memory('ring_tail', { layout: u(32), depth: Q, ports: ['w', 'r'] });
     const headRam = m.memory('ring_head', { layout: u(32), depth: Q, ports: ['w', 'r'] });
-    const idRam = m.memory('id_ram', { layout: u(64), depth: Q, ports: ['w', 'r'] });
     const q = m.regs({ active: u(Q), pending: u(Q) });
     const onehot = (qp: UInt<number>): UInt<number> => lit(Q, 1).shl(qp);
     const bitOf = (v: UInt<number>, qp: UInt<number>): Bool => v.shr(qp).bit(0);
@@ -181,7 +181,6 @@ export function sqFetch(c: EngineConfig) {
           cfgRam.ports[0]!.write(ev.qp, { base: ev.sq_base, log: ev.sq_log, send_size: ev.send_size, gen: ev.gen });
           tailRam.ports[0]!.write(ev.qp, lit(32, 0));
           headRam.ports[0]!.write(ev.qp, lit(32, 0));
-          idRam.ports[0]!.write(ev.qp, lit(64, 2));
         }).otherwise(() => q.active.set(q.active.and(onehot(ev.qp).not())));
       });
       when(bellRings, () => tailRam.ports[0]!.write(io.doorbell.payload.qp, io.doorbell.payload.value));
@@ -203,7 +202,6 @@ export function sqFetch(c: EngineConfig) {
           cfgRam.ports[1]!.read(pickQp);
           tailRam.ports[1]!.read(pickQp);
           headRam.ports[1]!.read(pickQp);
-          idRam.ports[1]!.read(pickQp);
           r.qp.set(pickQp);
           r.rr_last.set(pickQp);
           r.abandon.set(false);
@@ -219,7 +217,6 @@ export function sqFetch(c: EngineConfig) {
             r.n.set(n);
             r.k.set(0);
             r.head.set(head);
-            r.next_id.set(idRam.ports[1]!.data);
             r.send_size.set(cfg.send_size);
             r.gen.set(cfg.gen);
             r.rx_words.set(0);
@@ -290,7 +287,7 @@ export function sqFetch(c: EngineConfig) {
               descReg.length.set(length.trunc(MSG_BITS));
               descReg.send_offset.set(sendOffset.as(32));
               descReg.error.set(f['error']!.as(32));
-              descReg.id.set(mux(verdict.is_request, r.next_id, f['id']!.as(64)));
+              descReg.id.set(mux(verdict.is_request, r.next_id.add(2), f['id']!.as(64)));
               descReg.cookie.set(f['cookie']!.as(64));
               descReg.peer_addr.set(addr.as(128));
               when(verdict.is_request, () => r.next_id.set(r.next_id.add(2)));
@@ -311,7 +308,6 @@ export function sqFetch(c: EngineConfig) {
           updReg.qp.set(r.qp);
           updReg.value.set(newHead);
           headRam.ports[0]!.write(r.qp, newHead);
-          idRam.ports[0]!.write(r.qp, r.next_id);
           fsm.goto('pick');
         }),
       });
