@@ -126,6 +126,7 @@ export function homaEngine(c: EngineConfig) {
     connect(dispatch.desc, sq.desc);
     connect(txr.found, dispatch.tx);
     connect(txr.grant_in, dispatch.grant);
+    connect(txr.cutoffs, dispatch.cutoffs);
     assign(txr.tun, regs.tun);
     connect(txs.add, txr.add);
     connect(txs.grant, txr.grant);

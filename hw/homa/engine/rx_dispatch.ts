@@ -10,7 +10,8 @@
 //      pair, lookup otherwise);
 //   C  RPC answer: the packet goes on to rx_data as `deliver` (DATA for an RPC, new or not)
 //      or `drop` (its beats are only freed), counted by reason.
-// GRANTs for a known RPC also go to the transmit side (`grant`); a NEED_ACK for one of our
+// GRANTs for a known RPC also go to the transmit side (`grant`), and so does a peer's
+// CUTOFFS (`cutoffs`: its cutoffs for our unscheduled packets, §3.3); a NEED_ACK for one of our
 // client RPCs is answered with an ACK (`ack`, to ctl_tx; client RPCs are not freed yet, so
 // every NEED_ACK is answered as HomaModule answers one for an RPC it no longer has, §3.6);
 // other control packets (RESEND, BUSY, ...) are counted and dropped here until their
@@ -24,7 +25,7 @@
 // client RPC also goes to rx_data as an `init` work item, ahead of any response frame (the
 // stages keep order), so the response finds the RPC's slot ready with its cookie.
 
-import { assign, bool, connect, input, module, mux, output, record, stream, u, when, type Bool } from '../../hdl/index.ts';
+import { assign, bool, connect, input, module, mux, output, record, stream, u, vec, when, type Bool } from '../../hdl/index.ts';
 import { regFifo } from '../../lib/fifo.ts';
 import { HomaType } from '../wire/index.ts';
 import { engineWidths, type EngineConfig } from './config.ts';
@@ -93,6 +94,12 @@ export function txFoundLayout(c: EngineConfig) {
   });
 }
 
+/** A peer's CUTOFFS (spec §3.3): the cutoffs our unscheduled packets to it follow. */
+export function rxCutoffsLayout(c: EngineConfig) {
+  const w = engineWidths(c);
+  return record({ peer: u(w.peer), cutoffs: vec(u(32), 8), version: u(16) });
+}
+
 /** A GRANT for one of our RPCs (spec §1.3): to the transmit scheduler. */
 export function rxGrantLayout(c: EngineConfig) {
   const w = engineWidths(c);
@@ -117,6 +124,7 @@ export function rxDispatch(c: EngineConfig) {
     tx: stream.source(txFoundLayout(c)),
     grant: stream.source(rxGrantLayout(c)),
     ack: stream.source(ctlRequest),
+    cutoffs: stream.source(rxCutoffsLayout(c)),
     idle: output(bool),
     count: output(record(Object.fromEntries(DISPATCH_COUNTERS.map((n) => [n, bool])) as { [K in (typeof DISPATCH_COUNTERS)[number]]: typeof bool })),
   }, (m, io) => {
@@ -129,6 +137,9 @@ export function rxDispatch(c: EngineConfig) {
     // ACKs wait here for ctl_tx (a FIFO's ready does not hang on its taker's).
     const acks = m.instance('acks', regFifo(ctlRequest, 2));
     connect(io.ack, acks.out);
+    // A peer's CUTOFFS on its way to the transmit side, through a FIFO for the same reason.
+    const cuts = m.instance('cutoffs', regFifo(rxCutoffsLayout(c), 2));
+    connect(io.cutoffs, cuts.out);
 
     // Per-queue-pair SERVER bit and generation, from the register block's events.
     const qpInfo = m.memory('qp_info', { layout: record({ enabled: bool, server: bool, gen: u(8) }), depth: c.queuePairs, ports: ['w', 'r'] });
@@ -223,7 +234,8 @@ export function rxDispatch(c: EngineConfig) {
     // A frame always leaves as a work item (its beats are freed there); a descriptor only when it starts a client RPC.
     const needWork = m.let('c_need_work', isTx.not().or(txInit));
     const cReady = m.let('c_ready', fifoB.out.valid.and(b.asked.not().or(rpcs.resp.valid)));
-    const sideOk = m.let('c_side_ok', grantOut.not().or(io.grant.ready).and(ackOut.not().or(acks.in.ready)));
+    const cutOut = m.let('c_cutoffs_out', h.type.eq(HomaType.CUTOFFS).and(isTx.not()).and(b.asked));
+    const sideOk = m.let('c_side_ok', grantOut.not().or(io.grant.ready).and(ackOut.not().or(acks.in.ready)).and(cutOut.not().or(cuts.in.ready)));
     const cGo = m.let('c_go', cReady.and(needWork.not().or(io.work.ready)).and(isTx.not().or(io.tx.ready)).and(sideOk));
     fifoB.out.ready.set(cGo);
     rpcs.resp.ready.set(cGo.and(b.asked));
@@ -235,8 +247,12 @@ export function rxDispatch(c: EngineConfig) {
     io.tx.payload.full.set(b.peer_full.or(b.asked.and(b.create).and(r.found.not()).and(r.full)));
     io.tx.payload.slot.set(r.slot);
     io.tx.payload.peer.set(b.peer);
-    io.grant.valid.set(cReady.and(grantOut).and(io.work.ready).and(ackOut.not().or(acks.in.ready)));
+    io.grant.valid.set(cReady.and(grantOut).and(io.work.ready).and(ackOut.not().or(acks.in.ready)).and(cutOut.not().or(cuts.in.ready)));
     acks.in.valid.set(cReady.and(ackOut).and(io.work.ready).and(grantOut.not().or(io.grant.ready)));
+    cuts.in.valid.set(cReady.and(cutOut).and(io.work.ready));
+    cuts.in.payload.peer.set(b.peer);
+    assign(cuts.in.payload.cutoffs, h.cutoffs);
+    cuts.in.payload.version.set(h.cutoff_version);
     const ak = acks.in.payload;
     ak.type.set(HomaType.ACK);
     ak.ipv6.set(h.ipv6);
@@ -293,7 +309,7 @@ export function rxDispatch(c: EngineConfig) {
     cnt['requests_to_non_server']!.set(dropped.and(b.asked).and(clientId.not()).and(b.create.not()));
     cnt['server_cant_create_rpcs']!.set(dropped.and(b.asked).and(b.create).and(r.full));
 
-    io.idle.set(a1.valid.not().and(a2.valid.not()).and(fifoA.count.eq(0)).and(fifoB.count.eq(0)).and(descs.count.eq(0)).and(acks.count.eq(0)));
+    io.idle.set(a1.valid.not().and(a2.valid.not()).and(fifoA.count.eq(0)).and(fifoB.count.eq(0)).and(descs.count.eq(0)).and(acks.count.eq(0)).and(cuts.count.eq(0)));
 
     m.seq(() => {
       when(io.qp_event.valid, () => {

@@ -34,7 +34,7 @@
 // A frame that meets a full ring (its beats would pass `buf_free`) or a full header queue is
 // dropped as 'overrun'.
 
-import { assign, bool, cat, connect, EnumValue, False, input, lit, module, mux, output, record, stream, True, u, vec, when, type AnyValue, type Bool, type RecordLayout, type UInt } from '../../hdl/index.ts';
+import { assign, bool, cat, connect, EnumValue, False, input, lit, module, mux, output, record, stream, True, u, vec, when, type AnyValue, type Bool, type RecordLayout, type UInt, VecValue } from '../../hdl/index.ts';
 import { isPow2, requireParam } from '../../lib/beat.ts';
 import { regFifo } from '../../lib/fifo.ts';
 import { HOMA_FLAGS, HOMA_MAX_ACKS_PER_PKT, HOMA_MAX_MESSAGE_LENGTH, HOMA_URGENT, HomaType, IPPROTO_HOMA, IPPROTO_TCP, SEG_OFFSET_FROM_SEQUENCE } from '../wire/types.ts';
@@ -145,8 +145,8 @@ export function rxParser(c: EngineConfig) {
     const ipBytes = Array.from({ length: IP_KEPT_BYTES }, (_, i) => held(IP_POS + i));
     const saddrBytes = Array.from({ length: 16 }, (_, i) => capture(`saddr_b${i}`, i >= 12 ? V4.saddr + i - 12 : null, V6.saddr + i));
     const daddrBytes = Array.from({ length: 16 }, (_, i) => capture(`daddr_b${i}`, i >= 12 ? V4.daddr + i - 12 : null, V6.daddr + i));
-    // Of the pad, only bit 0 means anything (the incast mark).
-    const homaBytes = new Map(HOMA_CAPTURED.map((o) => [o, capture(`homa_b${o}`, V4.l4 + o, V6.l4 + o, o === HOMA.padLow ? 1 : 8)] as const));
+    // Of a DATA header's pad, only bit 0 means anything (the incast mark); its byte is also a CUTOFFS entry's.
+    const homaBytes = new Map(HOMA_CAPTURED.map((o) => [o, capture(`homa_b${o}`, V4.l4 + o, V6.l4 + o, 8)] as const));
 
     // The IP end, from the length field (registered in the beat that completes it). Here the
     // version nibble picks the field: it is one LUT in front of the checksum adders, and
@@ -289,7 +289,7 @@ export function rxParser(c: EngineConfig) {
     const ipSum1 = addLevel(addLevel(ipWords));
     const type = homa(HOMA.type);
     const isType = (t: number): Bool => type.eq(t);
-    const isData = isType(HomaType.DATA), isGrant = isType(HomaType.GRANT), isResend = isType(HomaType.RESEND);
+    const isData = isType(HomaType.DATA), isGrant = isType(HomaType.GRANT), isResend = isType(HomaType.RESEND), isCutoffs = isType(HomaType.CUTOFFS);
     let shortForType: Bool = False;
     for (const size of new Set(HEADER_SIZES.map((h) => h.bytes))) {
       const types = HEADER_SIZES.filter((h) => h.bytes === size).map((h) => isType(h.type)).reduce((a, b) => a.or(b));
@@ -322,12 +322,13 @@ export function rxParser(c: EngineConfig) {
       payload_bytes: zeroUnless(isData, payloadOf(ipv6)),
       ack_client_id: zeroUnless(isData, homa(HOMA.ackClientId, 8)),
       ack_server_port: zeroUnless(isData, homa(HOMA.ackServerPort, 2)),
-      cutoff_version: zeroUnless(isData, homa(HOMA.cutoffVersion, 2)),
+      cutoff_version: mux(isCutoffs, homa(HOMA.cutoffsVersion, 2), zeroUnless(isData, homa(HOMA.cutoffVersion, 2))),
       retransmit: isData.and(homa(HOMA.retransmit).ne(0)),
-      incast: isData.and(homa(HOMA.padLow).asBool()),
+      incast: isData.and(homa(HOMA.padLow).bit(0)),
       ctl_offset: zeroUnless(isGrant.or(isResend), homa(HOMA.grantOffset, 4)),
       ctl_length: zeroUnless(isResend, homa(HOMA.resendLength, 4)),
       ctl_priority: mux(isGrant, homa(HOMA.grantPriority), zeroUnless(isResend, homa(HOMA.resendPriority))),
+      cutoffs: new VecValue(vec(u(32), 8), Array.from({ length: 8 }, (_, i) => zeroUnless(isCutoffs, homa(HOMA.cutoffs + 4 * i, 4)) as UInt<32>)),
     });
     const header = headerAtVerdict ? null : headerOf(is6);
     const end2 = m.reg('end2', record({

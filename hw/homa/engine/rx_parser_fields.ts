@@ -6,7 +6,7 @@
 // IPv6 (40 bytes, no extension headers), then the Homa header at L4 offset 0 (spec §1.2).
 // Positions below are frame byte offsets; Homa offsets are relative to the L4 start.
 
-import { ackHeader, commonHeader, dataHeader, ethernetHeader, grantHeader, ipv4Header, ipv6Header, resendHeader } from '../wire/layouts.ts';
+import { ackHeader, commonHeader, cutoffsHeader, dataHeader, ethernetHeader, grantHeader, ipv4Header, ipv6Header, resendHeader } from '../wire/layouts.ts';
 import { byteOffset, field } from '../wire/fields.ts';
 import { COMMON_HLEN, ETH_HLEN, ETHERTYPE_IPV4, ETHERTYPE_IPV6, IPV4_HLEN, IPV6_HLEN, headerBytes } from '../wire/codec.ts';
 import { HomaType } from '../wire/types.ts';
@@ -69,6 +69,9 @@ export const HOMA = {
   resendLength: byteOffset(resendHeader, 'length'),
   resendPriority: byteOffset(resendHeader, 'priority'),
   numAcks: byteOffset(ackHeader, 'num_acks'),
+  /** CUTOFFS: unsched_cutoffs[0] (element i at + 4i) and the cutoff_version. */
+  cutoffs: byteOffset(cutoffsHeader, 'unsched_cutoffs.e0'),
+  cutoffsVersion: byteOffset(cutoffsHeader, 'cutoff_version'),
 } as const;
 
 /** [offset, bytes] of every Homa field above: the header bytes the parser captures. */
@@ -77,7 +80,7 @@ const HOMA_FIELDS: readonly (readonly [number, number])[] = [
   [HOMA.urgent, 2], [HOMA.senderId, 8], [HOMA.messageLength, 4], [HOMA.incoming, 4], [HOMA.ackClientId, 8],
   [HOMA.ackServerPort, 2], [HOMA.cutoffVersion, 2], [HOMA.retransmit, 1], [HOMA.padLow, 1], [HOMA.segOffset, 4],
   [HOMA.grantOffset, 4], [HOMA.grantPriority, 1], [HOMA.resendOffset, 4], [HOMA.resendLength, 4],
-  [HOMA.resendPriority, 1], [HOMA.numAcks, 2],
+  [HOMA.resendPriority, 1], [HOMA.numAcks, 2], [HOMA.cutoffs, 32], [HOMA.cutoffsVersion, 2],
 ];
 export const HOMA_CAPTURED: readonly number[] = [...new Set(HOMA_FIELDS.flatMap(([o, n]) => Array.from({ length: n }, (_, i) => o + i)))].sort((a, b) => a - b);
 

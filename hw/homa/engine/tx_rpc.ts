@@ -23,24 +23,29 @@
 // that finds no room in the peer or RPC table completes with ERROR ENOMEM. ABORT is not acted
 // on yet (the reliability issue); the descriptor is taken and dropped.
 //
-// Unscheduled packets go at the level the peer's default cutoffs give (spec §3.3: [7]=0,
-// [6]=INT_MAX, i.e. level 6) with cutoff_version 0: received CUTOFFS are not stored yet.
+// Unscheduled packets go at the level the peer's cutoffs give for the message's length (spec
+// §3.3: the highest level below num_priorities whose cutoff covers it), and carry the peer's
+// cutoff_version: a peer's CUTOFFS (`cutoffs`, from rx_dispatch) are kept by peer index
+// (entry 0 taken as INT_MAX); before any, HomaModule's defaults ([6] = INT_MAX, the rest 0:
+// level 6, version 0). The level is chosen when the message is entered (the model chooses per
+// packet; they differ only if a CUTOFFS arrives while a message's unscheduled bytes go out).
 // Frames go to the peer's Ethernet address as the engine's neighbour rule derives it: 02:00
 // followed by the IPv4 address (or the IPv6 address's low 32 bits); a neighbour table is
 // future work.
 
-import { assign, bool, input, lit, module, mux, output, record, stream, u, when, type UInt } from '../../hdl/index.ts';
+import { assign, bool, input, lit, module, mux, output, record, stream, u, vec, when, type UInt } from '../../hdl/index.ts';
 import { CompletionType, SendFlag, SendOpcode } from '../abi.ts';
 import { regFifo } from '../../lib/fifo.ts';
-import { engineWidths, rpcSlots, type EngineConfig } from './config.ts';
+import { engineWidths, peerEntries, rpcSlots, type EngineConfig } from './config.ts';
 import { tunablesLayout } from './regs.ts';
 import { completionRequestLayout } from './rx_data.ts';
-import { rxGrantLayout, txFoundLayout } from './rx_dispatch.ts';
+import { rxCutoffsLayout, rxGrantLayout, txFoundLayout } from './rx_dispatch.ts';
 import { txPacketLayout } from './tx_builder.ts';
 import { txSchedLayouts } from './tx_sched.ts';
 import { MSG_BITS, engineLayouts } from './types.ts';
 
 const ENOMEM = 12;
+const INT_MAX = 0x7fffffff;
 /** DATA header bytes after the IP header (spec §1.4: payload = mtu - IP header - 56). */
 const HOMA_DATA_OVERHEAD = 56;
 /** Unscheduled level before a peer's CUTOFFS (spec §3.3 defaults: [7]=0, [6]=INT_MAX). */
@@ -55,11 +60,13 @@ export function txRpc(c: EngineConfig) {
   const creq = completionRequestLayout(c);
   const msg = record({
     qp: u(w.qp), gen: u(8), ipv6: bool, daddr: u(128), dport: u(16), sport: u(16), id: u(64), length: u(MSG_BITS),
-    base: u(64), notify: bool, cookie: u(64),
+    base: u(64), notify: bool, cookie: u(64), unsched_prio: u(3), cutoff_version: u(16),
   });
+  const peerCut = record({ valid: bool, cutoffs: vec(u(32), 8), version: u(16) });
   const qpRec = record({ port: u(16), send_base: u(64) });
   return module(`tx_rpc_${c.name}`, {
     found: stream.sink(txFoundLayout(c)),
+    cutoffs: stream.sink(rxCutoffsLayout(c)),
     qp_event: stream.sink(L.qpEvent),
     tun: input(tunablesLayout(c)),
     add: stream.source(T.add),
@@ -79,8 +86,11 @@ export function txRpc(c: EngineConfig) {
     const qpRam = m.memory('qp_send', { layout: qpRec, depth: c.queuePairs, ports: ['w', 'r'] });
     const msgRam = m.memory('msg', { layout: msg, depth: slots, ports: ['w', 'r'] });
     const prioRam = m.memory('sched_prio', { layout: u(3), depth: slots, ports: ['w', 'r'] });
+    const cutRam = m.memory('peer_cutoffs', { layout: peerCut, depth: peerEntries(c), ports: ['w', 'r'] });
     const [qpW, qpR, msgW, msgR, prioW, prioR] = [qpRam.ports[0]!, qpRam.ports[1]!, msgRam.ports[0]!, msgRam.ports[1]!, prioRam.ports[0]!, prioRam.ports[1]!];
+    const [cutW, cutR] = [cutRam.ports[0]!, cutRam.ports[1]!];
     io.qp_event.ready.set(true);
+    io.cutoffs.ready.set(true);
     const tun = io.tun;
 
     // ---- a descriptor's RPC: its queue pair's port and send region read, then one step ----
@@ -99,6 +109,16 @@ export function txRpc(c: EngineConfig) {
     const mtu = tun.mtu.at(0).bits(10, 0) as UInt<number>;
     const maxp = m.let('f_maxp', mtu.sub(mux(ipv6, lit(11, 40 + HOMA_DATA_OVERHEAD), lit(11, 20 + HOMA_DATA_OVERHEAD))));
     const lenW = d.length.zext(32);
+    // The unscheduled level (homa_unsched_priority): from num_priorities - 1 down, the first
+    // level whose cutoff is at least the length; 0 if none.
+    const pc = cutR.data;
+    const nprio = tun.num_priorities.at(0).bits(3, 0);
+    let level: UInt<number> = lit(3, 0);
+    for (let i = 0; i < 8; i++) {
+      const cut = i === 0 ? lit(32, INT_MAX) : mux(pc.valid, pc.cutoffs.at(i), lit(32, i === DEFAULT_UNSCHED_LEVEL ? INT_MAX : 0));
+      level = mux(lit(4, i).lt(nprio).and(cut.ge(lenW)), lit(3, i), level);
+    }
+    const unschedPrio = m.let('f_unsched_prio', level);
     io.add.valid.set(f.valid.and(f.ready).and(sends).and(accepted.not()));
     io.add.payload.msg.set(fi.slot);
     io.add.payload.length.set(d.length);
@@ -156,11 +176,11 @@ export function txRpc(c: EngineConfig) {
     b.offset.set(q.offset);
     b.length.set(q.length);
     b.incoming.set(q.incoming.zext(32));
-    b.cutoff_version.set(0);
+    b.cutoff_version.set(r.cutoff_version);
     b.retransmit.set(false);
     b.ack_client_id.set(0n);
     b.ack_server_port.set(0);
-    b.priority.set(mux(q.unscheduled, lit(3, DEFAULT_UNSCHED_LEVEL), p2.prio));
+    b.priority.set(mux(q.unscheduled, r.unsched_prio, p2.prio));
     b.addr.set(r.base.add(q.offset.zext(64)));
     done.in.valid.set(p2Go);
     done.in.payload.last.set(q.last.and(r.notify));
@@ -198,6 +218,7 @@ export function txRpc(c: EngineConfig) {
         f.posted.set(false);
         assign(fi, io.found.payload);
         qpR.read(io.found.payload.desc.qp);
+        cutR.read(io.found.payload.peer);
       });
       when(f.valid.and(f.ready.not()), () => f.ready.set(true));
       when(fDone, () => f.valid.set(false));
@@ -206,9 +227,11 @@ export function txRpc(c: EngineConfig) {
         msgW.write(fi.slot, {
           qp: d.qp, gen: d.gen, ipv6, daddr: d.peer_addr, dport: d.dport, sport: qpR.data.port, id: d.id, length: d.length,
           base: qpR.data.send_base.add(d.send_offset.zext(64)), notify, cookie: d.cookie,
+          unsched_prio: unschedPrio.as(3), cutoff_version: mux(pc.valid, pc.version, lit(16, 0)),
         });
         prioW.write(fi.slot, lit(3, 0));
       });
+      when(io.cutoffs.valid, () => cutW.write(io.cutoffs.payload.peer, { valid: lit(1, 1).asBool(), cutoffs: io.cutoffs.payload.cutoffs, version: io.cutoffs.payload.version }));
       when(io.grant.fire(), () => prioW.write(io.grant_in.payload.slot, io.grant_in.payload.priority.bits(2, 0)));
       when(io.pkt.fire(), () => {
         assign(p1.pkt, io.pkt.payload);

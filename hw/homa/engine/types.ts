@@ -94,6 +94,8 @@ export function engineLayouts(c: EngineConfig) {
       ctl_offset: u(32),
       ctl_length: u(32),
       ctl_priority: u(8),
+      /** CUTOFFS (spec §1.3, §3.3): the sender's unsched_cutoffs (its cutoff_version in cutoff_version). */
+      cutoffs: vec(u(32), 8),
       buf_start: u(w.rxBufferAddr + 1),
       buf_end: u(w.rxBufferAddr + 1),
     }),
