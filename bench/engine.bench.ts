@@ -10,7 +10,8 @@
 //  - gbps_mtu: the same for full-MTU DATA frames (1,514 bytes: 28 per 39,872-byte message).
 //  - latency_cycles: a single-packet message alone: cycles from its frame's last beat into the
 //    MAC port to its completion's DMA write request.
-// Then `engine-rx: config=<c> gbps_min=<x> gbps_mtu=<x> latency_cycles=<n>`, and the grant
+// Then `engine-rx: config=<c> gbps_min=<x> gbps_mtu=<x> latency_cycles=<n>`, the send path's
+// rate (engine-tx.ts): `engine-tx: config=<c> gbps_min=<x> gbps_mtu=<x>`, and the grant
 // scheduler's decision latency (engine-grant.ts): `engine-grant: config=<c> backlog=<n> cycles=<n>`.
 
 import { simulate } from '../hw/hdl/sim/index.ts';
@@ -19,6 +20,7 @@ import { engineConfig, rpcSlots } from '../hw/homa/engine/config.ts';
 import { homaEngine } from '../hw/homa/engine/engine.ts';
 import { EngineHarness } from '../hw/homa/engine/harness.ts';
 import { grantLatency } from './engine-grant.ts';
+import { txRate } from './engine-tx.ts';
 import { dataPacket, encodeFrame, type IpFields } from '../hw/homa/wire/index.ts';
 
 const name = process.argv[2] ?? 'u250';
@@ -86,6 +88,9 @@ hx.sim.dispose();
 const flag = (r: Rate): string => (r.drops > 0 ? ` (${r.drops} frames dropped)` : '');
 if (min.drops || full.drops) log(`note: frames offered faster than the engine took them were dropped${flag(min)}${flag(full)}`);
 console.log(`engine-rx: config=${c.name} gbps_min=${min.gbps.toFixed(1)} gbps_mtu=${full.gbps.toFixed(1)} latency_cycles=${latency}`);
+const txMin = await txRate(c, 'send: 1-byte requests (91-byte DATA frames)', 1000, 1, log);
+const txMtu = await txRate(c, 'send: 39,872-byte requests (1,514-byte DATA frames)', 12, 28 * 1424, log);
+console.log(`engine-tx: config=${c.name} gbps_min=${txMin.gbps.toFixed(1)} gbps_mtu=${txMtu.gbps.toFixed(1)}`);
 for (const backlog of [1024, 16384].filter((b) => b <= rpcSlots(c))) {
   const g = await grantLatency(c, backlog, log);
   log(`grant: backlog ${backlog}: set-up ${g.setupCycles} cycles; a change of the active set (rescan of the list) ${g.rebuildCycles} cycles`);

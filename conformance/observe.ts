@@ -112,9 +112,14 @@ export function messageRecord(m: Message): MessageRecord {
  * How a list of messages is compared. `arrival`: in the order the application got them, bpage
  * offsets included (the order decides the offsets, §4). `key`: sorted by (peer, id), for
  * traffic whose arrival order the network decides (several senders): each message's offsets
- * then depend on that order, so only the sorted list of all offsets is compared.
+ * then depend on that order, so only the sorted list of all offsets is compared. `content`:
+ * sorted by (peer, cookie, length, bytes), ids and offsets left out, for traffic whose order
+ * the sending NIC's own timing decides: a DUT's client ids and the order its responses come
+ * back depend on when it took each send descriptor (an RTL NIC takes doorbells over simulated
+ * time, the model at once; HomaModule's ids follow the order sendmsg calls reach it), so only
+ * what each message is may be compared.
  */
-export type MessageOrder = 'arrival' | 'key';
+export type MessageOrder = 'arrival' | 'key' | 'content';
 
 /** One named observation: a JSON-able value. */
 export type Observation = string | number | boolean | null | readonly Observation[] | { readonly [k: string]: Observation };
@@ -134,6 +139,11 @@ export class Observations {
 
   messages(label: string, msgs: readonly MessageRecord[], order: MessageOrder): void {
     if (order === 'arrival') { this.put(label, msgs.map((m) => ({ ...m }))); return; }
+    if (order === 'content') {
+      const what = (m: MessageRecord): string => `${m.peer}/${m.cookie.padStart(20, '0')}/${String(m.length).padStart(7, '0')}/${m.sha}`;
+      this.put(label, [...msgs].sort((a, b) => (what(a) < what(b) ? -1 : what(a) > what(b) ? 1 : 0)).map(({ offsets: _o, id: _i, ...rest }) => ({ ...rest })));
+      return;
+    }
     const key = (m: MessageRecord): string => `${m.peer}/${m.id.padStart(20, '0')}`;
     const sorted = [...msgs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     this.put(label, sorted.map(({ offsets: _offsets, ...rest }) => ({ ...rest })));

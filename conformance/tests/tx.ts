@@ -117,7 +117,7 @@ conformanceTest('tx', 'many requests in flight: every response comes back with i
     got.push(r);
   }
   equal('cookies returned', got.map((r) => Number(r.cookie)).sort((a, b) => a - b), Array.from({ length: n }, (_, i) => 1000 + i));
-  ctx.recordMessages('responses', got, 'key');
+  ctx.recordMessages('responses', got, 'content');      // the order they come back is the DUT's SRPT over what it had taken by then
 });
 
 conformanceTest('tx', 'a server on the DUT replies; TX_DONE gives the send region back', '§2.2 (reply), §3.6 (acked), ABI TX_DONE', async (ctx) => {
@@ -191,7 +191,9 @@ conformanceTest('tx', 'several client sockets at once: each gets its own respons
   const calls = sockets.flatMap((s, i) => [0, 1, 2].map((k) => s.call({ address: c.host(1).address, port: SERVER_PORT }, pattern(10 * i + k, 100 + 3000 * k + i))));
   const got = await Promise.all(calls).catch((e: unknown) => fail(`a call failed: ${String(e)}`));
   got.forEach((r, j) => sameBytes(`response ${j} (socket ${Math.floor(j / 3)})`, r, pattern(10 * Math.floor(j / 3) + (j % 3), 100 + 3000 * (j % 3) + Math.floor(j / 3))));
-  ctx.recordMessages('responses', got, 'key');
+  const ids = got.map((r) => r.id);
+  check(new Set(ids).size === ids.length && ids.every((id) => id % 2n === 0n), `client ids ${ids.join(', ')}: one counter for the host, so each id once, and even (§1.2)`);
+  ctx.recordMessages('responses', got, 'content');      // which socket's request got which id is the DUT's order of taking them
 });
 
 conformanceTest('tx', 'under load the shortest request is sent first', '§3.4 (SRPT transmit: fewest bytes left first)', async (ctx) => {

@@ -38,7 +38,7 @@ export class SparseMemory {
 }
 
 export interface DmaWrite { readonly qp: number; readonly addr: number; readonly len: number; readonly cycle: number }
-export interface QpLayout { readonly qp: number; readonly port: number; readonly cqBase: number; readonly cqLog: number; readonly bretBase: number; readonly bretLog: number; readonly regionBase: number; readonly bpages: number }
+export interface QpLayout { readonly qp: number; readonly port: number; readonly cqBase: number; readonly cqLog: number; readonly bretBase: number; readonly bretLog: number; readonly regionBase: number; readonly bpages: number; readonly sqBase: number; readonly sendBase: number }
 
 interface WriteInFlight { qp: number; addr: number; len: number; lane: number; done: number; first: boolean }
 
@@ -49,6 +49,10 @@ export class EngineHarness {
   readonly irqs: { qp: number; cycle: number }[] = [];
   /** Cycle at which each frame's last beat went in, in order. */
   readonly lastBeatCycles: number[] = [];
+  /** Frames the engine sent (mac_tx, always ready), with the cycles of their first and last beats. */
+  readonly sent: { bytes: Uint8Array; first: number; last: number }[] = [];
+  private txBytes: number[] = [];
+  private txFirst = -1;
   private readonly beats: { data: bigint; keep: bigint; last: boolean; error: boolean; first: boolean; bytes: number }[] = [];
   /** Pacing of received frames: wire bytes (frame + 24 of preamble, FCS and gap) per cycle; 0 = a beat every cycle. */
   rxBytesPerCycle = 0;
@@ -67,7 +71,7 @@ export class EngineHarness {
       'dma_wr_data.valid', 'dma_wr_data.ready', 'dma_wr_data.payload.data', 'dma_wr_data.payload.last',
       'dma_rd_req.valid', 'dma_rd_req.ready', 'dma_rd_req.payload.addr', 'dma_rd_req.payload.len', 'dma_rd_req.payload.tag',
       'dma_rd_data.valid', 'dma_rd_data.ready', 'dma_rd_data.payload.data', 'dma_rd_data.payload.last', 'dma_rd_data.payload.tag',
-      'irq.valid', 'irq.ready', 'irq.payload', 'mac_tx.ready', 'idle'];
+      'irq.valid', 'irq.ready', 'irq.payload', 'mac_tx.ready', 'mac_tx.valid', 'mac_tx.payload.data', 'mac_tx.payload.keep', 'mac_tx.payload.last', 'idle'];
     this.h = Object.fromEntries(names.map((n) => [n, sim.port(n)]));
     for (const n of ['dma_wr_req.ready', 'dma_wr_data.ready', 'dma_rd_req.ready', 'irq.ready', 'mac_tx.ready']) this.h[n]!.set(1);
     this.h['mac_rx.valid']!.set(0);
@@ -84,20 +88,20 @@ export class EngineHarness {
   }
 
   /** Start queue pair `qp` as a driver would (rings and region at made-up bus addresses). */
-  openQueuePair(qp: number, port: number, opt: { server?: boolean; bpages?: number; cqLog?: number; bretLog?: number } = {}): QpLayout {
+  openQueuePair(qp: number, port: number, opt: { server?: boolean; bpages?: number; cqLog?: number; bretLog?: number; sqLog?: number; sendSize?: number } = {}): QpLayout {
     const base = 0x10_0000_0000 + qp * 0x1_0000_0000;
     const l: QpLayout = {
       qp, port, cqBase: base, cqLog: opt.cqLog ?? 8, bretBase: base + 0x100000, bretLog: opt.bretLog ?? 8,
-      regionBase: base + 0x1000_0000, bpages: opt.bpages ?? 40,
+      regionBase: base + 0x1000_0000, bpages: opt.bpages ?? 40, sqBase: base + 0x200000, sendBase: base + 0x800_0000,
     };
     const w = (name: string, v: number): void => this.regs.write(QP_CTRL_BASE + qp * QP_STRIDE + QP_CTRL_REG[name]!, v >>> 0);
     const lo = (x: number): number => x % 2 ** 32, hi = (x: number): number => Math.floor(x / 2 ** 32);
     w('port', port);
-    w('sq_base_lo', lo(base + 0x200000)); w('sq_base_hi', hi(base + 0x200000)); w('sq_log_size', 4);
+    w('sq_base_lo', lo(l.sqBase)); w('sq_base_hi', hi(l.sqBase)); w('sq_log_size', opt.sqLog ?? 4);
     w('cq_base_lo', lo(l.cqBase)); w('cq_base_hi', hi(l.cqBase)); w('cq_log_size', l.cqLog);
     w('bret_base_lo', lo(l.bretBase)); w('bret_base_hi', hi(l.bretBase)); w('bret_log_size', l.bretLog);
     w('bpool_base_lo', lo(l.regionBase)); w('bpool_base_hi', hi(l.regionBase)); w('bpool_num_bpages', l.bpages);
-    w('send_base_lo', lo(base + 0x300000)); w('send_base_hi', hi(base + 0x300000)); w('send_size', 0x10000);
+    w('send_base_lo', lo(l.sendBase)); w('send_base_hi', hi(l.sendBase)); w('send_size', opt.sendSize ?? 0x10000);
     w('ctrl', QpCtrl.ENABLE | QpCtrl.IRQ_ENABLE | (opt.server ?? true ? QpCtrl.SERVER : 0));
     return l;
   }
@@ -195,5 +199,16 @@ export class EngineHarness {
       if (last) this.pendingWrites.shift();
     }
     if (Number(h['irq.valid']!.get()) === 1) this.irqs.push({ qp: Number(h['irq.payload']!.get()), cycle });
+    // MAC transmit: always ready; bytes gathered into frames.
+    if (Number(h['mac_tx.valid']!.get()) === 1) {
+      if (this.txFirst < 0) this.txFirst = cycle;
+      const data = BigInt(h['mac_tx.payload.data']!.get()), keep = BigInt(h['mac_tx.payload.keep']!.get());
+      for (let j = 0; j < this.B; j++) if ((keep >> BigInt(j)) & 1n) this.txBytes.push(Number((data >> BigInt(8 * j)) & 0xffn));
+      if (Number(h['mac_tx.payload.last']!.get()) === 1) {
+        this.sent.push({ bytes: Uint8Array.from(this.txBytes), first: this.txFirst, last: cycle });
+        this.txBytes = [];
+        this.txFirst = -1;
+      }
+    }
   }
 }

@@ -3,7 +3,8 @@
 // descriptor that starts it, the transmit scheduler that cuts it into packets and the packet
 // builder that sends them.
 //
-//   found  -> (a REQUEST entered, or a REPLY's RPC found, by rx_dispatch) an ACCEPTED
+//   found  -> (one a cycle; its queue pair's and peer's records are read as it is taken)
+//             (a REQUEST entered, or a REPLY's RPC found, by rx_dispatch) an ACCEPTED
 //             completion with the id when the REQUEST asked (NOTIFY_ID); the message's record is written at its slot (peer address and port, our port,
 //             the id on the wire, length, the host address of its bytes = send region base +
 //             send_offset, NOTIFY_TX_DONE, cookie) and it joins tx_sched (`add`) with its
@@ -94,10 +95,9 @@ export function txRpc(c: EngineConfig) {
     const tun = io.tun;
 
     // ---- a descriptor's RPC: its queue pair's port and send region read, then one step ----
-    const f = m.regs({ valid: bool, ready: bool, posted: bool });
+    const f = m.regs({ valid: bool, posted: bool });
     const fi = m.reg('f_item', txFoundLayout(c));
     const d = fi.desc;
-    io.found.ready.set(f.valid.not());
     const ipv6 = m.let('f_ipv6', d.peer_addr.bits(127, 32).ne(0xffff));
     const isReq = m.let('f_request', d.opcode.eq(SendOpcode.REQUEST));
     const isReply = m.let('f_reply', d.opcode.eq(SendOpcode.REPLY));
@@ -119,7 +119,7 @@ export function txRpc(c: EngineConfig) {
       level = mux(lit(4, i).lt(nprio).and(cut.ge(lenW)), lit(3, i), level);
     }
     const unschedPrio = m.let('f_unsched_prio', level);
-    io.add.valid.set(f.valid.and(f.ready).and(sends).and(accepted.not()));
+    io.add.valid.set(f.valid.and(sends).and(accepted.not()));
     io.add.payload.msg.set(fi.slot);
     io.add.payload.length.set(d.length);
     io.add.payload.unscheduled.set(mux(unsched.lt(lenW), unsched, lenW).trunc(MSG_BITS));
@@ -142,9 +142,11 @@ export function txRpc(c: EngineConfig) {
       for (let i = 0; i < 16; i++) fCq.bpage_offsets.at(i).set(0);
     });
     const fWantsCq = m.let('f_wants_cq', refusedReq.or(goneReply).or(accepted));
-    io.cq_refused.valid.set(f.valid.and(f.ready).and(fWantsCq));
+    io.cq_refused.valid.set(f.valid.and(fWantsCq));
     assign(io.cq_refused.payload, fCq);
-    const fDone = m.let('f_done', f.valid.and(f.ready).and(mux(sends, io.add.ready.and(accepted.not()), mux(fWantsCq, io.cq_refused.ready, lit(1, 1).asBool()))));
+    const fDone = m.let('f_done', f.valid.and(mux(sends, io.add.ready.and(accepted.not()), mux(fWantsCq, io.cq_refused.ready, lit(1, 1).asBool()))));
+    // One descriptor a cycle: the next is taken (its reads issued) as this one finishes.
+    io.found.ready.set(f.valid.not().or(fDone));
 
     // ---- GRANTs: the priority kept by slot, the offset on to tx_sched ----
     // The record's write and a grant's priority write share no port; a grant waits while a
@@ -213,16 +215,13 @@ export function txRpc(c: EngineConfig) {
         qpW.write(io.qp_event.payload.qp, { port: io.qp_event.payload.port, send_base: io.qp_event.payload.send_base });
       });
       when(io.found.fire(), () => {
-        f.valid.set(true);
-        f.ready.set(false);
         f.posted.set(false);
         assign(fi, io.found.payload);
         qpR.read(io.found.payload.desc.qp);
         cutR.read(io.found.payload.peer);
       });
-      when(f.valid.and(f.ready.not()), () => f.ready.set(true));
-      when(fDone, () => f.valid.set(false));
-      when(io.cq_refused.fire(), () => f.posted.set(true));
+      f.valid.set(io.found.fire().or(f.valid.and(fDone.not())));
+      when(io.cq_refused.fire().and(fDone.not()), () => f.posted.set(true));
       when(entering, () => {
         msgW.write(fi.slot, {
           qp: d.qp, gen: d.gen, ipv6, daddr: d.peer_addr, dport: d.dport, sport: qpR.data.port, id: d.id, length: d.length,
