@@ -24,7 +24,9 @@ export interface RxHeaderValues {
   ipv6: number; saddr: bigint; smac: bigint; type: number; sport: number; dport: number; sender_id: bigint;
   message_length: number; incoming: number; offset: number; payload_bytes: number;
   ack_client_id: bigint; ack_server_port: number; cutoff_version: number; retransmit: number; incast: number;
-  ctl_offset: number; ctl_length: number; ctl_priority: number; cutoffs: number[];
+  ctl_offset: number; ctl_length: number; ctl_priority: number;
+  /** CUTOFFS' unsched_cutoffs as the port carries the vector: entry i in bits 32i+31..32i. */
+  cutoffs: bigint;
 }
 
 export type Outcome = { readonly reason: 'none'; readonly header: RxHeaderValues } | { readonly reason: Exclude<DropName, 'none'> };
@@ -61,7 +63,7 @@ function headerOf(d: Decoded): RxHeaderValues {
   const h: RxHeaderValues = {
     ipv6: d.ip.version === 6 ? 1 : 0, saddr: addr128(d.ip.saddr), smac: 0n, type: p.type, sport: p.sport, dport: p.dport, sender_id: p.sender_id,
     message_length: 0, incoming: 0, offset: 0, payload_bytes: 0, ack_client_id: 0n, ack_server_port: 0, cutoff_version: 0,
-    retransmit: 0, incast: 0, ctl_offset: 0, ctl_length: 0, ctl_priority: 0, cutoffs: [0, 0, 0, 0, 0, 0, 0, 0],
+    retransmit: 0, incast: 0, ctl_offset: 0, ctl_length: 0, ctl_priority: 0, cutoffs: 0n,
   };
   switch (p.type) {
     case HomaType.DATA:
@@ -73,7 +75,7 @@ function headerOf(d: Decoded): RxHeaderValues {
       break;
     case HomaType.GRANT: Object.assign(h, { ctl_offset: p.offset, ctl_priority: p.priority }); break;
     case HomaType.RESEND: Object.assign(h, { ctl_offset: p.offset, ctl_length: p.length, ctl_priority: p.priority }); break;
-    case HomaType.CUTOFFS: Object.assign(h, { cutoffs: [...p.unsched_cutoffs], cutoff_version: p.cutoff_version }); break;
+    case HomaType.CUTOFFS: Object.assign(h, { cutoffs: p.unsched_cutoffs.reduceRight((a, x) => (a << 32n) | BigInt(x >>> 0), 0n), cutoff_version: p.cutoff_version }); break;
     default: break;
   }
   return h;

@@ -200,9 +200,9 @@ export function txRpc(c: EngineConfig) {
     for (let i = 0; i < 16; i++) dc.bpage_offsets.at(i).set(0);
 
     // ---- frames out: each one pops its packet; a message's last one posts TX_DONE ----
-    const owed = m.reg('frames_left', u(4));                     // frames out whose packet is not yet popped
+    const owed = m.reg('frames_left', u(4));                     // frames out whose packet is not yet popped (at most IN_FLIGHT)
     const head = done.out.payload;
-    const canPop = m.let('can_pop', owed.ne(0).or(io.sent));
+    const canPop = m.let('can_pop', owed.ne(0));              // counted first: no output hangs on `sent` in its cycle
     io.cq.valid.set(done.out.valid.and(canPop).and(head.last));
     assign(io.cq.payload, head.cq);
     const pop = m.let('pop', done.out.valid.and(canPop).and(head.last.not().or(io.cq.ready)));
