@@ -19,9 +19,9 @@
 // on `desc` with the rest of the descriptor; REPLY and ABORT leave as they came (matching a
 // reply to its RPC is the next stage's work).
 //
-// One read at a time, of up to 4 descriptors that never crosses the ring's end, tag 8 (tag bit
+// One read at a time, of up to 8 descriptors that never crosses the ring's end, tag 8 (tag bit
 // 3 marks this block's reads at the DMA read multiplexer). Read data is always taken: the beats
-// go into a 256-byte buffer (block RAM), so a stalled `desc` never holds up another block's
+// go into a 512-byte buffer (block RAM), so a stalled `desc` never holds up another block's
 // reads on the shared port. Queue pairs with work take turns, round robin, a read at a time.
 // Then each descriptor is loaded from the buffer (64 / beatBytes words), checked (one
 // registered stage) and handed on; when the read's last descriptor has gone, sq_head.
@@ -43,7 +43,9 @@ import { completionRequestLayout } from './rx_data.ts';
 import { DMA_LEN_BITS, MSG_BITS, engineLayouts } from './types.ts';
 
 /** Descriptors one read fetches at most. */
-export const SQ_READ_DESCRIPTORS = 4;
+export const SQ_READ_DESCRIPTORS = 8;
+/** Bits of a count of descriptors in one read (0 ..= SQ_READ_DESCRIPTORS). */
+const NB = clog2(SQ_READ_DESCRIPTORS + 1);
 /** The DMA read tag of this block's reads (bit 3: the read multiplexer's second requester). */
 export const SQ_READ_TAG = 8;
 const DESC_BYTES = sendDescriptor.width / 8;
@@ -91,10 +93,10 @@ export function sqFetch(c: EngineConfig) {
     const bitOf = (v: UInt<number>, qp: UInt<number>): Bool => v.shr(qp).bit(0);
 
     // ---- the read in progress ----
-    const fsm = m.fsm('sq', ['pick', 'issue', 'fill', 'load', 'check', 'emit', 'report']);
+    const fsm = m.fsm('sq', ['pick', 'issue', 'fill', 'load', 'emit', 'report']);
     const r = m.regs({
       rr_last: u(qw), qp: u(qw), abandon: bool,
-      n: u(3), k: u(3), head: u(32), next_id: u(64), send_size: u(32), gen: u(8),
+      n: u(NB), k: u(NB), head: u(32), next_id: u(64), send_size: u(32), gen: u(8),
       rx_words: u(clog2(bufWords + 1)), ld_issue: u(clog2(wordsPerDesc + 1)), ld_got: u(clog2(wordsPerDesc + 1)), ld_valid: bool,
     });
     const buffer = m.memory('descs', { layout: u(8 * B), depth: bufWords, ports: ['w', 'r'] });
@@ -147,26 +149,36 @@ export function sqFetch(c: EngineConfig) {
     const entries = m.let('ring_entries', lit(33, 1).shl(cfg.log).trunc(33));
     const slot = m.let('slot', head.zext(33).and(entries.sub(1)));
     const toEnd = entries.sub(slot);
-    const upTo = mux(avail.lt(SQ_READ_DESCRIPTORS), avail.trunc(3), lit(3, SQ_READ_DESCRIPTORS));
-    const n = m.let('read_descs', mux(toEnd.lt(upTo.zext(33)), toEnd.trunc(3), upTo));
+    const upTo = mux(avail.lt(SQ_READ_DESCRIPTORS), avail.trunc(NB), lit(NB, SQ_READ_DESCRIPTORS));
+    const n = m.let('read_descs', mux(toEnd.lt(upTo.zext(33)), toEnd.trunc(NB), upTo));
     const work = m.let('work', bitOf(q.active, r.qp).and(avail.ne(0)).and(avail.zext(33).le(entries)));
     const issues = m.let('issues', fsm.is('issue').and(work).and(abandoned.not()).and(o.rd_full.not()));
 
-    // ---- a descriptor: loaded from the buffer, checked, handed on ----
+    // ---- a descriptor: loaded from the buffer and checked as its last word arrives, handed on ----
     const f = imageFields(sendDescriptor, d);
     const op = f['opcode']!, length = f['length']!, sendOffset = f['send_offset']!, addr = f['peer_addr']!;
-    const isRequest = op.eq(SendOpcode.REQUEST), isReply = op.eq(SendOpcode.REPLY), isAbort = op.eq(SendOpcode.ABORT);
+    // The image as it stands once the word arriving now is in (the check reads the buffer's
+    // registered output, the same depth as reading `d`).
+    const arriving = (wordsPerDesc === 1 ? buffer.ports[1]!.data : buffer.ports[1]!.data.cat(d.bits(8 * DESC_BYTES - 1, 8 * B))) as UInt<number>;
+    const g = imageFields(sendDescriptor, arriving);
+    const gOp = g['opcode']!, gLength = g['length']!, gAddr = g['peer_addr']!;
+    const isRequest = gOp.eq(SendOpcode.REQUEST), isReply = gOp.eq(SendOpcode.REPLY), isAbort = gOp.eq(SendOpcode.ABORT);
     const badOp = isRequest.or(isReply).or(isAbort).not();
-    const badLength = length.eq(0).or(length.gt(HOMA_MAX_MESSAGE_LENGTH));
-    const badRange = sendOffset.zext(33).add(length.zext(33)).gt(r.send_size.zext(33));
-    const badRequest = isRequest.and(f['id']!.ne(0).or(f['dport']!.eq(0)));
-    const badReply = isReply.and(f['cookie']!.ne(0));
-    const v4Mapped = addr.bits(127, 32).eq(0xffff);
-    const badFamily = io.ipv4.and(v4Mapped.not()).and(isReply.and(addr.eq(0)).not());
+    const badLength = gLength.eq(0).or(gLength.gt(HOMA_MAX_MESSAGE_LENGTH));
+    const badRange = g['send_offset']!.zext(33).add(gLength.zext(33)).gt(r.send_size.zext(33));
+    const badRequest = isRequest.and(g['id']!.ne(0).or(g['dport']!.eq(0)));
+    const badReply = isReply.and(g['cookie']!.ne(0));
+    const v4Mapped = gAddr.bits(127, 32).eq(0xffff);
+    const badFamily = io.ipv4.and(v4Mapped.not()).and(isReply.and(gAddr.eq(0)).not());
     const fault = m.let('desc_fault', isAbort.not().and(badOp.or(badLength).or(badRange).or(badRequest).or(badReply).or(badFamily)));
+    // The buffer word of word `w` of descriptor `k`, and whether its beat is in.
+    const wordAt = (k: UInt<number>, w: UInt<number>): UInt<number> => k.zext(16).shl(Math.log2(wordsPerDesc)).add(w.zext(16)).trunc(clog2(bufWords)) as UInt<number>;
+    const arrived = (word: UInt<number>): Bool => word.zext(16).lt(r.rx_words.zext(16));
+    const nextFirst = m.let('next_first_word', wordAt(r.k.add(1), lit(1, 0)));
+    const nextReady = m.let('next_first_in', arrived(nextFirst));
     const lastDesc = m.let('last_desc', r.k.add(1).eq(r.n));
     const emits = m.let('emits', fsm.is('emit').and(abandoned.not()).and(mux(verdict.refuse,
-      o.cq_full.not().and(o.upd_full.not()), o.desc_full.not())));
+      o.cq_full.not().and(o.upd_full.not()), o.desc_full.not().or(io.desc.ready))));   // a descriptor taken this cycle makes room for the next
 
     m.seq(() => {
       // Queue-pair events and doorbells (ctrl changes nothing here).
@@ -224,40 +236,47 @@ export function sqFetch(c: EngineConfig) {
           }).elsewhen(work.not().or(abandoned), () => fsm.goto('pick'));
         },
         fill: () => {
-          // Every beat of the read is in (the buffer is written a beat per word).
+          // Descriptors are loaded as soon as their beats are in; an abandoned read waits here
+          // for all its beats (the buffer is written a beat per word) before the next read.
           const wantWords = m.let('want_words', r.n.zext(16).shl(Math.log2(wordsPerDesc)).trunc(clog2(bufWords + 1)));
-          when(r.rx_words.eq(wantWords).and(o.rd_full.not()), () => {
-            when(abandoned, () => fsm.goto('pick')).otherwise(() => {
+          when(abandoned, () => when(r.rx_words.eq(wantWords).and(o.rd_full.not()), () => fsm.goto('pick')))
+            .elsewhen(r.rx_words.zext(16).ge(wordsPerDesc).and(o.rd_full.not()), () => {
               r.ld_issue.set(0);
               r.ld_got.set(0);
               r.ld_valid.set(false);
               fsm.goto('load');
             });
-          });
         },
         load: () => {
-          // Words in order; each arrives a cycle after its read and enters at the top, so the
-          // first ends at the bottom (byte 0 of the descriptor at bits 7..0).
-          const word = r.k.zext(16).shl(Math.log2(wordsPerDesc)).add(r.ld_issue.zext(16)).trunc(clog2(bufWords));
-          when(r.ld_issue.lt(wordsPerDesc), () => {
+          // Words in order, each read once its beat is in; each arrives a cycle after its read
+          // and enters at the top, so the first ends at the bottom (byte 0 of the descriptor at
+          // bits 7..0). With the last word the verdict is taken too.
+          const word = wordAt(r.k, r.ld_issue);
+          const issue = m.let('ld_issues', r.ld_issue.lt(wordsPerDesc).and(arrived(word)));
+          when(issue, () => {
             buffer.ports[1]!.read(word);
             r.ld_issue.set(r.ld_issue.add(1));
           });
-          r.ld_valid.set(r.ld_issue.lt(wordsPerDesc));
+          r.ld_valid.set(issue);
           when(r.ld_valid, () => {
-            if (wordsPerDesc === 1) d.set(buffer.ports[1]!.data);
-            else d.set(buffer.ports[1]!.data.cat(d.bits(8 * DESC_BYTES - 1, 8 * B)));
+            d.set(arriving);
             r.ld_got.set(r.ld_got.add(1));
-            when(r.ld_got.add(1).eq(wordsPerDesc), () => fsm.goto('check'));
+            when(r.ld_got.add(1).eq(wordsPerDesc), () => {
+              verdict.refuse.set(fault);
+              verdict.is_request.set(isRequest);
+              fsm.goto('emit');
+              // One word a descriptor: the next one's word is read now, to be checked as this
+              // one is handed on (ld_valid then says the buffer's output holds it).
+              if (wordsPerDesc === 1) {
+                const pre = m.let('ld_prefetch', lastDesc.not().and(nextReady));
+                when(pre, () => buffer.ports[1]!.read(nextFirst));
+                r.ld_valid.set(pre);
+              }
+            });
           });
         },
-        check: () => {
-          verdict.refuse.set(fault);
-          verdict.is_request.set(isRequest);
-          fsm.goto('emit');
-        },
         emit: () => {
-          when(abandoned, () => fsm.goto('pick'));
+          when(abandoned, () => fsm.goto('fill'));
           when(emits, () => {
             when(verdict.refuse, () => {
               o.cq_full.set(true);
@@ -293,10 +312,21 @@ export function sqFetch(c: EngineConfig) {
               when(verdict.is_request, () => r.next_id.set(r.next_id.add(2)));
             });
             r.k.set(r.k.add(1));
-            when(lastDesc, () => fsm.goto('report')).otherwise(() => {
-              r.ld_issue.set(0);
+            when(lastDesc, () => fsm.goto('report')).elsewhen(r.ld_valid, () => {
+              // The next descriptor was read while this one waited: checked now, handed on next
+              // (a descriptor a cycle), and the one after it read if its beat is in.
+              d.set(arriving);
+              verdict.refuse.set(fault);
+              verdict.is_request.set(isRequest);
+              const after = m.let('ld_prefetch2', r.k.add(2).lt(r.n).and(arrived(wordAt(r.k.add(2), lit(1, 0)))));
+              when(after, () => buffer.ports[1]!.read(wordAt(r.k.add(2), lit(1, 0))));
+              r.ld_valid.set(after);
+            }).otherwise(() => {
+              // The next descriptor's first word is read now if its beat is in.
+              when(nextReady, () => buffer.ports[1]!.read(nextFirst));
+              r.ld_issue.set(mux(nextReady, lit(r.ld_issue.width, 1), lit(r.ld_issue.width, 0)));
               r.ld_got.set(0);
-              r.ld_valid.set(false);
+              r.ld_valid.set(nextReady);
               fsm.goto('load');
             });
           });
