@@ -237,6 +237,11 @@ conformanceTest('tx', 'packet differential: per message, the DUT sends the DATA 
   for (const k of [...per.keys()].sort()) out[k] = per.get(k)!.sort((a, b) => Number(a.split('+')[0]) - Number(b.split('+')[0]));
   check(Object.keys(out).length === 8, `DATA for ${Object.keys(out).length} messages (8 sent)`);
   ctx.record('DATA packets per message', out);
+  // The send side's counters (control packets aside: how acks travel differs, §3.6).
+  const k = c.counters();
+  const names = ['packets_sent_DATA', 'sent_msg_bytes', 'client_requests_started', 'server_responses_started', ...Array.from({ length: 7 }, (_, i) => `priority${i}_packets`)];
+  ctx.record('send counters', Object.fromEntries(names.map((n) => [n, Number(k[n] ?? -1)])));
+  check((k['packets_sent_DATA'] ?? 0) > 0 && k['sent_msg_bytes'] === 1 + 1424 + 1425 + 9_000 + 40_000 + 40_001 + 120_000 + 150_000, `sent_msg_bytes ${k['sent_msg_bytes']}: every payload byte sent once`);
 });
 
 /** A queue pair of the DUT enabled by hand (port, SERVER bit, send region), for descriptors host-lib would never post. */

@@ -53,6 +53,8 @@ export function ctlTx(c: EngineConfig) {
     tun: input(tunL),
     mac: stream.source(beat(B)),
     idle: output(bool),
+    /** Bytes of the frame counted in `count` this cycle (priority7_bytes). */
+    sent_bytes: output(u(8)),
     count: output(record(Object.fromEntries(CTL_TX_COUNTERS.map((n) => [n, bool])) as { [K in (typeof CTL_TX_COUNTERS)[number]]: typeof bool })),
   }, (m, io) => {
     const word = (name: EngineTunable, i = 0): UInt<32> => io.tun[name].at(i);
@@ -124,6 +126,7 @@ export function ctlTx(c: EngineConfig) {
     cnt['packets_sent_CUTOFFS']!.set(sent.and(f.type.eq(HomaType.CUTOFFS)));
     cnt['packets_sent_ACK']!.set(sent.and(f.type.eq(HomaType.ACK)));
     cnt['priority7_packets']!.set(sent);
+    io.sent_bytes.set(mux(sent, f.len, lit(8, 0)));
     io.idle.set(r.valid.not().and(f.valid.not()).and(out.valid.not()));
 
     m.seq(() => {

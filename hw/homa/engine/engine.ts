@@ -203,9 +203,26 @@ export function homaEngine(c: EngineConfig) {
     add('bad_descriptors', sq.bad);
     add('packets_sent_DATA', txb.sent);
     for (const [n, b] of Object.entries(ctl.count as Record<string, Bool>)) add(n, b);
+    for (const [n, b] of Object.entries(txr.count as Record<string, Bool>)) add(n, b);
+    // DATA by level, counted as tx_builder takes the request (frames leave in that order).
+    const ds = txr.data_sent;
+    for (let i = 0; i < 8; i++) add(`priority${i}_packets`, ds.valid.and(ds.level.eq(i)));
+    // Byte counters: each block's bytes this cycle, summed.
+    const bytes = new Map<string, UInt<number>[]>();
+    const addBytes = (name: string, v: UInt<number>): void => { bytes.set(name, [...(bytes.get(name) ?? []), v]); };
+    addBytes('fifo_grant_bytes', sched.fifo_bytes);
+    for (let i = 0; i < 8; i++) addBytes(`priority${i}_bytes`, mux(ds.valid.and(ds.level.eq(i)), ds.frame, lit(11, 0)));
+    addBytes('priority7_bytes', ctl.sent_bytes);
+    addBytes('sent_msg_bytes', mux(ds.valid, ds.payload, lit(11, 0)));
+    addBytes('pacer_fifo_bytes', mux(ds.valid.and(ds.fifo), ds.payload, lit(11, 0)));
     for (const n of COUNTERS) {
-      if (n === 'fifo_grant_bytes') { (regs.count as Record<string, UInt<number>>)[n]!.set(sched.fifo_bytes); continue; }
-      if (BYTE_COUNTERS[n]) throw new Error(`engine: byte counter '${n}' has no source`);
+      if (BYTE_COUNTERS[n]) {
+        const parts = bytes.get(n);
+        if (!parts) throw new Error(`engine: byte counter '${n}' has no source`);
+        const w = BYTE_COUNTERS[n]!;
+        (regs.count as Record<string, UInt<number>>)[n]!.set(parts.reduce<UInt<number>>((a, v) => a.add(v.zext(w)), lit(w, 0) as UInt<number>));
+        continue;
+      }
       const sum = incs.get(n)!.reduce<UInt<number>>((a, b) => a.add(b.asUInt().zext(COUNT_INC_BITS)), lit(COUNT_INC_BITS, 0) as UInt<number>);
       (regs.count as Record<string, UInt<number>>)[n]!.set(sum);
     }

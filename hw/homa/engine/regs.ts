@@ -32,7 +32,10 @@ import { engineLayouts } from './types.ts';
 /** Bits of a counter's increment per cycle (several blocks may count one event kind at once). */
 export const COUNT_INC_BITS = 2;
 /** Counters of bytes: their increment is a byte count, this wide. */
-export const BYTE_COUNTERS: Readonly<Record<string, number>> = { fifo_grant_bytes: 20 };
+export const BYTE_COUNTERS: Readonly<Record<string, number>> = {
+  fifo_grant_bytes: 20, sent_msg_bytes: 11, pacer_fifo_bytes: 11,
+  ...Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`priority${i}_bytes`, 12])),
+};
 /** One increment input per ABI counter (hw/homa/abi COUNTERS): the events of this cycle, 0..3, or bytes. */
 export function counterIncrements() {
   return record(Object.fromEntries(COUNTERS.map((n) => [n, u(BYTE_COUNTERS[n] ?? COUNT_INC_BITS)])) as Fields);

@@ -81,6 +81,9 @@ export function txRpc(c: EngineConfig) {
     cq: stream.source(creq),
     /** ACCEPTED (NOTIFY_ID), ERROR ENOMEM (no room for a REQUEST) and TX_DONE of a REPLY with no RPC. */
     cq_refused: stream.source(creq),
+    /** Counter events: messages entered, and each DATA request with its level and sizes. */
+    count: output(record({ client_requests_started: bool, server_responses_started: bool })),
+    data_sent: output(record({ valid: bool, level: u(3), payload: u(11), frame: u(11), fifo: bool })),
     idle: output(bool),
   }, (m, io) => {
     const slots = rpcSlots(c);
@@ -208,6 +211,13 @@ export function txRpc(c: EngineConfig) {
     const pop = m.let('pop', done.out.valid.and(canPop).and(head.last.not().or(io.cq.ready)));
     done.out.ready.set(pop);
 
+    io.count.client_requests_started.set(entering.and(isReq));
+    io.count.server_responses_started.set(entering.and(isReply));
+    io.data_sent.valid.set(p2Go);
+    io.data_sent.level.set(b.priority);
+    io.data_sent.payload.set(q.length);
+    io.data_sent.frame.set(q.length.add(mux(r.ipv6, lit(11, 14 + 40 + HOMA_DATA_OVERHEAD), lit(11, 14 + 20 + HOMA_DATA_OVERHEAD))));
+    io.data_sent.fifo.set(q.fifo);
     io.idle.set(f.valid.not().and(p1.valid.not()).and(p2.valid.not()).and(done.out.valid.not()));
 
     m.seq(() => {
