@@ -21,10 +21,12 @@ import { dmaReadMux } from './dma_read_mux.ts';
 import { dmaWriteMux } from './dma_write_mux.ts';
 import { BYTE_COUNTERS, engineRegs, COUNT_INC_BITS } from './regs.ts';
 import { completionRequestLayout, rxData } from './rx_data.ts';
-import { rxDispatch, rxWorkLayout } from './rx_dispatch.ts';
+import { rpcFreeLayout, rxDispatch, rxWorkLayout } from './rx_dispatch.ts';
 import { rxDma } from './rx_dma.ts';
 import { rxParser } from './rx_parser.ts';
 import { sqFetch } from './sq_fetch.ts';
+import { regFifo } from '../../lib/fifo.ts';
+import { CompletionType } from '../abi.ts';
 import { txRpc } from './tx_rpc.ts';
 import { txSched } from './tx_sched.ts';
 import { txBuilder } from './tx_builder.ts';
@@ -110,7 +112,23 @@ export function homaEngine(c: EngineConfig) {
     writer.buf_rd_data.set(parser.buf_rd_data);
     parser.buf_free.set(writer.buf_free);
     // Completions: messages received first, then refused send descriptors, then the send side's.
-    connect(cqReqs.in[0]!, writer.done);
+    // A response received ends its client RPC: it leaves the RPC table (as does a server RPC
+    // whose response has gone out, from tx_rpc).
+    const done = writer.done;
+    const isResponse = m.let('done_is_response', done.payload.type.eq(CompletionType.RESPONSE));
+    const clientFrees = m.instance('client_frees', regFifo(rpcFreeLayout, 4));
+    cqReqs.in[0]!.valid.set(done.valid.and(isResponse.not().or(clientFrees.in.ready)));
+    assign(cqReqs.in[0]!.payload, done.payload);
+    done.ready.set(cqReqs.in[0]!.ready.and(isResponse.not().or(clientFrees.in.ready)));
+    clientFrees.in.valid.set(done.valid.and(isResponse).and(cqReqs.in[0]!.ready));
+    clientFrees.in.payload.addr.set(done.payload.peer_addr);
+    clientFrees.in.payload.id.set(done.payload.id);
+    const frees = m.instance('rpc_frees', arbiter(rpcFreeLayout, 2, 'priority'));
+    connect(frees.in[0]!, clientFrees.out);
+    connect(frees.in[1]!, txr.free);
+    dispatch.free.valid.set(frees.out.valid);
+    connect(dispatch.free.payload, frees.out.payload.data);
+    frees.out.ready.set(dispatch.free.ready);
     connect(cqReqs.in[1]!, sq.cq);
     connect(cqReqs.in[2]!, txr.cq_refused);
     connect(cqReqs.in[3]!, txr.cq);
@@ -228,7 +246,7 @@ export function homaEngine(c: EngineConfig) {
     }
 
     const dmaIdle = m.let('dma_idle', dispatch.idle.and(data.idle).and(writer.idle).and(cq.idle).and(wmux.idle).and(returns.idle).and(pool.idle)
-      .and(sq.idle).and(rmux.idle).and(txmux.idle).and(cqReqs.out.valid.not()));
+      .and(sq.idle).and(rmux.idle).and(txmux.idle).and(cqReqs.out.valid.not()).and(clientFrees.count.eq(0)).and(frees.out.valid.not()));
     regs.dma_idle.set(dmaIdle);
     // tx_sched holds messages waiting for GRANTs: those are not work in flight.
     const txIdle = m.let('tx_idle', sched.idle.and(cutoffs.idle).and(waiters.idle).and(ctl.idle).and(ctlReqs.out.valid.not())

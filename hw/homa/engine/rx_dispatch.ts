@@ -23,7 +23,8 @@
 // (peer, id): ids restart at 2 when a queue pair is enabled again, so an old entry is taken
 // over) and a REPLY or ABORT looks its RPC up. The answer leaves on `tx` (tx_rpc.ts); a new
 // client RPC also goes to rx_data as an `init` work item, ahead of any response frame (the
-// stages keep order), so the response finds the RPC's slot ready with its cookie.
+// stages keep order), so the response finds the RPC's slot ready with its cookie. RPCs that
+// ended (`free`) take the same way to be removed from the RPC table, their slot free again.
 
 import { assign, bool, connect, input, module, mux, output, record, stream, u, vec, when, type Bool } from '../../hdl/index.ts';
 import { regFifo } from '../../lib/fifo.ts';
@@ -100,6 +101,9 @@ export function rxCutoffsLayout(c: EngineConfig) {
   return record({ peer: u(w.peer), cutoffs: vec(u(32), 8), version: u(16) });
 }
 
+/** An RPC to take out of the RPC table: the peer's address and our id. */
+export const rpcFreeLayout = record({ addr: u(128), id: u(64) });
+
 /** A GRANT for one of our RPCs (spec §1.3): to the transmit scheduler. */
 export function rxGrantLayout(c: EngineConfig) {
   const w = engineWidths(c);
@@ -111,12 +115,14 @@ export function rxDispatch(c: EngineConfig) {
   const w = engineWidths(c);
   const work = rxWorkLayout(c);
   const descL = txDescLayout(c);
-  const stageA = record({ hdr: L.rxHeader, tx: bool, tx_req: bool, hit: bool, qp: u(w.qp), server: bool, gen: u(8), enabled: bool });
+  const stageA = record({ hdr: L.rxHeader, tx: bool, tx_req: bool, fr: bool, hit: bool, qp: u(w.qp), server: bool, gen: u(8), enabled: bool });
   const stageB = record({ a: stageA, asked: bool, create: bool, peer_full: bool, peer: u(w.peer) });
   return module(`rx_dispatch_${c.name}`, {
     hdr: stream.sink(L.rxHeader),
     /** Accepted send descriptors, their RPC to find or enter. */
     desc: stream.sink(descL),
+    /** RPCs that ended (a client's response complete, a server's response sent): out of the RPC table. */
+    free: stream.sink(rpcFreeLayout),
     qp_event: stream.sink(L.qpEvent),
     port_lookup: output(u(16)),
     port_found: input(record({ hit: bool, qp: u(w.qp) })),
@@ -147,16 +153,19 @@ export function rxDispatch(c: EngineConfig) {
     io.qp_event.ready.set(true);
 
     // ---- stage A ----
-    const a1 = m.reg('a1', record({ valid: bool, tx: bool, tx_req: bool, hdr: L.rxHeader }));
-    const a2 = m.reg('a2', record({ valid: bool, tx: bool, tx_req: bool, hdr: L.rxHeader, hit: bool, qp: u(w.qp) }));
+    const a1 = m.reg('a1', record({ valid: bool, tx: bool, tx_req: bool, fr: bool, hdr: L.rxHeader }));
+    const a2 = m.reg('a2', record({ valid: bool, tx: bool, tx_req: bool, fr: bool, hdr: L.rxHeader, hit: bool, qp: u(w.qp) }));
     const inFlight = m.let('a_in_flight', a1.valid.asUInt().zext(4).add(a2.valid.asUInt().zext(4)));
     const room = m.let('a_room', fifoA.count.zext(4).add(inFlight).lt(8));
     // Frames first; a descriptor enters when no frame header is offered (and has a place to wait).
-    const takeDesc = m.let('take_desc', io.hdr.valid.not().and(io.desc.valid).and(descs.in.ready));
+    // Frames first, then RPCs to free, then descriptors.
+    const takeFree = m.let('take_free', io.hdr.valid.not().and(io.free.valid));
+    const takeDesc = m.let('take_desc', io.hdr.valid.not().and(io.free.valid.not()).and(io.desc.valid).and(descs.in.ready));
     io.hdr.ready.set(room.and(peers.req.ready));
+    io.free.ready.set(room.and(peers.req.ready).and(takeFree));
     io.desc.ready.set(room.and(peers.req.ready).and(takeDesc));
-    peers.req.valid.set(io.hdr.valid.or(takeDesc).and(room));
-    peers.req.payload.addr.set(mux(takeDesc, io.desc.payload.peer_addr, io.hdr.payload.saddr));
+    peers.req.valid.set(io.hdr.valid.or(takeFree).or(takeDesc).and(room));
+    peers.req.payload.addr.set(mux(takeFree, io.free.payload.addr, mux(takeDesc, io.desc.payload.peer_addr, io.hdr.payload.saddr)));
     io.port_lookup.set(io.hdr.payload.dport);
     descs.in.valid.set(io.desc.fire());
     assign(descs.in.payload, io.desc.payload);
@@ -165,6 +174,7 @@ export function rxDispatch(c: EngineConfig) {
     assign(fifoA.in.payload.hdr, a2.hdr);
     fifoA.in.payload.tx.set(a2.tx);
     fifoA.in.payload.tx_req.set(a2.tx_req);
+    fifoA.in.payload.fr.set(a2.fr);
     fifoA.in.payload.hit.set(a2.hit);
     fifoA.in.payload.qp.set(a2.qp);
     fifoA.in.payload.server.set(info.server);
@@ -173,6 +183,7 @@ export function rxDispatch(c: EngineConfig) {
 
     const hdrFire = m.let('hdr_fire', io.hdr.fire());
     const descFire = m.let('desc_fire', io.desc.fire());
+    const freeFire = m.let('free_fire', io.free.fire());
     // A descriptor travels as a header naming its peer and, in sender_id, its id ^ 1 (stage B
     // asks for sender_id ^ 1); its type is none of Homa's.
     const dIn = io.desc.payload;
@@ -182,6 +193,14 @@ export function rxDispatch(c: EngineConfig) {
       descHdr.saddr.set(dIn.peer_addr);
       descHdr.sender_id.set(dIn.id.xor(1));
       descHdr.type.set(0xff);
+    });
+    // So does an RPC to free (its peer's address, our id ^ 1).
+    const freeHdr = m.wire('free_hdr', L.rxHeader);
+    m.comb(() => {
+      assign(freeHdr, io.hdr.payload);
+      freeHdr.saddr.set(io.free.payload.addr);
+      freeHdr.sender_id.set(io.free.payload.id.xor(1));
+      freeHdr.type.set(0xff);
     });
 
     // ---- stage B ----
@@ -202,6 +221,7 @@ export function rxDispatch(c: EngineConfig) {
     assign(fifoB.in.payload.a.hdr, a.hdr);
     fifoB.in.payload.a.tx.set(a.tx);
     fifoB.in.payload.a.tx_req.set(a.tx_req);
+    fifoB.in.payload.a.fr.set(a.fr);
     fifoB.in.payload.a.hit.set(a.hit);
     fifoB.in.payload.a.qp.set(a.qp);
     fifoB.in.payload.a.server.set(a.server);
@@ -214,6 +234,7 @@ export function rxDispatch(c: EngineConfig) {
     m.comb(() => {
       rpcs.req.payload.op.setTo('lookup');
       when(create, () => rpcs.req.payload.op.setTo('find_or_insert'));
+      when(a.fr, () => rpcs.req.payload.op.setTo('remove'));
     });
 
     // ---- stage C ----
@@ -221,6 +242,7 @@ export function rxDispatch(c: EngineConfig) {
     const h = b.a.hdr;
     const r = rpcs.resp.payload;
     const isTx = b.a.tx;
+    const isFree = b.a.fr;
     const data = m.let('c_is_data', h.type.eq(HomaType.DATA).and(isTx.not()));
     const isGrant = m.let('c_is_grant', h.type.eq(HomaType.GRANT).and(isTx.not()));
     const known = m.let('c_known', b.asked.and(r.found));
@@ -232,7 +254,7 @@ export function rxDispatch(c: EngineConfig) {
     const grantOut = m.let('c_grant_out', isGrant.and(known));
     const ackOut = m.let('c_ack_out', h.type.eq(HomaType.NEED_ACK).and(isTx.not()).and(b.asked).and(h.sender_id.bit(0)));
     // A frame always leaves as a work item (its beats are freed there); a descriptor only when it starts a client RPC.
-    const needWork = m.let('c_need_work', isTx.not().or(txInit));
+    const needWork = m.let('c_need_work', isTx.or(isFree).not().or(txInit));
     const cReady = m.let('c_ready', fifoB.out.valid.and(b.asked.not().or(rpcs.resp.valid)));
     const cutOut = m.let('c_cutoffs_out', h.type.eq(HomaType.CUTOFFS).and(isTx.not()).and(b.asked));
     const sideOk = m.let('c_side_ok', grantOut.not().or(io.grant.ready).and(ackOut.not().or(acks.in.ready)).and(cutOut.not().or(cuts.in.ready)));
@@ -296,7 +318,7 @@ export function rxDispatch(c: EngineConfig) {
     // RESEND); packets_rcvd_* counts the packets that reach their handler. DATA that has an RPC
     // is counted by rx_data, which also checks the RPC is still this one.
     const cnt = io.count as Record<string, Bool>;
-    const frameGo = m.let('c_frame_go', cGo.and(isTx.not()));
+    const frameGo = m.let('c_frame_go', cGo.and(isTx.or(isFree).not()));
     const dropped = m.let('c_dropped', frameGo.and(data).and(deliver.not()));
     const clientId = h.sender_id.bit(0);                                          // our id is even
     const actsAlone = m.let('c_acts_alone', h.type.eq(HomaType.CUTOFFS).or(h.type.eq(HomaType.NEED_ACK)).or(h.type.eq(HomaType.ACK)).or(h.type.eq(HomaType.RESEND)));
@@ -316,15 +338,18 @@ export function rxDispatch(c: EngineConfig) {
         const e = io.qp_event.payload;
         infoW.write(e.qp, { enabled: e.kind.is('disable').not(), server: e.server, gen: e.gen });
       });
-      a1.valid.set(hdrFire.or(descFire));
+      a1.valid.set(hdrFire.or(descFire).or(freeFire));
       a1.tx.set(descFire);
+      a1.fr.set(freeFire);
       a1.tx_req.set(descFire.and(io.desc.payload.opcode.eq(SendOpcode.REQUEST)));
       when(hdrFire, () => assign(a1.hdr, io.hdr.payload));
       when(descFire, () => assign(a1.hdr, descHdr));
+      when(freeFire, () => assign(a1.hdr, freeHdr));
       a2.valid.set(a1.valid);
       when(a1.valid, () => {
         a2.tx.set(a1.tx);
         a2.tx_req.set(a1.tx_req);
+        a2.fr.set(a1.fr);
         assign(a2.hdr, a1.hdr);
         a2.hit.set(io.port_found.hit);
         a2.qp.set(io.port_found.qp);

@@ -118,6 +118,7 @@ async function flow(c: EngineConfig, engine: string, seed: number): Promise<void
   })));
   const builds = tb.monitor('build', { readyProbability: 0.5, seed: seed + 7 });
   const doneCq = tb.monitor('cq', { readyProbability: 0.5, seed: seed + 8 });
+  const freed = tb.monitor('free', { readyProbability: 0.5, seed: seed + 9 });
   // The MAC side: each DATA request leaves as a frame a few cycles later, in order.
   const sentPort = sim.port('sent');
   let framesOwed = 0, taken = 0;
@@ -128,7 +129,10 @@ async function flow(c: EngineConfig, engine: string, seed: number): Promise<void
     sentPort.set(pulse ? 1 : 0);
   });
   const wantDone = pkts.filter((p) => p.last && p.d.flags & SendFlag.NOTIFY_TX_DONE);
-  await tb.until(() => builds.received.length === pkts.length && framesOwed === 0 && doneCq.received.length === wantDone.length, { timeout: 40 * pkts.length });
+  // A server RPC (our id odd) leaves the RPC table once its response's last packet is out.
+  const wantFree = pkts.filter((p) => p.last && p.d.id % 2n === 1n);
+  await tb.until(() => builds.received.length === pkts.length && framesOwed === 0 && doneCq.received.length === wantDone.length
+    && freed.received.length === wantFree.length, { timeout: 40 * pkts.length });
   await tb.tick(20);
   expect(builds.received.length).toBe(pkts.length);
   const keys = ['qp', 'ipv6', 'daddr', 'dmac', 'sport', 'dport', 'sender_id', 'message_length', 'offset', 'length', 'incoming', 'cutoff_version', 'retransmit', 'priority', 'addr'];
@@ -142,9 +146,11 @@ async function flow(c: EngineConfig, engine: string, seed: number): Promise<void
   expect(doneCq.received.map((b) => pick(b, ['type', 'id', 'cookie', 'peer_addr', 'peer_port', 'length']))).toEqual(wantDone.map((p) => big({
     type: CompletionType.TX_DONE, id: p.d.id, cookie: p.d.cookie, peer_addr: p.d.addr, peer_port: p.d.dport, length: p.d.length,
   })));
+  expect(freed.received.map((b) => pick(b, ['addr', 'id']))).toEqual(wantFree.map((p) => big({ addr: p.d.addr, id: p.d.id })));
   // The stimulus reached what it is meant to.
   expect(wantRefused.length).toBeGreaterThan(5);
   expect(wantDone.length).toBeGreaterThan(0);
+  expect(wantFree.length).toBeGreaterThan(0);
   expect(new Set(pkts.filter((p) => p.unscheduled && p.d.peer === 5).map((p) => unschedLevel(cut5, p.d.length, nprio))).size).toBeGreaterThan(1);
   sim.dispose();
 }

@@ -17,7 +17,10 @@
 //   sent   -> DATA frames leave in the order they were asked for; when a message's last packet
 //             has left and its descriptor asked (NOTIFY_TX_DONE), a TX_DONE completion says
 //             its bytes will not be read again (true while the engine has no retransmission:
-//             the reliability issue moves it to the acknowledgement, as the model does).
+//             the reliability issue moves it to the acknowledgement, as the model does); a
+//             server RPC is then freed (`free`: out of the RPC table) — HomaModule keeps it
+//             until the client's ACK, to retransmit from and to refuse a duplicated request;
+//             both wait for the reliability issue.
 //
 // Refusals here (the model's behaviour): a REPLY whose RPC is not there (unknown id, or gone)
 // is ignored as HomaModule ignores it (spec §2.2), with TX_DONE at once when asked; a REQUEST
@@ -34,13 +37,13 @@
 // followed by the IPv4 address (or the IPv6 address's low 32 bits); a neighbour table is
 // future work.
 
-import { assign, bool, input, lit, module, mux, output, record, stream, u, vec, when, type UInt } from '../../hdl/index.ts';
+import { assign, bool, connect, input, lit, module, mux, output, record, stream, u, vec, when, type UInt } from '../../hdl/index.ts';
 import { CompletionType, SendFlag, SendOpcode } from '../abi.ts';
 import { regFifo } from '../../lib/fifo.ts';
 import { engineWidths, peerEntries, rpcSlots, type EngineConfig } from './config.ts';
 import { tunablesLayout } from './regs.ts';
 import { completionRequestLayout } from './rx_data.ts';
-import { rxCutoffsLayout, rxGrantLayout, txFoundLayout } from './rx_dispatch.ts';
+import { rpcFreeLayout, rxCutoffsLayout, rxGrantLayout, txFoundLayout } from './rx_dispatch.ts';
 import { txPacketLayout } from './tx_builder.ts';
 import { txSchedLayouts } from './tx_sched.ts';
 import { MSG_BITS, engineLayouts } from './types.ts';
@@ -81,6 +84,8 @@ export function txRpc(c: EngineConfig) {
     cq: stream.source(creq),
     /** ACCEPTED (NOTIFY_ID), ERROR ENOMEM (no room for a REQUEST) and TX_DONE of a REPLY with no RPC. */
     cq_refused: stream.source(creq),
+    /** A server RPC whose response has all left: out of the RPC table (rx_dispatch). */
+    free: stream.source(rpcFreeLayout),
     /** Counter events: messages entered, and each DATA request with its level and sizes. */
     count: output(record({ client_requests_started: bool, server_responses_started: bool })),
     data_sent: output(record({ valid: bool, level: u(3), payload: u(11), frame: u(11), fifo: bool })),
@@ -163,7 +168,9 @@ export function txRpc(c: EngineConfig) {
     // ---- packets: the record read as tx_sched hands the packet over, then offered ----
     const p1 = m.reg('p1', record({ valid: bool, pkt: T.pkt }));
     const p2 = m.reg('p2', record({ valid: bool, pkt: T.pkt, rec: msg, prio: u(3) }));
-    const done = m.instance('done_fifo', regFifo(record({ last: bool, cq: creq }), IN_FLIGHT));
+    const done = m.instance('done_fifo', regFifo(record({ last: bool, free: bool, cq: creq }), IN_FLIGHT));
+    const frees = m.instance('frees', regFifo(rpcFreeLayout, 2));
+    connect(io.free, frees.out);
     const p2Go = m.let('p2_go', io.build.fire());
     const p1Go = m.let('p1_go', p1.valid.and(p2.valid.not().or(p2Go)));
     io.pkt.ready.set(p1.valid.not().or(p1Go));
@@ -189,6 +196,7 @@ export function txRpc(c: EngineConfig) {
     b.addr.set(r.base.add(q.offset.zext(64)));
     done.in.valid.set(p2Go);
     done.in.payload.last.set(q.last.and(r.notify));
+    done.in.payload.free.set(q.last.and(r.id.bit(0)));                 // our id is odd: we are the server
     const dc = done.in.payload.cq;
     dc.qp.set(r.qp);
     dc.gen.set(r.gen);
@@ -206,9 +214,13 @@ export function txRpc(c: EngineConfig) {
     const owed = m.reg('frames_left', u(4));                     // frames out whose packet is not yet popped (at most IN_FLIGHT)
     const head = done.out.payload;
     const canPop = m.let('can_pop', owed.ne(0));              // counted first: no output hangs on `sent` in its cycle
-    io.cq.valid.set(done.out.valid.and(canPop).and(head.last));
+    const freeOk = m.let('free_ok', head.free.not().or(frees.in.ready));
+    io.cq.valid.set(done.out.valid.and(canPop).and(head.last).and(freeOk));
     assign(io.cq.payload, head.cq);
-    const pop = m.let('pop', done.out.valid.and(canPop).and(head.last.not().or(io.cq.ready)));
+    const pop = m.let('pop', done.out.valid.and(canPop).and(head.last.not().or(io.cq.ready)).and(freeOk));
+    frees.in.valid.set(pop.and(head.free));
+    frees.in.payload.addr.set(head.cq.peer_addr);
+    frees.in.payload.id.set(head.cq.id);
     done.out.ready.set(pop);
 
     io.count.client_requests_started.set(entering.and(isReq));
@@ -218,7 +230,7 @@ export function txRpc(c: EngineConfig) {
     io.data_sent.payload.set(q.length);
     io.data_sent.frame.set(q.length.add(mux(r.ipv6, lit(11, 14 + 40 + HOMA_DATA_OVERHEAD), lit(11, 14 + 20 + HOMA_DATA_OVERHEAD))));
     io.data_sent.fifo.set(q.fifo);
-    io.idle.set(f.valid.not().and(p1.valid.not()).and(p2.valid.not()).and(done.out.valid.not()));
+    io.idle.set(f.valid.not().and(p1.valid.not()).and(p2.valid.not()).and(done.out.valid.not()).and(frees.count.eq(0)));
 
     m.seq(() => {
       when(io.qp_event.valid.and(io.qp_event.payload.kind.is('enable')), () => {
