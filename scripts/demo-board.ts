@@ -70,7 +70,7 @@ async function main(): Promise<number> {
       if (repliedAt && peer.replies < replied && Date.now() - repliedAt > REPLY_MS) {
         const sent = readCounters(device).get('packets_sent_DATA') ?? 0n;
         if (sent === 0n) {
-          console.log(`demo-board: host-lib received ${received} request(s) over the serial link and replied, but the board's engine sent no DATA packet (packets_sent_DATA = 0): its transmit path is not built yet, so no RPC can complete`);
+          console.log(`demo-board: host-lib received ${received} request(s) over the serial link and replied, but the board's engine sent no DATA packet (packets_sent_DATA = 0), so no RPC can complete`);
           break;
         }
       }

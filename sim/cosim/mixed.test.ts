@@ -1,5 +1,6 @@
 // sim/cosim/mixed.test.ts — a model NIC and an RTL NIC on the model's direct wire: the model
-// sends, the RTL engine receives (its transmit path is a later issue), with duplicated and
+// sends, the RTL engine receives (the RTL sending: conformance group tx, RTL pairs in
+// host-lib/backends/rtl.test.ts), with duplicated and
 // reordered frames on the wire. The model is the RTL's oracle here: the bytes the model sent
 // are the bytes the RTL's host finds, and its bpages are the ones the reference pool picks.
 import { expect, test } from 'vitest';
