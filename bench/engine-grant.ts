@@ -8,7 +8,8 @@
 // wait in the list). max_incoming is unlimited and the window fixed at 100,000 bytes so every
 // packet of an active message earns a GRANT; FIFO grants are off (their interval, a few
 // thousand cycles, fires during the set-up and each one that moves the active set costs a
-// rescan of the list: with them on, the 16,384 case measured 46,474 cycles of rescans). Measured: the second packet of the best message.
+// rescan of the list: with them on, the 16,384 case measured 46,474 cycles of rescans).
+// Measured: the second packet of the best message.
 // Also reported (stderr): the cycles a change of the active set costs (the best message
 // completes, and the list is rescanned for the next one).
 
