@@ -24,7 +24,7 @@
 //   follow each other with no gap.
 // Four slots (one on 1-byte beats, where a slot is 2 KiB of the few block RAMs an iCE40 has).
 
-import { assign, bool, clog2, input, lit, module, mux, output, packAs, record, stream, u, vec, when, type Bool, type UInt } from '../../hdl/index.ts';
+import { assign, bool, clog2, input, lit, module, mux, output, packAs, record, stream, u, vec, when, type AnyValue, type Bool, type UInt } from '../../hdl/index.ts';
 import { lowestSet } from './bpool.ts';
 import { beat } from '../../lib/beat.ts';
 import { DOFF_DATA, HomaType, dataHeader, ipv4Header } from '../wire/index.ts';
@@ -97,7 +97,11 @@ export function txBuilder(c: EngineConfig) {
     const addrOf = (slot: UInt<number>, w: UInt<number>): UInt<number> => (SLOTS === 1 ? w : slot.cat(w)) as UInt<number>;
 
     // ---- the slots: the request, the payload's sum; filling (read issued), full ----
-    const meta = m.reg('meta', vec(pkt, SLOTS));
+    // What a slot's headers need of its request (the payload's address and the queue pair
+    // serve only the read, issued as the request is taken).
+    const { addr: _addr, qp: _qp, ...metaFields } = pkt.fields;
+    const metaL = record(metaFields);
+    const meta = m.reg('meta', vec(metaL, SLOTS));
     const sums = m.reg('sums', vec(u(32), SLOTS));
     const st = m.regs({ filling: u(SLOTS), full: u(SLOTS), tail_due: u(SLOTS), next_fill: u(slotBits) });
     const bit = (v: UInt<number>, i: UInt<number>): Bool => v.shr(i).bit(0);
@@ -105,9 +109,12 @@ export function txBuilder(c: EngineConfig) {
 
     // ---- fill: one read per slot (tag = slot), each slot's own progress ----
     const fs = m.regs({
-      k: vec(u(wordBits), SLOTS), fill_left: vec(u(12), SLOTS), carry: vec(u(8 * B), SLOTS), sum: vec(u(32), SLOTS),
+      k: vec(u(wordBits), SLOTS), fill_left: vec(u(12), SLOTS), sum: vec(u(32), SLOTS),
       fill_ipv6: u(SLOTS), odd: u(SLOTS),
     });
+    // A slot's previous beat's top lanes, carried into its next word: only when the headers
+    // end inside a beat (not at 1 byte per beat).
+    const carryReg = S4 !== 0 || S6 !== 0 ? m.reg('carry', vec(u(8 * B), SLOTS)) : null;
     const rdReq = m.reg('rd_req_reg', L.dmaRdReq);
     const rdFull = m.reg('rd_full', bool);
     io.rd_req.valid.set(rdFull);
@@ -120,7 +127,7 @@ export function txBuilder(c: EngineConfig) {
     // A beat of payload for slot t: lanes past the payload masked, shifted behind the headers.
     const t = SLOTS === 1 ? lit(1, 0) : io.rd_data.payload.tag.bits(slotBits - 1, 0);
     const sel = <X extends UInt<number>>(v: { get(i: UInt<number>): X; at(i: number): X }, i: UInt<number>): X => (SLOTS === 1 ? v.at(0) : v.get(i));
-    const left = sel(fs.fill_left, t), carry = sel(fs.carry, t), ipv6 = bit(fs.fill_ipv6, t);
+    const left = sel(fs.fill_left, t), carry = carryReg ? sel(carryReg, t) : lit(8 * B, 0), ipv6 = bit(fs.fill_ipv6, t);
     const data = io.rd_data.payload.data;
     let laneMask: UInt<number> = lit(8 * B, 0);
     for (let j = 0; j < B; j++) laneMask = mux(lit(12, j).lt(left), laneMask.or(lit(8 * B, 0xffn << BigInt(8 * j))), laneMask);
@@ -147,7 +154,7 @@ export function txBuilder(c: EngineConfig) {
     const tailDue = st.tail_due;
     const ts = SLOTS === 1 ? lit(1, 0) : lowestSet(tailDue.zext(Math.max(2, SLOTS)) as UInt<number>).trunc(slotBits);
     const tailNow = m.let('tail_now', tailDue.ne(0).and(beatIn.not()));
-    const tIpv6 = bit(fs.fill_ipv6, ts), tCarry = sel(fs.carry, ts);
+    const tIpv6 = bit(fs.fill_ipv6, ts), tCarry = carryReg ? sel(carryReg, ts) : lit(8 * B, 0);
     const tailWord = mux(tIpv6, shifted(lit(8 * B, 0), tCarry, S6).word, shifted(lit(8 * B, 0), tCarry, S4).word);
 
     // ---- emit: slots in order; the next frame's headers load as the last beat leaves ----
@@ -203,10 +210,10 @@ export function txBuilder(c: EngineConfig) {
       when(takes, () => {
         for (let s = 0; s < SLOTS; s++) {
           when(nf.eq(s), () => {
-            assign(meta.at(s), io.req.payload);
+            for (const k of Object.keys(metaFields)) assign((meta.at(s) as unknown as Record<string, AnyValue>)[k]!, (io.req.payload as unknown as Record<string, AnyValue>)[k]!);
             fs.k.at(s).set(mux(io.req.payload.ipv6, lit(wordBits, Math.floor(H6 / B)), lit(wordBits, Math.floor(H4 / B))));
             fs.fill_left.at(s).set(io.req.payload.length.zext(12));
-            fs.carry.at(s).set(0);
+            carryReg?.at(s).set(0);
             fs.sum.at(s).set(0);
           });
         }
@@ -226,7 +233,7 @@ export function txBuilder(c: EngineConfig) {
         buffer.ports[0]!.write(addrOf(t, sel(fs.k, t)), outWord);
         for (let s = 0; s < SLOTS; s++) {
           when(t.eq(s), () => {
-            fs.carry.at(s).set(nextCarry);
+            carryReg?.at(s).set(nextCarry);
             fs.sum.at(s).set(fs.sum.at(s).add(beatSum));
             fs.k.at(s).set(fs.k.at(s).add(1));
             fs.fill_left.at(s).set(mux(left.gt(B), left.sub(B), lit(12, 0)));

@@ -37,13 +37,14 @@
 // followed by the IPv4 address (or the IPv6 address's low 32 bits); a neighbour table is
 // future work.
 
-import { assign, bool, connect, input, lit, module, mux, output, record, stream, u, vec, when, type UInt } from '../../hdl/index.ts';
+import { assign, bool, connect, input, lit, module, mux, output, record, stream, u, vec, when, VecValue, type AnyValue, type UInt } from '../../hdl/index.ts';
 import { CompletionType, SendFlag, SendOpcode } from '../abi.ts';
 import { regFifo } from '../../lib/fifo.ts';
 import { engineWidths, peerEntries, rpcSlots, type EngineConfig } from './config.ts';
 import { tunablesLayout } from './regs.ts';
 import { completionRequestLayout } from './rx_data.ts';
 import { rpcFreeLayout, rxCutoffsLayout, rxGrantLayout, txFoundLayout } from './rx_dispatch.ts';
+import { txDescLayout } from './sq_fetch.ts';
 import { txPacketLayout } from './tx_builder.ts';
 import { txSchedLayouts } from './tx_sched.ts';
 import { MSG_BITS, engineLayouts } from './types.ts';
@@ -66,7 +67,13 @@ export function txRpc(c: EngineConfig) {
     qp: u(w.qp), gen: u(8), ipv6: bool, daddr: u(128), dport: u(16), sport: u(16), id: u(64), length: u(MSG_BITS),
     base: u(64), notify: bool, cookie: u(64), unsched_prio: u(3), cutoff_version: u(16),
   });
-  const peerCut = record({ valid: bool, cutoffs: vec(u(32), 8), version: u(16) });
+  // Entry 0 is not kept: it is taken as INT_MAX whatever the peer sent (spec §3.3).
+  const peerCut = record({ valid: bool, cutoffs: vec(u(32), 7), version: u(16) });
+  // What stays of a found descriptor while it is handled.
+  const { error: _e, ...descKept } = txDescLayout(c).fields;
+  const foundKept = record({ desc: record(descKept), ok: bool, slot: u(engineWidths(c).rpcSlot) });
+  const { msg: _m, ...pktKept } = T.pkt.fields;
+  const pktKeptL = record(pktKept);
   const qpRec = record({ port: u(16), send_base: u(64) });
   return module(`tx_rpc_${c.name}`, {
     found: stream.sink(txFoundLayout(c)),
@@ -104,7 +111,7 @@ export function txRpc(c: EngineConfig) {
 
     // ---- a descriptor's RPC: its queue pair's port and send region read, then one step ----
     const f = m.regs({ valid: bool, posted: bool });
-    const fi = m.reg('f_item', txFoundLayout(c));
+    const fi = m.reg('f_item', foundKept);
     const d = fi.desc;
     const ipv6 = m.let('f_ipv6', d.peer_addr.bits(127, 32).ne(0xffff));
     const isReq = m.let('f_request', d.opcode.eq(SendOpcode.REQUEST));
@@ -123,7 +130,7 @@ export function txRpc(c: EngineConfig) {
     const nprio = tun.num_priorities.at(0).bits(3, 0);
     let level: UInt<number> = lit(3, 0);
     for (let i = 0; i < 8; i++) {
-      const cut = i === 0 ? lit(32, INT_MAX) : mux(pc.valid, pc.cutoffs.at(i), lit(32, i === DEFAULT_UNSCHED_LEVEL ? INT_MAX : 0));
+      const cut = i === 0 ? lit(32, INT_MAX) : mux(pc.valid, pc.cutoffs.at(i - 1), lit(32, i === DEFAULT_UNSCHED_LEVEL ? INT_MAX : 0));
       level = mux(lit(4, i).lt(nprio).and(cut.ge(lenW)), lit(3, i), level);
     }
     const unschedPrio = m.let('f_unsched_prio', level);
@@ -166,8 +173,8 @@ export function txRpc(c: EngineConfig) {
     io.grant_in.ready.set(io.grant.ready.and(entering.not()));
 
     // ---- packets: the record read as tx_sched hands the packet over, then offered ----
-    const p1 = m.reg('p1', record({ valid: bool, pkt: T.pkt }));
-    const p2 = m.reg('p2', record({ valid: bool, pkt: T.pkt, rec: msg, prio: u(3) }));
+    const p1 = m.reg('p1', record({ valid: bool, pkt: pktKeptL }));
+    const p2 = m.reg('p2', record({ valid: bool, pkt: pktKeptL, rec: msg, prio: u(3) }));
     const done = m.instance('done_fifo', regFifo(record({ last: bool, free: bool, cq: creq }), IN_FLIGHT));
     const frees = m.instance('frees', regFifo(rpcFreeLayout, 2));
     connect(io.free, frees.out);
@@ -238,7 +245,10 @@ export function txRpc(c: EngineConfig) {
       });
       when(io.found.fire(), () => {
         f.posted.set(false);
-        assign(fi, io.found.payload);
+        const fp = io.found.payload;
+        for (const k of Object.keys(descKept)) assign((fi.desc as unknown as Record<string, AnyValue>)[k]!, (fp.desc as unknown as Record<string, AnyValue>)[k]!);
+        fi.ok.set(fp.ok);
+        fi.slot.set(fp.slot);
         qpR.read(io.found.payload.desc.qp);
         cutR.read(io.found.payload.peer);
       });
@@ -252,10 +262,13 @@ export function txRpc(c: EngineConfig) {
         });
         prioW.write(fi.slot, lit(3, 0));
       });
-      when(io.cutoffs.valid, () => cutW.write(io.cutoffs.payload.peer, { valid: lit(1, 1).asBool(), cutoffs: io.cutoffs.payload.cutoffs, version: io.cutoffs.payload.version }));
+      const cutIn = io.cutoffs.payload.cutoffs;
+      when(io.cutoffs.valid, () => cutW.write(io.cutoffs.payload.peer, {
+        valid: lit(1, 1).asBool(), cutoffs: new VecValue(vec(u(32), 7), Array.from({ length: 7 }, (_, i) => cutIn.at(i + 1))), version: io.cutoffs.payload.version,
+      }));
       when(io.grant.fire(), () => prioW.write(io.grant_in.payload.slot, io.grant_in.payload.priority.bits(2, 0)));
       when(io.pkt.fire(), () => {
-        assign(p1.pkt, io.pkt.payload);
+        for (const k of Object.keys(pktKept)) assign((p1.pkt as unknown as Record<string, AnyValue>)[k]!, (io.pkt.payload as unknown as Record<string, AnyValue>)[k]!);
         msgR.read(io.pkt.payload.msg);
         prioR.read(io.pkt.payload.msg);
       });
