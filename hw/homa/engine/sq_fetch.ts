@@ -19,15 +19,17 @@
 // on `desc` with the rest of the descriptor; REPLY and ABORT leave as they came (matching a
 // reply to its RPC is the next stage's work).
 //
-// One read at a time, of up to 8 descriptors that never crosses the ring's end, tag 8 (tag bit
-// 3 marks this block's reads at the DMA read multiplexer). Read data is always taken: the beats
-// go into a 512-byte buffer (block RAM), so a stalled `desc` never holds up another block's
-// reads on the shared port. Queue pairs with work take turns, round robin, a read at a time.
-// Then each descriptor is loaded from the buffer (64 / beatBytes words), checked (one
-// registered stage) and handed on; when the read's last descriptor has gone, sq_head.
+// One read at a time, of up to 8 descriptors that never crosses the ring's end, tag 8 (the
+// engine's DMA read multiplexers route its data back by tag). Read data is always taken: the
+// beats go into a 512-byte buffer (block RAM), so a stalled `desc` never holds up another
+// block's reads on the shared port. Queue pairs with work take turns, round robin, a read at a
+// time. Each descriptor is loaded from the buffer (64 / beatBytes words) as soon as its beats
+// are in, checked as its last word arrives, and handed on; at one word a descriptor the next
+// one's word is read while a descriptor waits, so descriptors leave one a cycle. When the
+// read's last descriptor has gone, sq_head.
 //
 // Enable and disable are taken at any time but while sq_head is being reported: an enable
-// starts a new ring (head, tail 0, next id 2); a disable or enable of the queue pair whose read
+// starts a new ring (head and tail 0); a disable or enable of the queue pair whose read
 // is in progress abandons it (its remaining descriptors are dropped, nothing is reported). A
 // tail more than a ring ahead of the head breaks the ring rules: nothing is read until a sane
 // tail arrives. `idle` is high when nothing is to be read and nothing is in progress except a
