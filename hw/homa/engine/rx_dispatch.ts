@@ -11,10 +11,11 @@
 //   C  RPC answer: the packet goes on to rx_data as `deliver` (DATA for an RPC, new or not)
 //      or `drop` (its beats are only freed), counted by reason.
 // GRANTs for a known RPC also go to the transmit side (`grant`), and so does a peer's
-// CUTOFFS (`cutoffs`: its cutoffs for our unscheduled packets, §3.3); a NEED_ACK for one of our
-// client RPCs is answered with an ACK (`ack`, to ctl_tx; client RPCs are not freed yet, so
-// every NEED_ACK is answered as HomaModule answers one for an RPC it no longer has, §3.6);
-// other control packets (RESEND, BUSY, ...) are counted and dropped here until their
+// CUTOFFS (`cutoffs`: its cutoffs for our unscheduled packets, §3.3); a NEED_ACK from a server
+// for a client RPC we no longer have (it ended when its response completed) is answered with
+// an ACK (`ack`, to ctl_tx, §3.6 homa_need_ack_pkt); one for an RPC still here (its response
+// incomplete) is left for the reliability path, which will answer it with RESENDs; other
+// control packets (RESEND, BUSY, ...) are counted and dropped here until their
 // handlers exist (reliability issue); rx_data counts DATA.
 //
 // Accepted send descriptors (sq_fetch) take the same three stages, in turn with frames, so an
@@ -252,7 +253,7 @@ export function rxDispatch(c: EngineConfig) {
     const txOk = m.let('c_tx_ok', b.asked.and(r.found.or(created)));
     const txInit = m.let('c_tx_init', isTx.and(b.create).and(txOk));
     const grantOut = m.let('c_grant_out', isGrant.and(known));
-    const ackOut = m.let('c_ack_out', h.type.eq(HomaType.NEED_ACK).and(isTx.not()).and(b.asked).and(h.sender_id.bit(0)));
+    const ackOut = m.let('c_ack_out', h.type.eq(HomaType.NEED_ACK).and(isTx.not()).and(b.asked).and(h.sender_id.bit(0)).and(r.found.not()));
     // A frame always leaves as a work item (its beats are freed there); a descriptor only when it starts a client RPC.
     const needWork = m.let('c_need_work', isTx.or(isFree).not().or(txInit));
     const cReady = m.let('c_ready', fifoB.out.valid.and(b.asked.not().or(rpcs.resp.valid)));
