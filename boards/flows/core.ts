@@ -6,7 +6,7 @@
 // every cycle (`rmii_en` high), so the clock is the PHY's 50 MHz REF_CLK. The UART's divisor
 // is fixed when the core is generated (clock / baud).
 
-import { bool, connect, input, lit, module, mux, output, u, when, type ModuleDef } from '../../hw/hdl/index.ts';
+import { bool, clog2, connect, input, lit, module, mux, output, u, when, type ModuleDef } from '../../hw/hdl/index.ts';
 import type { IoSpec } from '../../hw/hdl/ports.ts';
 import { homaEngine } from '../../hw/homa/engine/engine.ts';
 import { engineWidths, type EngineConfig } from '../../hw/homa/engine/config.ts';
@@ -19,6 +19,8 @@ export interface CoreOptions {
   readonly engine: EngineConfig;
   /** UART clock cycles per bit (clock / baud, >= 4). */
   readonly divisor: number;
+  /** The clock the core runs on (MHz, an integer): the engine's microseconds are counted from it. */
+  readonly clockMhz: number;
   /** Without the engine: the MAC's frames looped back and the bridge's requests answered by a
    *  small register file (a quick check of the board's MAC, UART and flow). */
   readonly shell?: boolean;
@@ -41,6 +43,7 @@ function coreIo() {
 export function boardCore(o: CoreOptions): ModuleDef<IoSpec> {
   if (o.engine.beatBytes !== 1) throw new RangeError(`boardCore: engine configuration '${o.engine.name}' has ${o.engine.beatBytes}-byte beats; the RMII MAC and UART bridge need 1`);
   if (!Number.isInteger(o.divisor) || o.divisor < 4 || o.divisor > 65535) throw new RangeError(`boardCore: UART divisor ${o.divisor} (clock cycles per bit, 4..65535)`);
+  if (!Number.isInteger(o.clockMhz) || o.clockMhz < 1) throw new RangeError(`boardCore: clock ${o.clockMhz} MHz must be a whole number of MHz (the engine counts microseconds in cycles)`);
   const w = engineWidths(o.engine);
   const def = module(o.shell ? 'board_shell' : 'board_core', coreIo(), (m, io) => {
     const mac = m.instance('mac', rmiiMac());
@@ -86,6 +89,15 @@ export function boardCore(o: CoreOptions): ModuleDef<IoSpec> {
       return;
     }
     const engine = m.instance('engine', homaEngine(o.engine));
+    // The engine's clock of microseconds (its timers' time), counted from this clock.
+    const perUs = o.clockMhz;
+    const t = m.regs({ cycle_in_us: u(Math.max(1, clog2(perUs))), now_us: u(32) });
+    const usDone = t.cycle_in_us.eq(perUs - 1);
+    m.seq(() => {
+      t.cycle_in_us.set(mux(usDone, lit(t.cycle_in_us.width, 0), t.cycle_in_us.add(1)));
+      when(usDone, () => t.now_us.set(t.now_us.add(1)));
+    });
+    engine.now_us.set(t.now_us);
     connect(engine.mac_rx, mac.rx);
     connect(mac.tx, engine.mac_tx);
     connect(engine.reg_req, bridge.reg_req);

@@ -84,7 +84,7 @@ export async function buildIce40(board: Ice40Board, out: string, progress: Progr
   mkdirSync(out, { recursive: true });
   const divisor = Math.round((board.targetMhz * 1e6) / board.baud);
   progress(`[1/4] Verilog: ${o.shell ? 'board shell (MAC loopback, UART bridge, no engine)' : `engine '${board.engine.name}' + RMII MAC + UART bridge`}, UART divisor ${divisor}`);
-  const core = toVerilog(boardCore({ engine: board.engine, divisor, shell: o.shell }));
+  const core = toVerilog(boardCore({ engine: board.engine, divisor, clockMhz: board.targetMhz, shell: o.shell }));
   writeFileSync(join(out, 'core.v'), core.text);
   writeFileSync(join(out, 'top.v'), ice40Top(core.top));
   const pcf = join(import.meta.dirname, '..', board.name, board.pcf);

@@ -45,7 +45,7 @@ export class SimBoard {
 
   static async create(onUart: (bytes: Uint8Array) => void, o: SimBoardOptions = {}): Promise<SimBoard> {
     const divisor = o.divisor ?? 4;
-    const sim = await simulate(boardCore({ engine: ENGINE_CONFIGS.ice40, divisor }), { engine: o.engine ?? 'js' });
+    const sim = await simulate(boardCore({ engine: ENGINE_CONFIGS.ice40, divisor, clockMhz: 50 }), { engine: o.engine ?? 'js' });
     sim.reset(4);
     return new SimBoard(sim, divisor, onUart);
   }

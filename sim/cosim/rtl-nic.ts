@@ -16,7 +16,10 @@
 //    enters at the next cycle not yet run (at most chunkCycles - 1 late; exact at 1);
 //  - a register access happens at the current simulated time and steps the engine until the
 //    answer comes, which may leave the engine a few cycles ahead of the clock. It never steps
-//    backwards. DMA writes land in host memory at engine time.
+//    backwards. DMA writes land in host memory at engine time;
+//  - the engine's clock of microseconds (`now_us`) is the simulated time of each cycle stepped,
+//    so skipped cycles lose no time. When it goes quiet with `timer_armed` high (RPCs wait on
+//    the tick), the NIC wakes it at the cycle of `wake_us`, the next tick.
 
 import { flattenIo } from '../../hw/hdl/ports.ts';
 import type { ModuleDef } from '../../hw/hdl/module.ts';
@@ -117,6 +120,11 @@ export class RtlNic implements Endpoint {
   private readonly mac_: MacPort;
   private readonly dma: DmaPort;
   private readonly idle: PortHandle;
+  private readonly nowUs: PortHandle;
+  private readonly timerArmed: PortHandle;
+  private readonly wakeUs: PortHandle;
+  /** The cycle of the earliest timer wake on the queue (-1: none). */
+  private wakeAt = -1;
   private readonly irqValid: PortHandle;
   private readonly irqQp: PortHandle;
   private readonly outputValids: [string, PortHandle][];
@@ -153,6 +161,9 @@ export class RtlNic implements Endpoint {
     this.mac_ = new MacPort(sim, codec, this.periodPs, (f, c) => this.frameOut(f, c), where);
     this.dma = new DmaPort(sim, codec, this.watchdog, o.dma, where);
     this.idle = sim.port('idle');
+    this.nowUs = sim.port('now_us');
+    this.timerArmed = sim.port('timer_armed');
+    this.wakeUs = sim.port('wake_us');
     this.irqValid = sim.port('irq_valid');
     this.irqQp = sim.port('irq_data');
     sim.port('irq_ready').set(1);
@@ -291,10 +302,31 @@ export class RtlNic implements Endpoint {
   }
 
   private ensureRunning(): void {
-    if (this.runPending || !this.port || this.failure || this.quiet) return;
+    if (this.runPending || !this.port || this.failure) return;
+    if (this.quiet) { this.armWake(); return; }
     this.runPending = true;
     this.port.at(Math.max(this.port.now(), this.next * this.periodPs), this.run);
   }
+
+  /** The engine is quiet but its timers are armed: run it again at the next tick. */
+  private armWake(): void {
+    if (this.timerArmed.get() !== 1) return;
+    // wake_us wraps at 2^32 us; a tick already due (or a wrapped past) wakes at the next cycle.
+    const nowUs = this.usOf(this.next);
+    const ahead = ((this.wakeUs.get() as number) - nowUs) >>> 0;
+    const cycle = ahead >= 2 ** 31 ? this.next : Math.max(this.next, Math.ceil(((nowUs + ahead) * 1e6) / this.periodPs));
+    if (this.wakeAt >= 0 && this.wakeAt <= cycle) return;
+    this.wakeAt = cycle;
+    this.port!.at(Math.max(this.port!.now(), cycle * this.periodPs), () => {
+      if (this.wakeAt === cycle) this.wakeAt = -1;
+      if (this.runPending || this.failure || !this.port) return;
+      this.runPending = true;
+      this.run();
+    });
+  }
+
+  /** The microsecond (simulated time) of engine cycle `cycle`. */
+  private usOf(cycle: number): number { return Math.floor((cycle * this.periodPs) / 1e6); }
 
   private readonly run = (): void => {
     this.runPending = false;
@@ -324,6 +356,7 @@ export class RtlNic implements Endpoint {
   /** Every stepped cycle, before the edge: drive every input, then see what moved. */
   private readonly onEngineCycle = (): void => {
     const k = this.current;
+    this.nowUs.set(this.usOf(k) % 2 ** 32);
     this.reg.drive();
     this.mac_.drive(k);
     this.dma.drive(k);          // last: it reads a valid to decide a ready

@@ -135,6 +135,8 @@ export function standInEngine(c: EngineConfig, opt: { dishonestIdle?: boolean } 
     connect(loop.out, io.mac_tx);
 
     const fifoBusy = opt.dishonestIdle ? False : (loop.count as UInt<number>).ne(0);
+    io.timer_armed.set(false);
+    io.wake_us.set(0);
     io.idle.set(r.respValid.or(r.ramPending).or(r.wBusy).or(r.rBusy).or(r.irqPending).or(fifoBusy).not());
 
     m.seq(() => {
@@ -197,6 +199,8 @@ export function silentEngine(c: EngineConfig) {
     for (const p of [io.dma_rd_req.payload, io.dma_wr_req.payload, io.dma_wr_data.payload, io.mac_tx.payload]) {
       for (const v of Object.values(p)) (v as UInt<number>).set(0);
     }
+    io.timer_armed.set(false);
+    io.wake_us.set(0);
     io.idle.set(true);
   }, { config: c.name });
 }

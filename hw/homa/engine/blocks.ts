@@ -21,6 +21,7 @@ import { rxDma } from './rx_dma.ts';
 import { rxParser } from './rx_parser.ts';
 import { sqFetch } from './sq_fetch.ts';
 import { engineTick } from './tick.ts';
+import { rpcTimer } from './rpc_timer.ts';
 import { txBuilder } from './tx_builder.ts';
 import { txRpc } from './tx_rpc.ts';
 import { frameArbiter } from '../../lib/frame_arbiter.ts';
@@ -31,7 +32,7 @@ export function engineBlocks(c: EngineConfig): Record<string, ModuleDef<IoSpec>>
   return {
     regs: engineRegs(c), rx_parser: rxParser(c), rx_dispatch: rxDispatch(c), rx_data: rxData(c), bpool: bpool(c), bret_fetch: bretFetch(c),
     rx_dma: rxDma(c), completion: completion(c), dma_write_mux: dmaWriteMux(c, 2), grant_sched: grantSched(c), cutoffs: cutoffsTx(c),
-    ctl_tx: ctlTx(c), tick: engineTick(c), bwait: bwait(c), grant_window: grantWindow(c),
+    ctl_tx: ctlTx(c), tick: engineTick(c), rpc_timer: rpcTimer(c), bwait: bwait(c), grant_window: grantWindow(c),
     sq_fetch: sqFetch(c), dma_read_mux: dmaReadMux(c), tx_sched: txSched(c), tx_builder: txBuilder(c), tx_rpc: txRpc(c),
     mac_tx: frameArbiter(beat(c.beatBytes), 2),
   } as Record<string, ModuleDef<IoSpec>>;

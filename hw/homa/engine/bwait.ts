@@ -79,6 +79,9 @@ export function bwait(c: EngineConfig) {
     r.deliver.set(true);
     r.restart.set(true);
     r.init.set(false);
+    r.free.set(false);
+    r.scan.set(false);
+    r.heard.set(false);
     r.cookie.set(0n);
     r.created.set(false);
     r.slot.set(sel('slot').as(w.rpcSlot));

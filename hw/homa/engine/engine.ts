@@ -25,8 +25,8 @@ import { rpcFreeLayout, rxDispatch, rxWorkLayout } from './rx_dispatch.ts';
 import { rxDma } from './rx_dma.ts';
 import { rxParser } from './rx_parser.ts';
 import { sqFetch } from './sq_fetch.ts';
+import { rpcTimer } from './rpc_timer.ts';
 import { regFifo } from '../../lib/fifo.ts';
-import { CompletionType } from '../abi.ts';
 import { txRpc } from './tx_rpc.ts';
 import { txSched } from './tx_sched.ts';
 import { txBuilder } from './tx_builder.ts';
@@ -63,10 +63,11 @@ export function homaEngine(c: EngineConfig) {
     const cutoffs = m.instance('cutoffs', cutoffsTx(c));
     const dataEvents = m.instance('data_events', streamFork(grantEventLayout(c), 3));
     const waiters = m.instance('bwait', bwait(c));
-    const work = m.instance('rx_work', arbiter(rxWorkLayout(c), 2, 'priority'));
-    const ctlReqs = m.instance('ctl_requests', arbiter(ctlRequest, 4, 'priority'));
+    const work = m.instance('rx_work', arbiter(rxWorkLayout(c), 3, 'priority'));
+    const ctlReqs = m.instance('ctl_requests', arbiter(ctlRequest, 6, 'priority'));
     const ctl = m.instance('ctl_tx', ctlTx(c));
     const tick = m.instance('ticker', engineTick(c));
+    const timer = m.instance('rpc_timer', rpcTimer(c));
 
     // Host access, and what the register block announces to the blocks.
     connect(regs.req, io.reg_req);
@@ -97,9 +98,23 @@ export function homaEngine(c: EngineConfig) {
     connect(dispatch.hdr, parser.hdr);
     regs.port_lookup.set(dispatch.port_lookup);
     connect(dispatch.port_found, regs.port_found);
-    // rx_data takes frames from dispatch and restarts of messages that waited for bpages.
+    // rx_data takes frames from dispatch, restarts of messages that waited for bpages, and
+    // last the timer's visits (rpc_timer walks the live RPCs at each tick).
     connect(work.in[0]!, dispatch.work);
     connect(work.in[1]!, waiters.restart);
+    connect(work.in[2]!, timer.scan);
+    connect(timer.ev, data.tm);
+    tick.now_us.set(io.now_us);
+    timer.tick.set(tick.tick);
+    io.timer_armed.set(timer.armed);
+    io.wake_us.set(tick.next_us);
+    const tunWord = (n: 'resend_ticks' | 'resend_interval' | 'timeout_ticks'): UInt<16> => {
+      const v = regs.tun[n].at(0);
+      return mux(v.bits(31, 16).ne(0), lit(16, 0xffff), v.bits(15, 0)) as UInt<16>;
+    };
+    data.timer_tun.resend_ticks.set(tunWord('resend_ticks'));
+    data.timer_tun.resend_interval.set(tunWord('resend_interval'));
+    data.timer_tun.timeout_ticks.set(tunWord('timeout_ticks'));
     data.work.valid.set(work.out.valid);
     connect(data.work.payload, work.out.payload.data);
     work.out.ready.set(data.work.ready);
@@ -112,17 +127,19 @@ export function homaEngine(c: EngineConfig) {
     writer.buf_rd_data.set(parser.buf_rd_data);
     parser.buf_free.set(writer.buf_free);
     // Completions: messages received first, then refused send descriptors, then the send side's.
-    // A response received ends its client RPC: it leaves the RPC table (as does a server RPC
-    // whose response has gone out, from tx_rpc).
+    // A response received ends its client RPC, as does a timeout: it leaves the RPC table (as
+    // does a server RPC whose response has gone out, from tx_rpc). A server RPC that times out
+    // only leaves (nothing is posted).
     const done = writer.done;
-    const isResponse = m.let('done_is_response', done.payload.type.eq(CompletionType.RESPONSE));
+    const post = done.payload.post;
+    const ends = done.payload.free_rpc;
     const clientFrees = m.instance('client_frees', regFifo(rpcFreeLayout, 4));
-    cqReqs.in[0]!.valid.set(done.valid.and(isResponse.not().or(clientFrees.in.ready)));
-    assign(cqReqs.in[0]!.payload, done.payload);
-    done.ready.set(cqReqs.in[0]!.ready.and(isResponse.not().or(clientFrees.in.ready)));
-    clientFrees.in.valid.set(done.valid.and(isResponse).and(cqReqs.in[0]!.ready));
-    clientFrees.in.payload.addr.set(done.payload.peer_addr);
-    clientFrees.in.payload.id.set(done.payload.id);
+    cqReqs.in[0]!.valid.set(done.valid.and(post).and(ends.not().or(clientFrees.in.ready)));
+    assign(cqReqs.in[0]!.payload, done.payload.cq);
+    done.ready.set(post.not().or(cqReqs.in[0]!.ready).and(ends.not().or(clientFrees.in.ready)));
+    clientFrees.in.valid.set(done.valid.and(ends).and(post.not().or(cqReqs.in[0]!.ready)));
+    clientFrees.in.payload.addr.set(done.payload.cq.peer_addr);
+    clientFrees.in.payload.id.set(done.payload.cq.id);
     const frees = m.instance('rpc_frees', arbiter(rpcFreeLayout, 2, 'priority'));
     connect(frees.in[0]!, clientFrees.out);
     connect(frees.in[1]!, txr.free);
@@ -145,6 +162,7 @@ export function homaEngine(c: EngineConfig) {
     connect(txr.found, dispatch.tx);
     connect(txr.grant_in, dispatch.grant);
     connect(txr.cutoffs, dispatch.cutoffs);
+    connect(txr.resend, dispatch.resend);
     assign(txr.tun, regs.tun);
     connect(txs.add, txr.add);
     connect(txs.grant, txr.grant);
@@ -193,6 +211,7 @@ export function homaEngine(c: EngineConfig) {
     assign(waiters.restarted, data.restarted);
     const nprio = regs.tun.num_priorities.at(0).bits(7, 0);
     waiters.resend_level.set(mux(nprio.ge(2), nprio.sub(2), lit(8, 0)));
+    data.timer_tun.level.set(mux(nprio.ge(1), nprio.sub(1), lit(8, 0)));
     assign(sched.tun, regs.tun);
     assign(ctl.tun, regs.tun);
     ctl.saddr.set(regs.ip_addr);
@@ -203,6 +222,8 @@ export function homaEngine(c: EngineConfig) {
     connect(ctlReqs.in[1]!, cutoffs.req);
     connect(ctlReqs.in[2]!, waiters.resend);
     connect(ctlReqs.in[3]!, dispatch.ack);
+    connect(ctlReqs.in[4]!, data.resend);
+    connect(ctlReqs.in[5]!, txr.busy);
     ctl.req.valid.set(ctlReqs.out.valid);
     connect(ctl.req.payload, ctlReqs.out.payload.data);
     ctlReqs.out.ready.set(ctl.req.ready);
@@ -249,7 +270,7 @@ export function homaEngine(c: EngineConfig) {
       .and(sq.idle).and(rmux.idle).and(txmux.idle).and(cqReqs.out.valid.not()).and(clientFrees.count.eq(0)).and(frees.out.valid.not()));
     regs.dma_idle.set(dmaIdle);
     // tx_sched holds messages waiting for GRANTs: those are not work in flight.
-    const txIdle = m.let('tx_idle', sched.idle.and(cutoffs.idle).and(waiters.idle).and(ctl.idle).and(ctlReqs.out.valid.not())
+    const txIdle = m.let('tx_idle', sched.idle.and(cutoffs.idle).and(waiters.idle).and(ctl.idle).and(ctlReqs.out.valid.not()).and(timer.idle).and(tick.busy.not())
       .and(txr.idle).and(txs.pkt.valid.not()).and(txb.idle).and(io.mac_tx.valid.not()));
     io.idle.set(dmaIdle.and(txIdle).and(parser.idle).and(regs.idle).and(io.mac_rx.valid.not()).and(io.reg_req.valid.not()));
   }, { config: c.name });

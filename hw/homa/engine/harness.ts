@@ -71,7 +71,7 @@ export class EngineHarness {
       'dma_wr_data.valid', 'dma_wr_data.ready', 'dma_wr_data.payload.data', 'dma_wr_data.payload.last',
       'dma_rd_req.valid', 'dma_rd_req.ready', 'dma_rd_req.payload.addr', 'dma_rd_req.payload.len', 'dma_rd_req.payload.tag',
       'dma_rd_data.valid', 'dma_rd_data.ready', 'dma_rd_data.payload.data', 'dma_rd_data.payload.last', 'dma_rd_data.payload.tag',
-      'irq.valid', 'irq.ready', 'irq.payload', 'mac_tx.ready', 'mac_tx.valid', 'mac_tx.payload.data', 'mac_tx.payload.keep', 'mac_tx.payload.last', 'idle'];
+      'irq.valid', 'irq.ready', 'irq.payload', 'mac_tx.ready', 'mac_tx.valid', 'mac_tx.payload.data', 'mac_tx.payload.keep', 'mac_tx.payload.last', 'idle', 'now_us'];
     this.h = Object.fromEntries(names.map((n) => [n, sim.port(n)]));
     for (const n of ['dma_wr_req.ready', 'dma_wr_data.ready', 'dma_rd_req.ready', 'irq.ready', 'mac_tx.ready']) this.h[n]!.set(1);
     this.h['mac_rx.valid']!.set(0);
@@ -142,6 +142,8 @@ export class EngineHarness {
 
   private cycle(cycle: number): void {
     const h = this.h;
+    // The platform's microsecond clock, from the cycle count at the configuration's clock.
+    h['now_us']!.set(Math.floor(cycle / this.c.clockMhz) % 2 ** 32);
     // MAC receive: the next beat, if any (the engine's mac_rx is always ready).
     let b: (typeof this.beats)[number] | undefined = this.beats[this.beatIdx];
     if (b && b.first && this.rxBytesPerCycle > 0) {

@@ -19,8 +19,28 @@
 //  - a packet that would open more than maxGaps gaps -> gap_overflows (RESEND recovers it);
 //  - otherwise its bytes go to their bpages (rx_dma), and when the last byte has arrived the
 //    message completes.
+//
+// The RPC's timer lives here too (spec §3.5 homa_timer, the model's timers.ts), beside the
+// gaps it needs: each slot's silent ticks and the ticks until its next RESEND, with the peer's
+// address, MAC and our port and id to send it with. A packet that reached the RPC (accepted
+// DATA, or a GRANT or BUSY marked `heard` by rx_dispatch) starts the count again. At each tick
+// rpc_timer sends every live slot here as a `scan` item, which counts one tick unless nothing
+// is expected of the peer (a server RPC whose request is all here, a message waiting for
+// bpages, or one that has all the peer said it would send: the next move is our grant). After
+// resend_ticks silent ticks, and every resend_interval after that, the RPC asks its peer with
+// a RESEND at num_priorities - 1: the first gap, else the bytes after the last received up to
+// the sender's `incoming`, or (0, all) before any DATA. After timeout_ticks it ends: a client
+// RPC with an ERROR completion (ETIMEDOUT, its cookie), a server RPC discarded
+// (server_rpc_discards); both counted in rpc_timeouts and freed (`free` on the completion's
+// way, to rx_dispatch). The bpages of a partly received message that times out are not given
+// back yet. Slots becoming live and ending are told to rpc_timer (`tm`); a `free` item (an RPC
+// out of the RPC table) ends its slot here.
 
-import { assign, bool, clog2, lit, module, type AnyValue, mux, output, record, stream, u, vec, when, type Bool, type UInt } from '../../hdl/index.ts';
+import { assign, bool, clog2, connect, input, lit, module, type AnyValue, mux, output, record, stream, u, vec, when, type Bool, type UInt } from '../../hdl/index.ts';
+import { regFifo } from '../../lib/fifo.ts';
+import { HomaType, RESEND_ALL } from '../wire/index.ts';
+import { ctlRequest } from './ctl_tx.ts';
+import { timerEventLayout } from './rpc_timer.ts';
 import { CompletionType } from '../abi.ts';
 import { engineWidths, rpcSlots, type EngineConfig } from './config.ts';
 import { rxWorkLayout } from './rx_dispatch.ts';
@@ -35,6 +55,10 @@ export function rxDmaWorkLayout(c: EngineConfig) {
   return record({
     /** Write the payload (len1 bytes at addr1, then len2 at addr2 when it crosses a 64 KiB page). */
     write: bool,
+    /** With `complete`: post the completion (0: only free the RPC). */
+    post: bool,
+    /** With `complete`: the RPC ends (a client's response, a timeout): out of the RPC table. */
+    free_rpc: bool,
     /** A frame's beats to free when done (0: a restart, no frame). */
     frame: bool,
     qp: u(w.qp),
@@ -71,8 +95,13 @@ export function completionRequestLayout(c: EngineConfig) {
 
 export const RX_DATA_COUNTERS = [
   'packets_rcvd_DATA', 'packet_discards', 'resent_discards', 'dropped_data_no_bufs', 'buffer_alloc_failures', 'gap_overflows', 'unknown_rpcs',
-  'server_requests_done', 'client_responses_done',
+  'server_requests_done', 'client_responses_done', 'rpc_timeouts', 'server_rpc_discards',
 ] as const;
+
+const ETIMEDOUT = 110;
+
+/** The timer's tunables (spec §3.5), as rx_data reads them. */
+export const timerTunLayout = record({ resend_ticks: u(16), resend_interval: u(16), timeout_ticks: u(16), level: u(8) });
 
 export function rxData(c: EngineConfig) {
   const L = engineLayouts(c);
@@ -83,6 +112,8 @@ export function rxData(c: EngineConfig) {
     live: bool, qp: u(w.qp), gen: u(8), peer_port: u(16), cookie: u(64),
     known: bool, waiting: bool, in_length: u(MSG_BITS), received: u(MSG_BITS), recv_end: u(MSG_BITS),
     gap_count: u(clog2(G + 1)), gaps: vec(gap, G),
+    // The timer's (§3.5): who to ask, what the sender said it would send, the silent ticks.
+    ipv6: bool, saddr: u(128), smac: u(48), port: u(16), id: u(64), incoming: u(MSG_BITS), silent: u(16), until: u(16),
   });
   const rpcPages = record({ pages: vec(u(w.bpage), 16), tail_offset: u(16) });
   const work = rxWorkLayout(c);
@@ -97,11 +128,16 @@ export function rxData(c: EngineConfig) {
     ev: stream.source(grantEventLayout(c)),
     /** A restart's outcome (bwait.ts): bpages taken, or the RPC is no longer waiting there. */
     restarted: output(record({ valid: bool, ok: bool, gone: bool, slot: u(w.rpcSlot) })),
+    /** Slots becoming live and ending, for rpc_timer. */
+    tm: stream.source(timerEventLayout(c)),
+    /** RESENDs the timer asks for, to ctl_tx. */
+    resend: stream.source(ctlRequest),
+    timer_tun: input(timerTunLayout),
     idle: output(bool),
     count: output(record(Object.fromEntries(RX_DATA_COUNTERS.map((n) => [n, bool])) as { [K in (typeof RX_DATA_COUNTERS)[number]]: typeof bool })),
   }, (m, io) => {
     const slots = rpcSlots(c);
-    const qpRec = record({ enabled: bool, gen: u(8), base: u(64) });
+    const qpRec = record({ enabled: bool, gen: u(8), base: u(64), port: u(16) });
     const stateRam = m.memory('rpc_state', { layout: rpcState, depth: slots, ports: ['w', 'r'] });
     const pagesRam = m.memory('rpc_pages', { layout: rpcPages, depth: slots, ports: ['w', 'r'] });
     const qpRam = m.memory('qp_region', { layout: qpRec, depth: c.queuePairs, ports: ['w', 'r'] });
@@ -129,9 +165,9 @@ export function rxData(c: EngineConfig) {
     // Packets past stage A, waiting for their bpages or to be judged, in order (at most one per
     // RPC: a packet waits in A while an earlier one of its RPC is still here).
     const DEPTH = 4;
-    const { live: _l, qp: _q, gen: _g, peer_port: _p, ...msgFields } = rpcState.fields;
+    const msgFields = rpcState.fields;
     const pendingL = record({
-      w: work, st: record(msgFields), pg: rpcPages, base: u(64), ok: bool, mine: bool, qp_up: bool, alloc: bool,
+      w: work, st: rpcState, pg: rpcPages, base: u(64), port: u(16), ok: bool, mine: bool, qp_up: bool, alloc: bool,
     });
     const pend = m.reg('pending', vec(pendingL, DEPTH));
     const pendValid = m.reg('pending_valid', vec(bool, DEPTH));
@@ -166,6 +202,39 @@ export function rxData(c: EngineConfig) {
     const tailOffset = m.let('tail_offset', mux(gotPages, g.tail_offset, hd.pg.tail_offset));
     const waiting = m.let('waiting', mux(y.restart, waiting0.and(hAlloc.and(g.ok).not()), waiting0.or(hAlloc.and(g.ok.not()))));
     const hOk = hd.ok;
+
+    // ---- the timer (§3.5): a scan's verdict, a heard packet, an RPC's end ----
+    const tt = io.timer_tun;
+    const isMeta = m.let('j_meta', y.scan.or(y.free));                        // not a frame
+    const live0 = m.let('j_live', st0.live);                                  // (scan, free and heard are never fresh)
+    const isClient = m.let('j_client', st0.id.bit(0).not());
+    const heardNow = m.let('j_heard', y.heard.and(live0));
+    const scanNow = m.let('j_scan', y.scan.and(live0));
+    const serverHasAll = m.let('j_server_has_request', isClient.not().and(st0.known).and(st0.received.eq(st0.in_length)));
+    const allSaidIn = m.let('j_all_said_in', st0.known.and(st0.gap_count.eq(0)).and(st0.recv_end.ge(st0.incoming)));
+    const quiet = m.let('j_nothing_expected', st0.waiting.or(serverHasAll).or(allSaidIn));
+    const silent1 = m.let('j_silent1', mux(st0.silent.eq(0xffff), st0.silent, st0.silent.add(1)));
+    const until1 = m.let('j_until1', mux(st0.until.eq(0), lit(16, 0), st0.until.sub(1)));
+    const expire = m.let('j_expire', scanNow.and(quiet.not()).and(silent1.ge(tt.timeout_ticks)));
+    const resendNow = m.let('j_resend', scanNow.and(quiet.not()).and(expire.not()).and(until1.eq(0)));
+    const ends = m.let('j_ends', expire.or(y.free.and(live0)));
+    const rawLive = hd.st.live;                                               // the slot's, even for a fresh RPC
+    const becomesLive = m.let('j_becomes_live', hOk.and(hFresh).and(rawLive.not()));
+    const tmNeeded = m.let('j_tm_needed', becomesLive.or(ends));
+    const g0 = st0.gaps.at(0);
+    const resends = m.instance('resends', regFifo(ctlRequest, 2));
+    connect(io.resend, resends.out);
+    const rq = resends.in.payload;
+    rq.type.set(HomaType.RESEND);
+    rq.ipv6.set(st0.ipv6);
+    rq.daddr.set(st0.saddr);
+    rq.dmac.set(st0.smac);
+    rq.sport.set(st0.port);
+    rq.dport.set(st0.peer_port);
+    rq.sender_id.set(st0.id);
+    rq.offset.set(mux(st0.known.not(), lit(MSG_BITS, 0), mux(st0.gap_count.ne(0), g0.start, st0.recv_end)).zext(32));
+    rq.length.set(mux(st0.known.not(), lit(32, RESEND_ALL), mux(st0.gap_count.ne(0), g0.end.sub(g0.start), st0.incoming.sub(st0.recv_end)).zext(32)));
+    rq.priority.set(tt.level);
 
     // Gap tracking (§3.5 homa_add_packet), at most G gaps, kept in order.
     const s = y.offset;
@@ -238,11 +307,17 @@ export function rxData(c: EngineConfig) {
     const evNeeded = hd.ok.and(y.restart.not()).and(y.init.not());
     const outValid = m.let('j_out_valid', hValid.and(hAlloc.not().or(io.grant.valid)));
     const evOk = m.let('j_ev_ok', evNeeded.not().or(io.ev.ready));
-    io.out.valid.set(outValid.and(evOk));
-    io.ev.valid.set(outValid.and(evNeeded).and(io.out.ready));
-    io.grant.ready.set(hValid.and(hAlloc).and(io.out.ready).and(evOk));
+    const tmOk = m.let('j_tm_ok', tmNeeded.not().or(io.tm.ready));
+    const rsOk = m.let('j_resend_ok', resendNow.not().or(resends.in.ready));
+    io.out.valid.set(outValid.and(evOk).and(tmOk).and(rsOk));
+    io.ev.valid.set(outValid.and(evNeeded).and(io.out.ready).and(tmOk).and(rsOk));
+    io.tm.valid.set(outValid.and(tmNeeded).and(io.out.ready).and(evOk).and(rsOk));
+    io.tm.payload.add.set(becomesLive);
+    io.tm.payload.slot.set(y.slot);
+    resends.in.valid.set(outValid.and(resendNow).and(io.out.ready).and(evOk).and(tmOk));
+    io.grant.ready.set(hValid.and(hAlloc).and(io.out.ready).and(evOk).and(tmOk).and(rsOk));
     o.write.set(accept);
-    o.frame.set(y.restart.not().and(y.init.not()));
+    o.frame.set(y.restart.or(y.init).or(isMeta).not());
     o.qp.set(y.qp);
     o.ipv6.set(y.ipv6);
     o.buf_start.set(y.buf_start);
@@ -251,25 +326,29 @@ export function rxData(c: EngineConfig) {
     o.len1.set(len1);
     o.addr2.set(addr2);
     o.len2.set(mux(crosses, y.payload_bytes.sub(len1), lit(16, 0)));
-    o.complete.set(complete);
+    o.complete.set(complete.or(expire));
     const isServer = y.local_id.bit(0);
-    o.cq.qp.set(y.qp);
-    o.cq.gen.set(y.gen);
-    o.cq.type.set(mux(isServer, lit(8, CompletionType.REQUEST), lit(8, CompletionType.RESPONSE)));
-    o.cq.id.set(y.local_id);
-    o.cq.cookie.set(mux(isServer, lit(64, 0), st0.cookie));
-    o.cq.peer_addr.set(y.saddr);
-    o.cq.peer_port.set(y.sport);
-    o.cq.length.set(inLen.zext(32));
-    o.cq.error.set(0);
+    // A timeout: a client's ERROR completion (ETIMEDOUT, §3.5) from the RPC's state; a server's
+    // discard posts nothing. Either way the RPC is freed.
+    o.post.set(expire.not().or(isClient));
+    o.free_rpc.set(expire.or(complete.and(isServer.not())));
+    o.cq.qp.set(mux(expire, st0.qp, y.qp));
+    o.cq.gen.set(mux(expire, st0.gen, y.gen));
+    o.cq.type.set(mux(expire, lit(8, CompletionType.ERROR), mux(isServer, lit(8, CompletionType.REQUEST), lit(8, CompletionType.RESPONSE))));
+    o.cq.id.set(mux(expire, st0.id, y.local_id));
+    o.cq.cookie.set(mux(isServer.and(expire.not()), lit(64, 0), st0.cookie));
+    o.cq.peer_addr.set(mux(expire, st0.saddr, y.saddr));
+    o.cq.peer_port.set(mux(expire, st0.peer_port, y.sport));
+    o.cq.length.set(mux(expire, lit(32, 0), inLen.zext(32)));
+    o.cq.error.set(mux(expire, lit(16, ETIMEDOUT), lit(16, 0)));
     const hasTail = m.let('has_tail', inLen.bits(BPAGE_SHIFT - 1, 0).ne(0));
-    o.cq.num_bpages.set(whole.zext(5).add(hasTail.asUInt().zext(5)));
+    o.cq.num_bpages.set(mux(expire, lit(5, 0), whole.zext(5).add(hasTail.asUInt().zext(5))));
     for (let i = 0; i < 16; i++) {
-      o.cq.bpage_offsets.at(i).set(pages[i]!.zext(32).shl(BPAGE_SHIFT).or(mux(whole.eq(i), tailOffset.zext(32), lit(32, 0))));
+      o.cq.bpage_offsets.at(i).set(mux(expire, lit(32, 0), pages[i]!.zext(32).shl(BPAGE_SHIFT).or(mux(whole.eq(i), tailOffset.zext(32), lit(32, 0)))));
     }
     const fired = m.let('j_fired', io.out.fire());
     // Counters and events are about frames; a restart only moves the message's state.
-    const done = m.let('j_done', fired.and(y.restart.not()).and(y.init.not()));
+    const done = m.let('j_done', fired.and(y.restart.not()).and(y.init.not()).and(isMeta.not()));
     io.restarted.valid.set(fired.and(y.restart));
     io.restarted.ok.set(hAlloc.and(g.ok));
     io.restarted.gone.set(hAlloc.not());
@@ -294,7 +373,7 @@ export function rxData(c: EngineConfig) {
     ev.sport.set(y.sport);
     ev.dport.set(y.dport);
     ev.id.set(y.local_id);
-    io.idle.set(a.valid.not().and(pendValid.items.reduce<Bool>((acc, v) => acc.or(v), lit(1, 0).asBool()).not()));
+    io.idle.set(a.valid.not().and(pendValid.items.reduce<Bool>((acc, v) => acc.or(v), lit(1, 0).asBool()).not()).and(resends.count.eq(0)));
 
     const cnt = io.count as Record<string, Bool>;
     const judged = m.let('judged', done.and(y.deliver));
@@ -308,36 +387,67 @@ export function rxData(c: EngineConfig) {
     cnt['gap_overflows']!.set(done.and(hOk).and(waiting.not()).and(lengthOk).and(endFits).and(overflow));
     cnt['server_requests_done']!.set(done.and(complete).and(isServer));
     cnt['client_responses_done']!.set(done.and(complete).and(isServer.not()));
+    cnt['rpc_timeouts']!.set(fired.and(expire));
+    cnt['server_rpc_discards']!.set(fired.and(expire).and(isClient.not()));
 
     // The state written back (and forwarded, and snooped by stage A).
     const next = m.wire('next_state', rpcState);
     const nextPages = m.wire('next_pages', rpcPages);
+    // A scan, a free or a heard control packet changes only the timer's fields (and `live`).
+    const timerOnly = m.let('j_timer_only', isMeta.or(y.heard));
+    const dataHere = m.let('j_data_here', hOk.and(y.init.not()).and(y.restart.not()));
+    const resetSilence = m.let('j_reset_silence', heardNow.or(dataHere).or(hFresh));
+    const initIpv6 = y.saddr.bits(127, 32).ne(0xffff);
+    const saidIncoming = m.let('j_incoming', mux(y.incoming.gt(inLen.zext(32)), inLen, y.incoming.trunc(MSG_BITS)));
+    const sw = m.wire('next_timer', record({ silent: u(16), until: u(16) }));
     m.comb(() => {
-      next.live.set(true);
-      next.qp.set(y.qp);
-      next.gen.set(y.gen);
-      next.peer_port.set(y.sport);
-      next.cookie.set(mux(y.init, y.cookie, mux(hFresh, lit(64, 0), st0.cookie)));
-      next.known.set(y.init.not());
-      next.waiting.set(waiting);
-      next.in_length.set(inLen);
-      next.received.set(mux(accept, newReceived, received0));
-      next.recv_end.set(mux(accept.and(atFront), endT, recvEnd0));
-      next.gap_count.set(mux(accept, gapCountNew, gapCount0));
-      gapsNew.forEach((gp, i) => {
-        next.gaps.at(i).start.set(mux(accept, gp.start, gaps0[i]!.start));
-        next.gaps.at(i).end.set(mux(accept, gp.end, gaps0[i]!.end));
+      sw.silent.set(st0.silent);
+      sw.until.set(st0.until);
+      when(scanNow, () => {
+        sw.silent.set(mux(quiet, lit(16, 0), silent1));
+        sw.until.set(mux(quiet, tt.resend_ticks, mux(resendNow, tt.resend_interval, until1)));
+      });
+      when(resetSilence, () => { sw.silent.set(0); sw.until.set(tt.resend_ticks); });
+    });
+    m.comb(() => {
+      assign(next, st0);
+      next.live.set(ends.not());
+      next.silent.set(sw.silent);
+      next.until.set(sw.until);
+      when(timerOnly.not(), () => {
+        next.live.set(true);
+        next.qp.set(y.qp);
+        next.gen.set(y.gen);
+        next.peer_port.set(y.sport);
+        next.ipv6.set(mux(y.init, initIpv6, y.ipv6));
+        next.saddr.set(y.saddr);
+        next.smac.set(mux(y.init, lit(16, 0x0200).cat(y.saddr.bits(31, 0)), y.smac));
+        next.port.set(hd.port);
+        next.id.set(y.local_id);
+        next.incoming.set(mux(hFresh.or(y.init), mux(y.init, lit(MSG_BITS, 0), saidIncoming),
+          mux(accept.and(saidIncoming.gt(st0.incoming)), saidIncoming, st0.incoming)));
+        next.cookie.set(mux(y.init, y.cookie, mux(hFresh, lit(64, 0), st0.cookie)));
+        next.known.set(y.init.not());
+        next.waiting.set(waiting);
+        next.in_length.set(inLen);
+        next.received.set(mux(accept, newReceived, received0));
+        next.recv_end.set(mux(accept.and(atFront), endT, recvEnd0));
+        next.gap_count.set(mux(accept, gapCountNew, gapCount0));
+        gapsNew.forEach((gp, i) => {
+          next.gaps.at(i).start.set(mux(accept, gp.start, gaps0[i]!.start));
+          next.gaps.at(i).end.set(mux(accept, gp.end, gaps0[i]!.end));
+        });
       });
       pages.forEach((p, i) => nextPages.pages.at(i).set(p));
       nextPages.tail_offset.set(tailOffset);
     });
-    const writes = m.let('j_writes', fired.and(hOk));
+    const writes = m.let('j_writes', fired.and(hOk.or(heardNow).or(scanNow).or(ends)));
     const snoop = m.let('a_snoop', writes.and(a.valid).and(y.slot.eq(x.slot)));
 
     m.seq(() => {
       when(io.qp_event.valid, () => {
         const ev = io.qp_event.payload;
-        qpW.write(ev.qp, { enabled: ev.kind.is('disable').not(), gen: ev.gen, base: ev.bpool_base });
+        qpW.write(ev.qp, { enabled: ev.kind.is('disable').not(), gen: ev.gen, base: ev.bpool_base, port: ev.port });
       });
       // Stage A keeps its copy current; a new packet reads its slot as it enters.
       when(a.valid, () => {
@@ -364,6 +474,7 @@ export function rxData(c: EngineConfig) {
             for (const k of Object.keys(msgFields)) assign((e.st as Record<string, AnyValue>)[k]!, cur[k]!);
             assign(e.pg, mux(snoop, nextPages, found.pg));
             e.base.set(q.base);
+            e.port.set(q.port);
             e.ok.set(ok);
             e.mine.set(mine);
             e.qp_up.set(qpUp);

@@ -11,12 +11,15 @@
 //   C  RPC answer: the packet goes on to rx_data as `deliver` (DATA for an RPC, new or not)
 //      or `drop` (its beats are only freed), counted by reason.
 // GRANTs for a known RPC also go to the transmit side (`grant`), and so does a peer's
-// CUTOFFS (`cutoffs`: its cutoffs for our unscheduled packets, §3.3); a NEED_ACK from a server
-// for a client RPC we no longer have (it ended when its response completed) is answered with
-// an ACK (`ack`, to ctl_tx, §3.6 homa_need_ack_pkt); one for an RPC still here (its response
-// incomplete) is left for the reliability path, which will answer it with RESENDs; other
-// control packets (RESEND, BUSY, ...) are counted and dropped here until their
-// handlers exist (reliability issue); rx_data counts DATA.
+// CUTOFFS (`cutoffs`: its cutoffs for our unscheduled packets, §3.3), and a RESEND for a
+// known RPC (`resend`: tx_rpc retransmits, or answers BUSY, §3.5). Answers that need no RPC
+// go to ctl_tx (`ack`): a NEED_ACK from a server for a client RPC we no longer have (it ended
+// when its response completed) gets an ACK (§3.6 homa_need_ack_pkt), a RESEND for an RPC we
+// do not have gets RPC_UNKNOWN (§3.5 homa_resend_pkt). A NEED_ACK for an RPC still here (its
+// response incomplete) is left to the RPC's timer, which asks for the missing bytes. A GRANT
+// or BUSY for a known RPC reaches rx_data marked `heard` (its silent ticks start again, §3.5);
+// RPC_UNKNOWN is counted and dropped (its handling belongs to the rest of the reliability
+// work); rx_data counts DATA.
 //
 // Accepted send descriptors (sq_fetch) take the same three stages, in turn with frames, so an
 // RPC's slot is found where the frames find it: the peer is looked up (created on first use,
@@ -25,9 +28,10 @@
 // over) and a REPLY or ABORT looks its RPC up. The answer leaves on `tx` (tx_rpc.ts); a new
 // client RPC also goes to rx_data as an `init` work item, ahead of any response frame (the
 // stages keep order), so the response finds the RPC's slot ready with its cookie. RPCs that
-// ended (`free`) take the same way to be removed from the RPC table, their slot free again.
+// ended (`free`) take the same way to be removed from the RPC table, their slot free again,
+// and go on to rx_data as a `free` item (the slot's state and timer end there).
 
-import { assign, bool, connect, input, module, mux, output, record, stream, u, vec, when, type Bool } from '../../hdl/index.ts';
+import { assign, bool, connect, input, lit, module, mux, output, record, stream, u, vec, when, type Bool } from '../../hdl/index.ts';
 import { regFifo } from '../../lib/fifo.ts';
 import { HomaType } from '../wire/index.ts';
 import { engineWidths, type EngineConfig } from './config.ts';
@@ -53,6 +57,12 @@ export function rxWorkLayout(c: EngineConfig) {
     restart: bool,
     /** Not a frame: a client RPC starts (REQUEST sent): its slot is set up for the response (qp, gen, server port in sport, cookie). */
     init: bool,
+    /** Not a frame: the RPC in `slot` ended (out of the RPC table): its state and timer end. */
+    free: bool,
+    /** Not a frame: the timer's visit of the RPC in `slot` at a tick (rpc_timer.ts). */
+    scan: bool,
+    /** A control frame (GRANT, BUSY) for the RPC in `slot`: its peer is alive (silent ticks to 0). */
+    heard: bool,
     cookie: u(64),
     created: bool,
     slot: u(w.rpcSlot),
@@ -105,6 +115,15 @@ export function rxCutoffsLayout(c: EngineConfig) {
 /** An RPC to take out of the RPC table: the peer's address and our id. */
 export const rpcFreeLayout = record({ addr: u(128), id: u(64) });
 
+/** A RESEND for one of our RPCs (spec §1.3, §3.5): the range, and who asked (for a BUSY). */
+export function rxResendLayout(c: EngineConfig) {
+  const w = engineWidths(c);
+  return record({
+    slot: u(w.rpcSlot), offset: u(32), length: u(32), priority: u(8),
+    ipv6: bool, saddr: u(128), smac: u(48), sport: u(16), dport: u(16), id: u(64),
+  });
+}
+
 /** A GRANT for one of our RPCs (spec §1.3): to the transmit scheduler. */
 export function rxGrantLayout(c: EngineConfig) {
   const w = engineWidths(c);
@@ -130,6 +149,8 @@ export function rxDispatch(c: EngineConfig) {
     work: stream.source(work),
     tx: stream.source(txFoundLayout(c)),
     grant: stream.source(rxGrantLayout(c)),
+    resend: stream.source(rxResendLayout(c)),
+    /** ACK (for NEED_ACK) and RPC_UNKNOWN (for RESEND) answers, to ctl_tx. */
     ack: stream.source(ctlRequest),
     cutoffs: stream.source(rxCutoffsLayout(c)),
     idle: output(bool),
@@ -147,6 +168,9 @@ export function rxDispatch(c: EngineConfig) {
     // A peer's CUTOFFS on its way to the transmit side, through a FIFO for the same reason.
     const cuts = m.instance('cutoffs', regFifo(rxCutoffsLayout(c), 2));
     connect(io.cutoffs, cuts.out);
+    // RESENDs for our RPCs on their way to tx_rpc.
+    const resends = m.instance('resends', regFifo(rxResendLayout(c), 2));
+    connect(io.resend, resends.out);
 
     // Per-queue-pair SERVER bit and generation, from the register block's events.
     const qpInfo = m.memory('qp_info', { layout: record({ enabled: bool, server: bool, gen: u(8) }), depth: c.queuePairs, ports: ['w', 'r'] });
@@ -253,12 +277,20 @@ export function rxDispatch(c: EngineConfig) {
     const txOk = m.let('c_tx_ok', b.asked.and(r.found.or(created)));
     const txInit = m.let('c_tx_init', isTx.and(b.create).and(txOk));
     const grantOut = m.let('c_grant_out', isGrant.and(known));
-    const ackOut = m.let('c_ack_out', h.type.eq(HomaType.NEED_ACK).and(isTx.not()).and(b.asked).and(h.sender_id.bit(0)).and(r.found.not()));
-    // A frame always leaves as a work item (its beats are freed there); a descriptor only when it starts a client RPC.
-    const needWork = m.let('c_need_work', isTx.or(isFree).not().or(txInit));
+    const isResend = m.let('c_is_resend', h.type.eq(HomaType.RESEND).and(isTx.not()).and(isFree.not()).and(b.asked));
+    const needAck = m.let('c_need_ack', h.type.eq(HomaType.NEED_ACK).and(isTx.not()).and(b.asked).and(h.sender_id.bit(0)).and(r.found.not()));
+    const unknownOut = m.let('c_unknown_out', isResend.and(r.found.not()));
+    const ackOut = m.let('c_ack_out', needAck.or(unknownOut));
+    const resendOut = m.let('c_resend_out', isResend.and(r.found));
+    const heard = m.let('c_heard', known.and(isTx.or(isFree).not()).and(h.type.eq(HomaType.GRANT).or(h.type.eq(HomaType.BUSY))));
+    const freeFound = m.let('c_free_found', isFree.and(b.asked).and(r.found));
+    // A frame always leaves as a work item (its beats are freed there); a descriptor only when
+    // it starts a client RPC; an RPC freed when it was in the table.
+    const needWork = m.let('c_need_work', isTx.or(isFree).not().or(txInit).or(freeFound));
     const cReady = m.let('c_ready', fifoB.out.valid.and(b.asked.not().or(rpcs.resp.valid)));
     const cutOut = m.let('c_cutoffs_out', h.type.eq(HomaType.CUTOFFS).and(isTx.not()).and(b.asked));
-    const sideOk = m.let('c_side_ok', grantOut.not().or(io.grant.ready).and(ackOut.not().or(acks.in.ready)).and(cutOut.not().or(cuts.in.ready)));
+    const sideOk = m.let('c_side_ok', grantOut.not().or(io.grant.ready).and(ackOut.not().or(acks.in.ready)).and(cutOut.not().or(cuts.in.ready))
+      .and(resendOut.not().or(resends.in.ready)));
     const cGo = m.let('c_go', cReady.and(needWork.not().or(io.work.ready)).and(isTx.not().or(io.tx.ready)).and(sideOk));
     fifoB.out.ready.set(cGo);
     rpcs.resp.ready.set(cGo.and(b.asked));
@@ -270,14 +302,27 @@ export function rxDispatch(c: EngineConfig) {
     io.tx.payload.full.set(b.peer_full.or(b.asked.and(b.create).and(r.found.not()).and(r.full)));
     io.tx.payload.slot.set(r.slot);
     io.tx.payload.peer.set(b.peer);
-    io.grant.valid.set(cReady.and(grantOut).and(io.work.ready).and(ackOut.not().or(acks.in.ready)).and(cutOut.not().or(cuts.in.ready)));
-    acks.in.valid.set(cReady.and(ackOut).and(io.work.ready).and(grantOut.not().or(io.grant.ready)));
+    // At most one of grant, ack, cutoffs and resend per item: each waits only for the work item.
+    io.grant.valid.set(cReady.and(grantOut).and(io.work.ready));
+    acks.in.valid.set(cReady.and(ackOut).and(io.work.ready));
     cuts.in.valid.set(cReady.and(cutOut).and(io.work.ready));
+    resends.in.valid.set(cReady.and(resendOut).and(io.work.ready));
+    const rs = resends.in.payload;
+    rs.slot.set(r.slot);
+    rs.offset.set(h.ctl_offset);
+    rs.length.set(h.ctl_length);
+    rs.priority.set(h.ctl_priority);
+    rs.ipv6.set(h.ipv6);
+    rs.saddr.set(h.saddr);
+    rs.smac.set(h.smac);
+    rs.sport.set(h.dport);
+    rs.dport.set(h.sport);
+    rs.id.set(h.sender_id.xor(1));
     cuts.in.payload.peer.set(b.peer);
     assign(cuts.in.payload.cutoffs, h.cutoffs);
     cuts.in.payload.version.set(h.cutoff_version);
     const ak = acks.in.payload;
-    ak.type.set(HomaType.ACK);
+    ak.type.set(mux(unknownOut, lit(8, HomaType.RPC_UNKNOWN), lit(8, HomaType.ACK)));
     ak.ipv6.set(h.ipv6);
     ak.daddr.set(h.saddr);
     ak.dmac.set(h.smac);
@@ -294,6 +339,9 @@ export function rxDispatch(c: EngineConfig) {
     o.deliver.set(deliver.or(txInit));
     o.restart.set(false);
     o.init.set(isTx);
+    o.free.set(isFree);
+    o.scan.set(false);
+    o.heard.set(heard);
     o.cookie.set(d.cookie);
     o.created.set(created.or(txInit));                       // a REQUEST takes its slot over, whatever was there
     o.slot.set(r.slot);
@@ -332,7 +380,8 @@ export function rxDispatch(c: EngineConfig) {
     cnt['requests_to_non_server']!.set(dropped.and(b.asked).and(clientId.not()).and(b.create.not()));
     cnt['server_cant_create_rpcs']!.set(dropped.and(b.asked).and(b.create).and(r.full));
 
-    io.idle.set(a1.valid.not().and(a2.valid.not()).and(fifoA.count.eq(0)).and(fifoB.count.eq(0)).and(descs.count.eq(0)).and(acks.count.eq(0)).and(cuts.count.eq(0)));
+    io.idle.set(a1.valid.not().and(a2.valid.not()).and(fifoA.count.eq(0)).and(fifoB.count.eq(0)).and(descs.count.eq(0)).and(acks.count.eq(0)).and(cuts.count.eq(0))
+      .and(resends.count.eq(0)));
 
     m.seq(() => {
       when(io.qp_event.valid, () => {

@@ -9,7 +9,8 @@
 //  - data: the frame's payload beats read from the buffer (one per cycle; the read has one
 //    cycle of latency, so a small FIFO keeps the stream full under back-pressure); once every
 //    beat of a frame has been read its beats are freed, and if it completed a message the
-//    completion is handed on. The DMA write multiplexer keeps write order, so the completion
+//    completion is handed on (with whether to post it and whether its RPC ends; an item that
+//    is not a frame, such as a timeout, has no beats and hands its completion on at once). The DMA write multiplexer keeps write order, so the completion
 //    written after it can never be seen before the payload.
 
 import { assign, bool, input, lit, module, mux, output, record, stream, u, when, type UInt } from '../../hdl/index.ts';
@@ -17,6 +18,11 @@ import { regFifo } from '../../lib/fifo.ts';
 import { engineWidths, type EngineConfig } from './config.ts';
 import { completionRequestLayout, rxDmaWorkLayout } from './rx_data.ts';
 import { engineLayouts } from './types.ts';
+
+/** A finished message or RPC: the completion, whether to post it, whether the RPC ends. */
+export function rxDoneLayout(c: EngineConfig) {
+  return record({ post: bool, free_rpc: bool, cq: completionRequestLayout(c) });
+}
 
 /** Bytes before a DATA payload: Ethernet 14 + IP 20 or 40 + Homa 56 (spec §1.4). */
 const PAYLOAD_V4 = 14 + 20 + 56;
@@ -38,7 +44,7 @@ export function rxDma(c: EngineConfig) {
     buf_free: output(u(aw + 1)),
     wr_req: stream.source(L.dmaWrReq),
     wr_data: stream.source(L.dmaWrData),
-    done: stream.source(completionRequestLayout(c)),
+    done: stream.source(rxDoneLayout(c)),
     idle: output(bool),
   }, (m, io) => {
     const frames = m.instance('frames', regFifo(frame, 4));
@@ -98,7 +104,9 @@ export function rxDma(c: EngineConfig) {
     const lastRead = m.let('last_read', rd.and(lastOfPiece).and(finalPiece));
     const readsDone = m.let('reads_done', frames.out.valid.and(allRead.or(lastRead)));
     io.done.valid.set(readsDone.and(f.complete));
-    assign(io.done.payload, f.cq);
+    assign(io.done.payload.cq, f.cq);
+    io.done.payload.post.set(f.post);
+    io.done.payload.free_rpc.set(f.free_rpc);
     const retire = m.let('retire', readsDone.and(f.complete.not().or(io.done.ready)));
     frames.out.ready.set(retire);
     io.buf_free.set(free);

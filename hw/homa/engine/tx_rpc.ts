@@ -21,6 +21,12 @@
 //             server RPC is then freed (`free`: out of the RPC table) — HomaModule keeps it
 //             until the client's ACK, to retransmit from and to refuse a duplicated request;
 //             both wait for the reliability issue.
+//   resend -> a RESEND for one of our RPCs (spec §3.5 homa_resend_pkt): if its message is here
+//             and the range starts below what has been sent, the packets that cover the range
+//             (up to what was sent) go out again at the RESEND's priority, marked retransmitted,
+//             ahead of new packets, cut where they were cut the first time (every maxp bytes,
+//             and at the unscheduled limit); otherwise (nothing sent there yet, or a server RPC
+//             with no response yet) the peer gets BUSY (`busy`): we are alive, not ready.
 //
 // Refusals here (the model's behaviour): a REPLY whose RPC is not there (unknown id, or gone)
 // is ignored as HomaModule ignores it (spec §2.2), with TX_DONE at once when asked; a REQUEST
@@ -43,7 +49,9 @@ import { regFifo } from '../../lib/fifo.ts';
 import { engineWidths, peerEntries, rpcSlots, type EngineConfig } from './config.ts';
 import { tunablesLayout } from './regs.ts';
 import { completionRequestLayout } from './rx_data.ts';
-import { rpcFreeLayout, rxCutoffsLayout, rxGrantLayout, txFoundLayout } from './rx_dispatch.ts';
+import { rpcFreeLayout, rxCutoffsLayout, rxGrantLayout, rxResendLayout, txFoundLayout } from './rx_dispatch.ts';
+import { ctlRequest } from './ctl_tx.ts';
+import { HomaType } from '../wire/index.ts';
 import { txDescLayout } from './sq_fetch.ts';
 import { txPacketLayout } from './tx_builder.ts';
 import { txSchedLayouts } from './tx_sched.ts';
@@ -83,6 +91,9 @@ export function txRpc(c: EngineConfig) {
     add: stream.source(T.add),
     grant_in: stream.sink(rxGrantLayout(c)),
     grant: stream.source(T.grant),
+    resend: stream.sink(rxResendLayout(c)),
+    /** BUSY answers to RESENDs for what has not been sent yet, to ctl_tx. */
+    busy: stream.source(ctlRequest),
     pkt: stream.sink(T.pkt),
     build: stream.source(txPacketLayout(c)),
     /** A DATA frame left tx_builder (its frames leave in request order). */
@@ -94,7 +105,7 @@ export function txRpc(c: EngineConfig) {
     /** A server RPC whose response has all left: out of the RPC table (rx_dispatch). */
     free: stream.source(rpcFreeLayout),
     /** Counter events: messages entered, and each DATA request with its level and sizes. */
-    count: output(record({ client_requests_started: bool, server_responses_started: bool })),
+    count: output(record({ client_requests_started: bool, server_responses_started: bool, resent_packets: bool })),
     data_sent: output(record({ valid: bool, level: u(3), payload: u(11), frame: u(11), fifo: bool })),
     idle: output(bool),
   }, (m, io) => {
@@ -105,6 +116,13 @@ export function txRpc(c: EngineConfig) {
     const cutRam = m.memory('peer_cutoffs', { layout: peerCut, depth: peerEntries(c), ports: ['w', 'r'] });
     const [qpW, qpR, msgW, msgR, prioW, prioR] = [qpRam.ports[0]!, qpRam.ports[1]!, msgRam.ports[0]!, msgRam.ports[1]!, prioRam.ports[0]!, prioRam.ports[1]!];
     const [cutW, cutR] = [cutRam.ports[0]!, cutRam.ports[1]!];
+    // For RESENDs: a copy of what a RESEND is checked against and walked over (a second read
+    // port on the record's fields it needs), and how far each message has been sent (its id,
+    // so a slot's earlier message does not count).
+    const rtMsg = record({ ipv6: bool, daddr: u(128), dport: u(16), sport: u(16), id: u(64), length: u(MSG_BITS) });
+    const rtRam = m.memory('msg_rt', { layout: rtMsg, depth: slots, ports: ['w', 'r'] });
+    const sentRam = m.memory('sent_end', { layout: record({ id: u(64), end: u(MSG_BITS) }), depth: slots, ports: ['w', 'r'] });
+    const [rtW, rtR, sentW, sentR] = [rtRam.ports[0]!, rtRam.ports[1]!, sentRam.ports[0]!, sentRam.ports[1]!];
     io.qp_event.ready.set(true);
     io.cutoffs.ready.set(true);
     const tun = io.tun;
@@ -173,14 +191,47 @@ export function txRpc(c: EngineConfig) {
     io.grant_in.ready.set(io.grant.ready.and(entering.not()));
 
     // ---- packets: the record read as tx_sched hands the packet over, then offered ----
-    const p1 = m.reg('p1', record({ valid: bool, pkt: pktKeptL }));
-    const p2 = m.reg('p2', record({ valid: bool, pkt: pktKeptL, rec: msg, prio: u(3) }));
+    const p1 = m.reg('p1', record({ valid: bool, pkt: pktKeptL, slot: u(w.rpcSlot), rt: bool, rt_prio: u(3) }));
+    const p2 = m.reg('p2', record({ valid: bool, pkt: pktKeptL, slot: u(w.rpcSlot), rec: msg, prio: u(3), rt: bool, rt_prio: u(3) }));
     const done = m.instance('done_fifo', regFifo(record({ last: bool, free: bool, cq: creq }), IN_FLIGHT));
     const frees = m.instance('frees', regFifo(rpcFreeLayout, 2));
     connect(io.free, frees.out);
     const p2Go = m.let('p2_go', io.build.fire());
     const p1Go = m.let('p1_go', p1.valid.and(p2.valid.not().or(p2Go)));
-    io.pkt.ready.set(p1.valid.not().or(p1Go));
+    const p1Free = m.let('p1_free', p1.valid.not().or(p1Go));
+
+    // ---- RESENDs: the record and what was sent read, then packets again, or BUSY ----
+    const rt = m.fsm('rt_state', ['rest', 'check', 'align', 'send', 'busy']);
+    const rq = m.reg('rt_req', rxResendLayout(c));
+    const rc = m.regs({ rt_length: u(MSG_BITS), rt_cur: u(MSG_BITS), rt_limit: u(MSG_BITS), rt_target: u(MSG_BITS), rt_unsched: u(MSG_BITS), rt_maxp: u(11) });
+    io.resend.ready.set(rt.is('rest'));
+    const rec = rtR.data;
+    const sentEnd = m.let('rt_sent_end', mux(sentR.data.id.eq(rec.id), sentR.data.end, lit(MSG_BITS, 0)));
+    const ours = m.let('rt_ours', rec.id.eq(rq.id).and(rec.daddr.eq(rq.saddr)).and(rec.dport.eq(rq.dport)).and(rec.sport.eq(rq.sport)));
+    const reqEnd = m.let('rt_req_end', rq.offset.zext(33).add(rq.length.zext(33)));
+    const capEnd = m.let('rt_cap_end', mux(reqEnd.lt(sentEnd.zext(33)), reqEnd.trunc(MSG_BITS), sentEnd));
+    const startsSent = m.let('rt_starts_sent', rq.offset.lt(sentEnd.zext(32)));
+    const recUnsched = m.let('rt_rec_unsched', mux(unsched.lt(rec.length.zext(32)), unsched.trunc(MSG_BITS), rec.length));
+    const recMaxp = m.let('rt_rec_maxp', mtu.sub(mux(rec.ipv6, lit(11, 40 + HOMA_DATA_OVERHEAD), lit(11, 20 + HOMA_DATA_OVERHEAD))));
+    // The packet that starts at rt_cur ends at the next boundary.
+    const inU = m.let('rt_in_unsched', rc.rt_cur.lt(rc.rt_unsched));
+    const bound = mux(inU, rc.rt_unsched, rc.rt_length);
+    const fullEnd = rc.rt_cur.add(rc.rt_maxp.zext(MSG_BITS));
+    const pktEnd = m.let('rt_pkt_end', mux(fullEnd.lt(bound), fullEnd, bound));
+    const sendRt = m.let('rt_send', rt.is('send'));
+    io.pkt.ready.set(p1Free.and(sendRt.not()));
+    io.busy.valid.set(rt.is('busy'));
+    const bz = io.busy.payload;
+    bz.type.set(HomaType.BUSY);
+    bz.ipv6.set(rq.ipv6);
+    bz.daddr.set(rq.saddr);
+    bz.dmac.set(rq.smac);
+    bz.sport.set(rq.sport);
+    bz.dport.set(rq.dport);
+    bz.sender_id.set(rq.id);
+    bz.offset.set(0);
+    bz.length.set(0);
+    bz.priority.set(0);
     const q = p2.pkt, r = p2.rec;
     io.build.valid.set(p2.valid.and(done.in.ready));
     const b = io.build.payload;
@@ -196,10 +247,10 @@ export function txRpc(c: EngineConfig) {
     b.length.set(q.length);
     b.incoming.set(q.incoming.zext(32));
     b.cutoff_version.set(r.cutoff_version);
-    b.retransmit.set(false);
+    b.retransmit.set(p2.rt);
     b.ack_client_id.set(0n);
     b.ack_server_port.set(0);
-    b.priority.set(mux(q.unscheduled, r.unsched_prio, p2.prio));
+    b.priority.set(mux(p2.rt, p2.rt_prio, mux(q.unscheduled, r.unsched_prio, p2.prio)));
     b.addr.set(r.base.add(q.offset.zext(64)));
     done.in.valid.set(p2Go);
     done.in.payload.last.set(q.last.and(r.notify));
@@ -232,12 +283,13 @@ export function txRpc(c: EngineConfig) {
 
     io.count.client_requests_started.set(entering.and(isReq));
     io.count.server_responses_started.set(entering.and(isReply));
+    io.count.resent_packets.set(p2Go.and(p2.rt));
     io.data_sent.valid.set(p2Go);
     io.data_sent.level.set(b.priority);
     io.data_sent.payload.set(q.length);
     io.data_sent.frame.set(q.length.add(mux(r.ipv6, lit(11, 14 + 40 + HOMA_DATA_OVERHEAD), lit(11, 14 + 20 + HOMA_DATA_OVERHEAD))));
     io.data_sent.fifo.set(q.fifo);
-    io.idle.set(f.valid.not().and(p1.valid.not()).and(p2.valid.not()).and(done.out.valid.not()).and(frees.count.eq(0)));
+    io.idle.set(f.valid.not().and(p1.valid.not()).and(p2.valid.not()).and(done.out.valid.not()).and(frees.count.eq(0)).and(rt.is('rest')));
 
     m.seq(() => {
       when(io.qp_event.valid.and(io.qp_event.payload.kind.is('enable')), () => {
@@ -255,11 +307,13 @@ export function txRpc(c: EngineConfig) {
       f.valid.set(io.found.fire().or(f.valid.and(fDone.not())));
       when(io.cq_refused.fire().and(fDone.not()), () => f.posted.set(true));
       when(entering, () => {
-        msgW.write(fi.slot, {
+        const record_ = {
           qp: d.qp, gen: d.gen, ipv6, daddr: d.peer_addr, dport: d.dport, sport: qpR.data.port, id: d.id, length: d.length,
           base: qpR.data.send_base.add(d.send_offset.zext(64)), notify, cookie: d.cookie,
           unsched_prio: unschedPrio.as(3), cutoff_version: mux(pc.valid, pc.version, lit(16, 0)),
-        });
+        };
+        msgW.write(fi.slot, record_);
+        rtW.write(fi.slot, { ipv6, daddr: d.peer_addr, dport: d.dport, sport: qpR.data.port, id: d.id, length: d.length });
         prioW.write(fi.slot, lit(3, 0));
       });
       const cutIn = io.cutoffs.payload.cutoffs;
@@ -269,15 +323,59 @@ export function txRpc(c: EngineConfig) {
       when(io.grant.fire(), () => prioW.write(io.grant_in.payload.slot, io.grant_in.payload.priority.bits(2, 0)));
       when(io.pkt.fire(), () => {
         for (const k of Object.keys(pktKept)) assign((p1.pkt as unknown as Record<string, AnyValue>)[k]!, (io.pkt.payload as unknown as Record<string, AnyValue>)[k]!);
+        p1.rt.set(false);
+        p1.slot.set(io.pkt.payload.msg);
         msgR.read(io.pkt.payload.msg);
         prioR.read(io.pkt.payload.msg);
       });
-      p1.valid.set(io.pkt.fire().or(p1.valid.and(p1Go.not())));
+      // A retransmitted packet takes p1 ahead of tx_sched's.
+      const rtGo = sendRt.and(p1Free);
+      when(rtGo, () => {
+        p1.slot.set(rq.slot);
+        p1.pkt.offset.set(rc.rt_cur);
+        p1.pkt.length.set(pktEnd.sub(rc.rt_cur).trunc(11));
+        p1.pkt.unscheduled.set(inU);
+        p1.pkt.incoming.set(rc.rt_unsched);
+        p1.pkt.last.set(false);
+        p1.pkt.fifo.set(false);
+        p1.rt.set(true);
+        p1.rt_prio.set(rq.priority.bits(2, 0));
+        msgR.read(rq.slot);
+        prioR.read(rq.slot);
+        rc.rt_cur.set(pktEnd);
+        when(pktEnd.ge(rc.rt_limit), () => rt.goto('rest'));
+      });
+      p1.valid.set(io.pkt.fire().or(rtGo).or(p1.valid.and(p1Go.not())));
       when(p1Go, () => {
         assign(p2.pkt, p1.pkt);
         assign(p2.rec, msgR.data);
         p2.prio.set(prioR.data);
+        p2.rt.set(p1.rt);
+        p2.slot.set(p1.slot);
+        p2.rt_prio.set(p1.rt_prio);
       });
+      // How far each message has gone (packets of a message go in order; retransmissions go back).
+      when(p2Go.and(p2.rt.not()), () => sentW.write(p2.slot, { id: r.id, end: q.offset.add(q.length.zext(MSG_BITS)) }));
+      when(io.resend.fire(), () => {
+        assign(rq, io.resend.payload);
+        rtR.read(io.resend.payload.slot);
+        sentR.read(io.resend.payload.slot);
+        rt.goto('check');
+      });
+      when(rt.is('check'), () => {
+        rc.rt_length.set(rec.length);
+        rc.rt_limit.set(capEnd);
+        rc.rt_target.set(rq.offset.trunc(MSG_BITS));
+        rc.rt_unsched.set(recUnsched);
+        rc.rt_maxp.set(recMaxp.as(11));
+        // The walk to the packet holding the first byte asked for starts at 0 or at the unscheduled limit.
+        rc.rt_cur.set(mux(rq.offset.lt(recUnsched.zext(32)), lit(MSG_BITS, 0), recUnsched));
+        when(ours.and(startsSent), () => rt.goto('align')).otherwise(() => rt.goto('busy'));
+      });
+      when(rt.is('align'), () => {
+        when(pktEnd.gt(rc.rt_target), () => rt.goto('send')).otherwise(() => rc.rt_cur.set(pktEnd));
+      });
+      when(io.busy.fire(), () => rt.goto('rest'));
       p2.valid.set(p1Go.or(p2.valid.and(p2Go.not())));
       owed.set(owed.add(io.sent.asUInt().zext(4)).sub(pop.asUInt().zext(4)));
     });

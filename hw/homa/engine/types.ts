@@ -16,7 +16,7 @@
 //   `error` (bad FCS) on the last beat. Byte j of a beat is data[8j+7:8j].
 // - irq: {qp} event pulses (a completion was written, or a ring moved), as a stream.
 
-import { bool, enumType, output, record, stream, u, vec } from '../../hdl/index.ts';
+import { bool, enumType, input, output, record, stream, u, vec } from '../../hdl/index.ts';
 import { beat } from '../../lib/beat.ts';
 import { engineWidths, type EngineConfig } from './config.ts';
 
@@ -135,7 +135,10 @@ export type EngineLayouts = ReturnType<typeof engineLayouts>;
 /**
  * The engine top's interface (engine.ts): the four external interfaces plus `idle`, which is
  * high when nothing is in flight inside the engine (no frame, no pending DMA, no event to
- * raise): a co-simulation may then stop stepping the clock until the next input arrives.
+ * raise): a co-simulation may then stop stepping the clock until the next input arrives, or
+ * until `wake_us` when `timer_armed` is high (RPCs wait on the tick). The engine keeps no time
+ * of its own: `now_us` comes from the platform (the board's top counts it from its clock; a
+ * co-simulation drives its simulated time), so cycles skipped while idle lose no time.
  */
 export function engineIo(c: EngineConfig) {
   const L = engineLayouts(c);
@@ -150,5 +153,11 @@ export function engineIo(c: EngineConfig) {
     mac_tx: stream.source(L.macTx),
     irq: stream.source(L.irq),
     idle: output(bool),
+    /** The platform's microsecond clock (free-running, wrapping): the engine's timers run on it. */
+    now_us: input(u(32)),
+    /** Some RPC waits on the timer: the engine needs to run at `wake_us` even if idle. */
+    timer_armed: output(bool),
+    /** The microsecond of the next timer tick. */
+    wake_us: output(u(32)),
   };
 }
