@@ -42,7 +42,7 @@ export async function grantLatency(c: EngineConfig, backlog: number, log: (s: st
   }
   sim.poke('grant.ready', 1);
   const ev = (slot: number, first: boolean, received: number, complete = false) => ({
-    sched: 1, cutoff_version: 0, qp: 0, gen: 0, slot, peer: slot % 4096, first: first ? 1 : 0, accept: 1, waiting: 0, complete: complete ? 1 : 0,
+    sched: 1, cutoff_version: 0, qp: 0, gen: 0, gone: 0, slot, peer: slot % 4096, first: first ? 1 : 0, accept: 1, waiting: 0, complete: complete ? 1 : 0,
     length: 200_000 + slot, incoming: 40_000, received, ipv6: 0, saddr: 0n, smac: 0n, sport: 1000, dport: 100, id: BigInt(2 * slot + 1),
   });
   const send = (e: Record<string, number | bigint>): number => {

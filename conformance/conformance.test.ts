@@ -1,9 +1,8 @@
 // conformance/conformance.test.ts — the conformance suite as vitest tests, one per conformance
 // test: every group on the reference model (its own oracle: a determinism check, and the suite's
-// check of itself), groups rx, grants, tx and host on the RTL in the JS simulator, and groups rx
-// and tx on the RTL in Verilator when Verilator is installed. Group reliability on the RTL is
-// `npx homa-nic conformance --nic rtl`'s business until it passes there (it needs the engine's
-// timers, RESEND service and ACK handling: 5 of its tests fail today).
+// check of itself), every group on the RTL in the JS simulator, and groups rx, tx and
+// reliability on the RTL in Verilator when Verilator is installed (`npx homa-nic conformance
+// --nic rtl-verilator` runs the rest).
 
 import { beforeAll, describe, expect, test } from 'vitest';
 import { verilatorUnavailable } from '../sim/verilator/index.ts';
@@ -25,15 +24,17 @@ describe('conformance on the RTL, JS simulator (group rx)', () => suite('rtl', '
 describe('conformance on the RTL, JS simulator (group grants)', () => suite('rtl', 'grants'));
 describe('conformance on the RTL, JS simulator (group tx)', () => suite('rtl', 'tx'));
 describe('conformance on the RTL, JS simulator (group host)', () => suite('rtl', 'host'));
+describe('conformance on the RTL, JS simulator (group reliability)', () => suite('rtl', 'reliability'));
 
 if (verilatorUnavailable) {
   process.stderr.write(`conformance: the rtl-verilator runs are skipped: ${verilatorUnavailable}\n`);
-  test.skip(`conformance on the RTL in Verilator (groups rx, tx): ${verilatorUnavailable}`, () => {});
+  test.skip(`conformance on the RTL in Verilator (groups rx, tx, reliability): ${verilatorUnavailable}`, () => {});
 } else {
-  describe('conformance on the RTL, Verilator (groups rx, tx)', () => {
+  describe('conformance on the RTL, Verilator (groups rx, tx, reliability)', () => {
     // The Verilator model comes from the build cache, or is built here (minutes, once).
     beforeAll(async () => { await nicIdentity('rtl-verilator'); }, 30 * 60_000);
     suite('rtl-verilator', 'rx');
     suite('rtl-verilator', 'tx');
+    suite('rtl-verilator', 'reliability');
   });
 }

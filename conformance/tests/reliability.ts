@@ -105,6 +105,25 @@ conformanceTest('reliability', 'a request refused for lack of bpages is restarte
   check(restart.some((r) => r.offset === 0 && r.length === RESEND_ALL), `expected RESEND(0, 0xFFFFFFFF) for the restarted request (§4); sent: ${restart.map((r) => `(${r.offset}, ${r.length})`).join(' ') || 'none'}`);
 });
 
+conformanceTest('reliability', 'a sender that stops mid-message: its RPC is discarded after timeout_ticks and its bpages come back', '§3.5 (timeout_ticks: server RPC discarded), §4 (bpages of a discarded message)', async (ctx) => {
+  const c = await ctx.cluster();
+  const bpages = ctx.dutIdentity.minRegionBpages;
+  const server = c.dut.socket({ port: SERVER_PORT, server: true, regionBytes: bpages * BPAGE_SIZE });
+  // 15 bpages' worth of request, of which only the first packet ever comes: the DUT takes its
+  // bpages, grants more and asks with RESEND, and nobody answers.
+  const w = c.wirePeer();
+  const dead = w.messageFrames(CLIENT_PORT, SERVER_PORT, 2n, pattern(9, 15 * BPAGE_SIZE))[0]!;
+  await c.inject(dead);
+  await c.sleep(150_000_000);                         // past timeout_ticks (100 ms)
+  const k = c.counters();
+  check(k['server_rpc_discards'] === 1, `expected the dead sender's RPC discarded once after timeout_ticks (server_rpc_discards ${k['server_rpc_discards']}, rpc_timeouts ${k['rpc_timeouts']})`);
+  check(sentOfType<ResendPacket>(c, HomaType.RESEND).some((r) => r.sender_id === 3n), 'the DUT discarded the RPC without ever asking for the rest with RESEND (§3.5)');
+  // Every bpage of the region is needed now: a request a bpage, from a live client.
+  const fill: PlannedRequest[] = Array.from({ length: bpages }, (_, key) => ({ host: 1, length: BPAGE_SIZE / 2 + 1, key }));
+  const got = await takeRequests(server, await sendRequests(c, fill), `${bpages} requests of a bpage each after the discard (the dead message's bpages must have come back)`);
+  for (const m of got) m.release();
+});
+
 conformanceTest('reliability', 'a slow server answers RESEND with BUSY, and its client does not time out', '§3.5 (BUSY from a server with no response yet)', async (ctx) => {
   const c = await ctx.cluster();
   serve(c, 0, SERVER_PORT, { delayNs: 150_000_000 });  // longer than timeout_ticks (100 ms)

@@ -118,7 +118,7 @@ export async function agree(c: EngineConfig, engine: string, s: Scenario, seed: 
   const drv = tb.driver('ev', { validProbability: 0.7, seed: seed + 1 });
   const mon = tb.monitor('grant', { readyProbability: 0.8, seed: seed + 2 });
   for (const e of events) {
-    drv.push({ ...e, sched: 1, cutoff_version: 0, qp: 0, gen: 0, ipv6: 0, saddr: 0xffff_0a00_0000n + BigInt(e.peer), smac: 0x0200_0000_0000n + BigInt(e.peer), dport: 100 });
+    drv.push({ ...e, sched: 1, cutoff_version: 0, qp: 0, gen: 0, gone: 0, ipv6: 0, saddr: 0xffff_0a00_0000n + BigInt(e.peer), smac: 0x0200_0000_0000n + BigInt(e.peer), dport: 100 });
   }
   await tb.until(() => drv.pending === 0 && tb.get('idle') === 1, { timeout: 200 * events.length + 100_000 });
   const got = mon.received.map((b) => {

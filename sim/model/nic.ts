@@ -311,6 +311,7 @@ export class ModelNic implements Endpoint {
     // their handler count in packets_rcvd_* (as HomaModule's INC_METRIC calls sit).
     if (!rpc && !ACTS_WITHOUT_RPC.has(p.type)) {
       if (p.type !== HomaType.GRANT || weAreClient) this.counters['unknown_rpcs']!++;
+      else this.counters['unknown_grants']!++;
       return;
     }
     if (refused && this.cfg.icmp) return;

@@ -224,7 +224,7 @@ export const COUNTERS: readonly string[] = [
   // The engine's own.
   'requests_to_non_server', 'bad_ip_headers', 'bad_checksums', 'non_homa_frames', 'rx_frame_errors',
   'bad_lengths', 'not_for_this_host', 'gap_overflows', 'peer_table_full', 'bad_descriptors',
-  'bpage_double_frees', 'rx_overruns',
+  'bpage_double_frees', 'rx_overruns', 'unknown_grants',
 ];
 
 /** What each of the engine's own counters counts (the rest are HomaModule's, spec §5). */
@@ -241,4 +241,5 @@ export const COUNTER_DOCS: Readonly<Record<string, string>> = {
   bad_descriptors: 'send descriptors refused (opcode, length, id, cookie or send range wrong)',
   bpage_double_frees: 'bpage returns naming a page that held nothing',
   rx_overruns: 'frames dropped because the receive buffer or its header queue was full',
+  unknown_grants: 'GRANTs naming a server RPC this host does not have (HomaModule drops them without a count: one often comes after its response has gone)',
 };

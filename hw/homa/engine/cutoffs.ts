@@ -34,7 +34,7 @@ export function cutoffsTx(c: EngineConfig) {
     const dest = record({ peer: ev.fields.peer, ipv6: bool, saddr: ev.fields.saddr, smac: ev.fields.smac, sport: u(16), dport: u(16) });
     const e = m.reg('e', dest);
     const head = q.out.payload;
-    const stale = head.cutoff_version.ne(io.version);
+    const stale = head.cutoff_version.ne(io.version).and(head.gone.not());
     q.out.ready.set(st.is('idle'));
     const r = io.req.payload;
     io.req.valid.set(st.is('send'));

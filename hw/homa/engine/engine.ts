@@ -120,7 +120,13 @@ export function homaEngine(c: EngineConfig) {
     work.out.ready.set(data.work.ready);
     connect(pool.alloc, data.alloc);
     connect(data.grant, pool.grant);
-    connect(pool.release, returns.release);
+    // Bpages back to their pools: those of messages that timed out (rx_data) first, then the host's returns.
+    const releases = m.instance('bpage_releases', arbiter(L.bpoolRelease, 2, 'priority'));
+    connect(releases.in[0]!, data.release);
+    connect(releases.in[1]!, returns.release);
+    pool.release.valid.set(releases.out.valid);
+    connect(pool.release.payload, releases.out.payload.data);
+    releases.out.ready.set(pool.release.ready);
     connect(writer.work, data.out);
     parser.buf_rd_en.set(writer.buf_rd_en);
     parser.buf_rd_addr.set(writer.buf_rd_addr);
@@ -211,6 +217,7 @@ export function homaEngine(c: EngineConfig) {
     assign(waiters.restarted, data.restarted);
     const nprio = regs.tun.num_priorities.at(0).bits(7, 0);
     waiters.resend_level.set(mux(nprio.ge(2), nprio.sub(2), lit(8, 0)));
+    assign(data.granted, sched.granted);
     data.timer_tun.level.set(mux(nprio.ge(1), nprio.sub(1), lit(8, 0)));
     assign(sched.tun, regs.tun);
     assign(ctl.tun, regs.tun);

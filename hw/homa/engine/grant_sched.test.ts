@@ -28,7 +28,7 @@ async function run(engine: string, fraction: number): Promise<{ grants: { id: bi
   const ev = tb.driver('ev', {});
   const mon = tb.monitor('grant', {});
   const first = (slot: number, length: number, id: bigint) => ({
-    sched: 1, cutoff_version: 0, qp: 0, gen: 0, slot, peer: slot, first: 1, accept: 1, waiting: 0, complete: 0, length, incoming: 40_000,
+    sched: 1, cutoff_version: 0, qp: 0, gen: 0, gone: 0, slot, peer: slot, first: 1, accept: 1, waiting: 0, complete: 0, length, incoming: 40_000,
     received: 1400, ipv6: 0, saddr: 0n, smac: 0n, sport: 1000, dport: 100, id,
   });
   await tb.until(() => tb.get('idle') === 1);           // the divisions are done

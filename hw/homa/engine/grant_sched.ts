@@ -64,6 +64,8 @@ export function grantEventLayout(c: EngineConfig) {
     waiting: bool,
     /** The message is whole with this packet. */
     complete: bool,
+    /** Not a packet: the RPC timed out (rx_data's timer); it leaves as a complete one would. */
+    gone: bool,
     length: u(MSG_BITS),
     incoming: u(32),
     /** Bytes received with this packet counted. */
@@ -93,6 +95,8 @@ export function grantSched(c: EngineConfig) {
     idle: output(bool),
     /** Bytes a FIFO grant gave this cycle (counter fifo_grant_bytes). */
     fifo_bytes: output(u(MSG_BITS)),
+    /** A GRANT went out this cycle: the message in `slot` is granted up to `offset` (rx_data's timer expects those bytes). */
+    granted: output(record({ valid: bool, slot: u(sw), id: u(64), offset: u(MSG_BITS) })),
     /** Σ of granted - received over incoming messages (spec §3.2 total_incoming), for tests. */
     total_incoming: output(u(32)),
   }, (m, io) => {
@@ -123,7 +127,7 @@ export function grantSched(c: EngineConfig) {
     const listed = m.reg('listed', u(sw + 1));
     const act = m.reg('act', vec(entry, MAX_ACTIVE));
     const cand = m.reg('cand', vec(entry, MAX_ACTIVE));
-    const { sched: _sched, cutoff_version: _cv, qp: _qp, gen: _gen, ...evKept } = ev.fields;
+    const { sched: _sched, cutoff_version: _cv, qp: _qp, gen: _gen, gone: _gone, ...evKept } = ev.fields;
     const e = m.reg('e', record(evKept));
     const st = m.fsm('state', ['idle', 'update', 'remove', 'scan', 'merge', 'grant_read', 'grant', 'fifo_scan', 'fifo_read', 'fifo_grant']);
     const round = m.reg('round', u(4));
@@ -263,6 +267,10 @@ export function grantSched(c: EngineConfig) {
     gp.sport.set(d.dport);
     gp.dport.set(d.sport);
     gp.sender_id.set(d.id);
+    io.granted.valid.set(io.grant.valid.and(io.grant.ready));
+    io.granted.slot.set(mux(st.is('fifo_grant'), oldest.slot, gSlot));
+    io.granted.id.set(d.id);
+    io.granted.offset.set(mux(st.is('fifo_grant'), fifoNew, newGranted));
     gp.offset.set(mux(st.is('fifo_grant'), fifoNew, newGranted).zext(32));
     gp.length.set(0);
     gp.priority.set(mux(st.is('fifo_grant'), mux(nprio.ge(2), nprio.sub(2), lit(8, 0)), prio.zext(8)));   // FIFO: homa_high_priority
@@ -278,7 +286,7 @@ export function grantSched(c: EngineConfig) {
           scanIdx.set(0); scanPipe.v1.set(false); scanPipe.v2.set(false);
           st.goto('fifo_scan');
         }).elsewhen(evq.out.valid.and(ee.sched), () => {
-          const { sched: _s, cutoff_version: _c, qp: _q, gen: _g, ...kept } = ee;
+          const { sched: _s, cutoff_version: _c, qp: _q, gen: _g, gone: _x, ...kept } = ee;
           assign(e, kept);
           msgR.read(ee.slot);
           st.goto('update');

@@ -26,11 +26,12 @@
 // DATA, or a GRANT or BUSY marked `heard` by rx_dispatch) starts the count again. At each tick
 // rpc_timer sends every live slot here as a `scan` item, which counts one tick unless nothing
 // is expected of the peer (a server RPC whose request is all here, a message waiting for
-// bpages, or one that has all the peer said it would send: the next move is our grant). After
-// resend_ticks silent ticks, and every resend_interval after that, the RPC asks its peer with
-// a RESEND at num_priorities - 1: the first gap, else the bytes after the last received up to
-// the sender's `incoming`, or (0, all) before any DATA. After timeout_ticks it ends: a client
-// RPC with an ERROR completion (ETIMEDOUT, its cookie), a server RPC discarded
+// bpages, or one that has every byte the peer owes: all it said it would send, its DATA's
+// `incoming`, and all we granted, told by grant_sched as `granted` items; the next move is
+// then our grant). After resend_ticks silent ticks, and every resend_interval after that, the
+// RPC asks its peer with a RESEND at num_priorities - 1: the first gap, else the bytes after
+// the last received up to what is owed, or (0, all) before any DATA. After timeout_ticks it
+// ends: a client RPC with an ERROR completion (ETIMEDOUT, its cookie), a server RPC discarded
 // (server_rpc_discards); both counted in rpc_timeouts and freed (`free` on the completion's
 // way, to rx_dispatch). The bpages of a partly received message that times out are not given
 // back yet. Slots becoming live and ending are told to rpc_timer (`tm`); a `free` item (an RPC
@@ -130,9 +131,13 @@ export function rxData(c: EngineConfig) {
     restarted: output(record({ valid: bool, ok: bool, gone: bool, slot: u(w.rpcSlot) })),
     /** Slots becoming live and ending, for rpc_timer. */
     tm: stream.source(timerEventLayout(c)),
+    /** Bpages of messages that timed out partly received, back to their pool (bpool). */
+    release: stream.source(L.bpoolRelease),
     /** RESENDs the timer asks for, to ctl_tx. */
     resend: stream.source(ctlRequest),
     timer_tun: input(timerTunLayout),
+    /** GRANTs as grant_sched sends them (the RPC's slot and id, the offset granted): what its peer owes. */
+    granted: input(record({ valid: bool, slot: u(w.rpcSlot), id: u(64), offset: u(MSG_BITS) })),
     idle: output(bool),
     count: output(record(Object.fromEntries(RX_DATA_COUNTERS.map((n) => [n, bool])) as { [K in (typeof RX_DATA_COUNTERS)[number]]: typeof bool })),
   }, (m, io) => {
@@ -142,6 +147,12 @@ export function rxData(c: EngineConfig) {
     const pagesRam = m.memory('rpc_pages', { layout: rpcPages, depth: slots, ports: ['w', 'r'] });
     const qpRam = m.memory('qp_region', { layout: qpRec, depth: c.queuePairs, ports: ['w', 'r'] });
     const [stateW, stateR, pagesW, pagesR, qpW, qpR] = [stateRam.ports[0]!, stateRam.ports[1]!, pagesRam.ports[0]!, pagesRam.ports[1]!, qpRam.ports[0]!, qpRam.ports[1]!];
+    // The last GRANT of each slot, tagged with the low bits of its RPC's id (the slot may be
+    // another RPC's by the time it is read): written as grant_sched sends it, read with the
+    // state, so no grant ever waits for rx_data.
+    const grantRec = record({ tag: u(16), offset: u(MSG_BITS) });
+    const grantRam = m.memory('granted', { layout: grantRec, depth: slots, ports: ['w', 'r'] });
+    const [grantW, grantR] = [grantRam.ports[0]!, grantRam.ports[1]!];
     io.qp_event.ready.set(true);
 
     // ---- stage A: the RPC as the packet finds it; a first packet asks for bpages ----
@@ -167,7 +178,7 @@ export function rxData(c: EngineConfig) {
     const DEPTH = 4;
     const msgFields = rpcState.fields;
     const pendingL = record({
-      w: work, st: rpcState, pg: rpcPages, base: u(64), port: u(16), ok: bool, mine: bool, qp_up: bool, alloc: bool,
+      w: work, st: rpcState, pg: rpcPages, gr: grantRec, base: u(64), port: u(16), ok: bool, mine: bool, qp_up: bool, alloc: bool,
     });
     const pend = m.reg('pending', vec(pendingL, DEPTH));
     const pendValid = m.reg('pending_valid', vec(bool, DEPTH));
@@ -211,7 +222,11 @@ export function rxData(c: EngineConfig) {
     const heardNow = m.let('j_heard', y.heard.and(live0));
     const scanNow = m.let('j_scan', y.scan.and(live0));
     const serverHasAll = m.let('j_server_has_request', isClient.not().and(st0.known).and(st0.received.eq(st0.in_length)));
-    const allSaidIn = m.let('j_all_said_in', st0.known.and(st0.gap_count.eq(0)).and(st0.recv_end.ge(st0.incoming)));
+    // What the peer owes: what it said it would send (its `incoming`), or what we granted
+    // (grant_sched's last GRANT for the slot, if it was for this RPC).
+    const grantedTo = m.let('j_granted', mux(hd.gr.tag.eq(st0.id.bits(15, 0)), hd.gr.offset, lit(MSG_BITS, 0)));
+    const owed = m.let('j_owed', mux(grantedTo.gt(st0.incoming), grantedTo, st0.incoming));
+    const allSaidIn = m.let('j_all_owed_in', st0.known.and(st0.gap_count.eq(0)).and(st0.recv_end.ge(owed)));
     const quiet = m.let('j_nothing_expected', st0.waiting.or(serverHasAll).or(allSaidIn));
     const silent1 = m.let('j_silent1', mux(st0.silent.eq(0xffff), st0.silent, st0.silent.add(1)));
     const until1 = m.let('j_until1', mux(st0.until.eq(0), lit(16, 0), st0.until.sub(1)));
@@ -233,7 +248,7 @@ export function rxData(c: EngineConfig) {
     rq.dport.set(st0.peer_port);
     rq.sender_id.set(st0.id);
     rq.offset.set(mux(st0.known.not(), lit(MSG_BITS, 0), mux(st0.gap_count.ne(0), g0.start, st0.recv_end)).zext(32));
-    rq.length.set(mux(st0.known.not(), lit(32, RESEND_ALL), mux(st0.gap_count.ne(0), g0.end.sub(g0.start), st0.incoming.sub(st0.recv_end)).zext(32)));
+    rq.length.set(mux(st0.known.not(), lit(32, RESEND_ALL), mux(st0.gap_count.ne(0), g0.end.sub(g0.start), owed.sub(st0.recv_end)).zext(32)));
     rq.priority.set(tt.level);
 
     // Gap tracking (§3.5 homa_add_packet), at most G gaps, kept in order.
@@ -304,18 +319,29 @@ export function rxData(c: EngineConfig) {
     // ---- outputs ----
     const o = io.out.payload;
     // The packet leaves with its event (when it reached its RPC), its pages taken (first packet).
-    const evNeeded = hd.ok.and(y.restart.not()).and(y.init.not());
+    const evNeeded = hd.ok.and(y.restart.not()).and(y.init.not()).or(expire.and(st0.known));
     const outValid = m.let('j_out_valid', hValid.and(hAlloc.not().or(io.grant.valid)));
     const evOk = m.let('j_ev_ok', evNeeded.not().or(io.ev.ready));
     const tmOk = m.let('j_tm_ok', tmNeeded.not().or(io.tm.ready));
-    const rsOk = m.let('j_resend_ok', resendNow.not().or(resends.in.ready));
+    // The bpages of a message that times out partly received go back to its pool, one release
+    // a cycle (the host never saw them). Its last payload write went to rx_dma timeout_ticks
+    // of silence before, so none is still on its way to them.
+    const relNeeded = m.let('j_release', expire.and(st0.known).and(st0.waiting.not()));
+    const rel = m.regs({ rel_busy: bool, rel_qp: u(w.qp), rel_at: u(5), rel_n: u(5), rel_whole: u(5), rel_tail: u(16) });
+    const relPages = m.reg('rel_pages', vec(u(w.bpage), 16));
+    const relOk = m.let('j_release_ok', relNeeded.not().or(rel.rel_busy.not()));
+    const rsOk = m.let('j_resend_ok', resendNow.not().or(resends.in.ready).and(relOk));
     io.out.valid.set(outValid.and(evOk).and(tmOk).and(rsOk));
     io.ev.valid.set(outValid.and(evNeeded).and(io.out.ready).and(tmOk).and(rsOk));
     io.tm.valid.set(outValid.and(tmNeeded).and(io.out.ready).and(evOk).and(rsOk));
     io.tm.payload.add.set(becomesLive);
     io.tm.payload.slot.set(y.slot);
-    resends.in.valid.set(outValid.and(resendNow).and(io.out.ready).and(evOk).and(tmOk));
+    resends.in.valid.set(outValid.and(resendNow).and(io.out.ready).and(evOk).and(tmOk).and(relOk));
     io.grant.ready.set(hValid.and(hAlloc).and(io.out.ready).and(evOk).and(tmOk).and(rsOk));
+    io.release.valid.set(rel.rel_busy);
+    io.release.payload.qp.set(rel.rel_qp);
+    const relPage = relPages.get(rel.rel_at.trunc(4));
+    io.release.payload.offset.set(relPage.zext(32).shl(BPAGE_SHIFT).or(mux(rel.rel_at.eq(rel.rel_whole), rel.rel_tail.zext(32), lit(32, 0))));
     o.write.set(accept);
     o.frame.set(y.restart.or(y.init).or(isMeta).not());
     o.qp.set(y.qp);
@@ -354,26 +380,30 @@ export function rxData(c: EngineConfig) {
     io.restarted.gone.set(hAlloc.not());
     io.restarted.slot.set(y.slot);
     const ev = io.ev.payload;
-    ev.sched.set(hKnown.or(complete.not()));
+    // A timeout tells the grant scheduler the message is gone (its share of max_incoming back,
+    // out of the grantable list), as if it had completed.
+    ev.gone.set(expire);
+    ev.sched.set(mux(expire, st0.known, hKnown.or(complete.not())));
     ev.cutoff_version.set(y.cutoff_version);
     ev.qp.set(y.qp);
     ev.gen.set(y.gen);
     ev.slot.set(y.slot);
     ev.peer.set(y.peer);
-    ev.first.set(hKnown.not());
-    ev.accept.set(accept);
-    ev.waiting.set(waiting);
-    ev.complete.set(complete);
+    ev.first.set(hKnown.not().and(expire.not()));
+    ev.accept.set(accept.or(expire));
+    ev.waiting.set(waiting.and(expire.not()));
+    ev.complete.set(complete.or(expire));
     ev.length.set(inLen);
-    ev.incoming.set(y.incoming);
-    ev.received.set(mux(accept, newReceived, received0));
+    ev.incoming.set(mux(expire, lit(32, 0), y.incoming));
+    ev.received.set(mux(expire, st0.received, mux(accept, newReceived, received0)));
     ev.ipv6.set(y.ipv6);
     ev.saddr.set(y.saddr);
     ev.smac.set(y.smac);
     ev.sport.set(y.sport);
     ev.dport.set(y.dport);
     ev.id.set(y.local_id);
-    io.idle.set(a.valid.not().and(pendValid.items.reduce<Bool>((acc, v) => acc.or(v), lit(1, 0).asBool()).not()).and(resends.count.eq(0)));
+    io.idle.set(a.valid.not().and(pendValid.items.reduce<Bool>((acc, v) => acc.or(v), lit(1, 0).asBool()).not()).and(resends.count.eq(0))
+      .and(rel.rel_busy.not()));
 
     const cnt = io.count as Record<string, Bool>;
     const judged = m.let('judged', done.and(y.deliver));
@@ -445,6 +475,22 @@ export function rxData(c: EngineConfig) {
     const snoop = m.let('a_snoop', writes.and(a.valid).and(y.slot.eq(x.slot)));
 
     m.seq(() => {
+      // A timed-out message's bpages: whole pages, then the tail piece (as its completion would list them).
+      when(io.release.fire(), () => {
+        rel.rel_at.set(rel.rel_at.add(1));
+        when(rel.rel_at.add(1).ge(rel.rel_n), () => rel.rel_busy.set(false));
+      });
+      when(fired.and(relNeeded), () => {
+        const n = whole.zext(5).add(hasTail.asUInt().zext(5));
+        rel.rel_busy.set(n.ne(0));
+        rel.rel_qp.set(st0.qp);
+        rel.rel_at.set(0);
+        rel.rel_n.set(n);
+        rel.rel_whole.set(whole.zext(5));
+        rel.rel_tail.set(tailOffset);
+        pages.forEach((p, i) => relPages.at(i).set(p));
+      });
+      when(io.granted.valid, () => grantW.write(io.granted.slot, { tag: io.granted.id.bits(15, 0), offset: io.granted.offset }));
       when(io.qp_event.valid, () => {
         const ev = io.qp_event.payload;
         qpW.write(ev.qp, { enabled: ev.kind.is('disable').not(), gen: ev.gen, base: ev.bpool_base, port: ev.port });
@@ -459,6 +505,7 @@ export function rxData(c: EngineConfig) {
       when(io.work.fire(), () => {
         stateR.read(io.work.payload.slot);
         pagesR.read(io.work.payload.slot);
+        grantR.read(io.work.payload.slot);
         qpR.read(io.work.payload.qp);
         assign(a.w, io.work.payload);
         a.first.set(true);
@@ -475,6 +522,7 @@ export function rxData(c: EngineConfig) {
             assign(e.pg, mux(snoop, nextPages, found.pg));
             e.base.set(q.base);
             e.port.set(q.port);
+            assign(e.gr, grantR.data);
             e.ok.set(ok);
             e.mine.set(mine);
             e.qp_up.set(qpUp);

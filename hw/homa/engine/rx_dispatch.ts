@@ -90,6 +90,7 @@ export function rxWorkLayout(c: EngineConfig) {
 /** The counters rx_dispatch drives. */
 export const DISPATCH_COUNTERS = [
   ...TYPES.filter((t) => t !== 'DATA').map((t) => `packets_rcvd_${t}`), 'peer_table_full', 'unknown_rpcs', 'requests_to_non_server', 'server_cant_create_rpcs',
+  'unknown_grants',
 ] as const;
 
 /** A send descriptor's RPC, found (REPLY, ABORT) or entered (REQUEST), for tx_rpc. */
@@ -377,6 +378,7 @@ export function rxDispatch(c: EngineConfig) {
     const orphan = m.let('c_orphan', control.and(r.found.not()).and(actsAlone.not()).and(h.type.eq(HomaType.GRANT).and(clientId.not()).not()));
     cnt['peer_table_full']!.set(cGo.and(b.peer_full));   // frames and descriptors alike
     cnt['unknown_rpcs']!.set(dropped.and(b.asked).and(clientId).or(orphan));     // a response for no client RPC, or an orphan
+    cnt['unknown_grants']!.set(control.and(r.found.not()).and(h.type.eq(HomaType.GRANT)).and(clientId.not()));   // HomaModule: not counted
     cnt['requests_to_non_server']!.set(dropped.and(b.asked).and(clientId.not()).and(b.create.not()));
     cnt['server_cant_create_rpcs']!.set(dropped.and(b.asked).and(b.create).and(r.full));
 

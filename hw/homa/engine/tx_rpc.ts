@@ -51,7 +51,7 @@ import { tunablesLayout } from './regs.ts';
 import { completionRequestLayout } from './rx_data.ts';
 import { rpcFreeLayout, rxCutoffsLayout, rxGrantLayout, rxResendLayout, txFoundLayout } from './rx_dispatch.ts';
 import { ctlRequest } from './ctl_tx.ts';
-import { HomaType } from '../wire/index.ts';
+import { HomaType, RESEND_ALL } from '../wire/index.ts';
 import { txDescLayout } from './sq_fetch.ts';
 import { txPacketLayout } from './tx_builder.ts';
 import { txSchedLayouts } from './tx_sched.ts';
@@ -181,15 +181,6 @@ export function txRpc(c: EngineConfig) {
     // One descriptor a cycle: the next is taken (its reads issued) as this one finishes.
     io.found.ready.set(f.valid.not().or(fDone));
 
-    // ---- GRANTs: the priority kept by slot, the offset on to tx_sched ----
-    // The record's write and a grant's priority write share no port; a grant waits while a
-    // message is being entered.
-    const entering = m.let('f_entering', io.add.fire());
-    io.grant.valid.set(io.grant_in.valid.and(entering.not()));
-    io.grant.payload.msg.set(io.grant_in.payload.slot);
-    io.grant.payload.offset.set(io.grant_in.payload.offset);
-    io.grant_in.ready.set(io.grant.ready.and(entering.not()));
-
     // ---- packets: the record read as tx_sched hands the packet over, then offered ----
     const p1 = m.reg('p1', record({ valid: bool, pkt: pktKeptL, slot: u(w.rpcSlot), rt: bool, rt_prio: u(3) }));
     const p2 = m.reg('p2', record({ valid: bool, pkt: pktKeptL, slot: u(w.rpcSlot), rec: msg, prio: u(3), rt: bool, rt_prio: u(3) }));
@@ -201,7 +192,7 @@ export function txRpc(c: EngineConfig) {
     const p1Free = m.let('p1_free', p1.valid.not().or(p1Go));
 
     // ---- RESENDs: the record and what was sent read, then packets again, or BUSY ----
-    const rt = m.fsm('rt_state', ['rest', 'check', 'align', 'send', 'busy']);
+    const rt = m.fsm('rt_state', ['rest', 'check', 'grant', 'align', 'send', 'busy']);
     const rq = m.reg('rt_req', rxResendLayout(c));
     const rc = m.regs({ rt_length: u(MSG_BITS), rt_cur: u(MSG_BITS), rt_limit: u(MSG_BITS), rt_target: u(MSG_BITS), rt_unsched: u(MSG_BITS), rt_maxp: u(11) });
     io.resend.ready.set(rt.is('rest'));
@@ -219,6 +210,19 @@ export function txRpc(c: EngineConfig) {
     const fullEnd = rc.rt_cur.add(rc.rt_maxp.zext(MSG_BITS));
     const pktEnd = m.let('rt_pkt_end', mux(fullEnd.lt(bound), fullEnd, bound));
     const sendRt = m.let('rt_send', rt.is('send'));
+
+    // ---- GRANTs: the priority kept by slot, the offset on to tx_sched ----
+    // The record's write and a grant's priority write share no port; a grant waits while a
+    // message is being entered.
+    // A RESEND asking for bytes past what was granted grants them (the model's Transmitter, as
+    // HomaModule: a lost GRANT must not leave the message stuck): it takes the port first.
+    const entering = m.let('f_entering', io.add.fire());
+    const rtGrant = m.let('rt_grant', rt.is('grant'));
+    io.grant.valid.set(rtGrant.or(io.grant_in.valid).and(entering.not()));
+    io.grant.payload.msg.set(mux(rtGrant, rq.slot, io.grant_in.payload.slot));
+    io.grant.payload.offset.set(mux(rtGrant, mux(reqEnd.bit(32), lit(32, 0xffffffff), reqEnd.bits(31, 0)), io.grant_in.payload.offset));
+    io.grant_in.ready.set(io.grant.ready.and(entering.not()).and(rtGrant.not()));
+
     io.pkt.ready.set(p1Free.and(sendRt.not()));
     io.busy.valid.set(rt.is('busy'));
     const bz = io.busy.payload;
@@ -320,7 +324,7 @@ export function txRpc(c: EngineConfig) {
       when(io.cutoffs.valid, () => cutW.write(io.cutoffs.payload.peer, {
         valid: lit(1, 1).asBool(), cutoffs: new VecValue(vec(u(32), 7), Array.from({ length: 7 }, (_, i) => cutIn.at(i + 1))), version: io.cutoffs.payload.version,
       }));
-      when(io.grant.fire(), () => prioW.write(io.grant_in.payload.slot, io.grant_in.payload.priority.bits(2, 0)));
+      when(io.grant_in.fire(), () => prioW.write(io.grant_in.payload.slot, io.grant_in.payload.priority.bits(2, 0)));
       when(io.pkt.fire(), () => {
         for (const k of Object.keys(pktKept)) assign((p1.pkt as unknown as Record<string, AnyValue>)[k]!, (io.pkt.payload as unknown as Record<string, AnyValue>)[k]!);
         p1.rt.set(false);
@@ -370,7 +374,11 @@ export function txRpc(c: EngineConfig) {
         rc.rt_maxp.set(recMaxp.as(11));
         // The walk to the packet holding the first byte asked for starts at 0 or at the unscheduled limit.
         rc.rt_cur.set(mux(rq.offset.lt(recUnsched.zext(32)), lit(MSG_BITS, 0), recUnsched));
-        when(ours.and(startsSent), () => rt.goto('align')).otherwise(() => rt.goto('busy'));
+        when(ours.and(rq.length.ne(RESEND_ALL)), () => rt.goto('grant'))
+          .elsewhen(ours.and(startsSent), () => rt.goto('align')).otherwise(() => rt.goto('busy'));
+      });
+      when(rtGrant.and(io.grant.ready).and(entering.not()), () => {
+        when(startsSent, () => rt.goto('align')).otherwise(() => rt.goto('busy'));
       });
       when(rt.is('align'), () => {
         when(pktEnd.gt(rc.rt_target), () => rt.goto('send')).otherwise(() => rc.rt_cur.set(pktEnd));
