@@ -347,7 +347,8 @@
 #define HOMA_NIC_CNT_BAD_DESCRIPTORS            0x01fc
 #define HOMA_NIC_CNT_BPAGE_DOUBLE_FREES         0x0204
 #define HOMA_NIC_CNT_RX_OVERRUNS                0x020c
-#define HOMA_NIC_NUM_COUNTERS                   65
+#define HOMA_NIC_CNT_UNKNOWN_GRANTS             0x0214
+#define HOMA_NIC_NUM_COUNTERS                   66
 
 /* Queue-pair block */
 /* number of queue pairs (ro) */
