@@ -182,13 +182,22 @@ export function rxData(c: EngineConfig) {
     });
     const pend = m.reg('pending', vec(pendingL, DEPTH));
     const pendValid = m.reg('pending_valid', vec(bool, DEPTH));
+    // A timed-out message's bpages going back to its pool (stage J starts it, one release a cycle).
+    const rel = m.regs({ rel_busy: bool, rel_qp: u(w.qp), rel_at: u(5), rel_n: u(5), rel_whole: u(5), rel_tail: u(16) });
+    const relPages = m.reg('rel_pages', vec(u(w.bpage), 16));
     const ptr = m.regs({ head: u(clog2(DEPTH)), tail: u(clog2(DEPTH)) });
     let clash: Bool = lit(1, 0).asBool();
     for (let i = 0; i < DEPTH; i++) clash = clash.or(pendValid.at(i).and(pend.at(i).w.slot.eq(x.slot)));
     const hazard = m.let('same_rpc_pending', clash);
     const room = m.let('pending_room', pendValid.get(ptr.tail).not());
-    const aGo = m.let('a_go', a.valid.and(hazard.not()).and(room).and(needAlloc.not().or(io.alloc.ready)));
-    io.alloc.valid.set(a.valid.and(hazard.not()).and(room).and(needAlloc));
+    // bpool answers one request at a time and holds an allocation's answer until stage J takes
+    // it; a timed-out message's releases (below) wait for bpool. So no allocation is asked for
+    // while releases are going out or a timer item, which may end in releases, waits ahead of
+    // stage J: the answer would wait behind that item, and the item behind the releases.
+    const scanAhead = m.let('scan_pending', pendValid.items.map((v, i) => v.and(pend.at(i).w.scan)).reduce<Bool>((acc, v) => acc.or(v), lit(1, 0).asBool()));
+    const allocHold = m.let('alloc_hold', rel.rel_busy.or(scanAhead));
+    const aGo = m.let('a_go', a.valid.and(hazard.not()).and(room).and(needAlloc.not().or(io.alloc.ready.and(allocHold.not()))));
+    io.alloc.valid.set(a.valid.and(hazard.not()).and(room).and(needAlloc).and(allocHold.not()));
     io.alloc.payload.qp.set(x.qp);
     io.alloc.payload.length.set(x.message_length);
     io.work.ready.set(a.valid.not().or(aGo));
@@ -327,8 +336,6 @@ export function rxData(c: EngineConfig) {
     // a cycle (the host never saw them). Its last payload write went to rx_dma timeout_ticks
     // of silence before, so none is still on its way to them.
     const relNeeded = m.let('j_release', expire.and(st0.known).and(st0.waiting.not()));
-    const rel = m.regs({ rel_busy: bool, rel_qp: u(w.qp), rel_at: u(5), rel_n: u(5), rel_whole: u(5), rel_tail: u(16) });
-    const relPages = m.reg('rel_pages', vec(u(w.bpage), 16));
     const relOk = m.let('j_release_ok', relNeeded.not().or(rel.rel_busy.not()));
     const rsOk = m.let('j_resend_ok', resendNow.not().or(resends.in.ready).and(relOk));
     io.out.valid.set(outValid.and(evOk).and(tmOk).and(rsOk));
