@@ -163,8 +163,10 @@ export class DeviceServer {
   private userAt(i: number, name: string): number { return QP_USER_BASE + i * QP_STRIDE + QP_USER_REG[name]!; }
 
   private setStatus(i: number, status: number): void {
-    this.o.bar.setU32(this.ctrlAt(i, 'status'), status);
+    // The user page first: the driver waits on the control page's word and then lets the
+    // application read the user page's, which must already say the same.
     this.o.bar.setU32(this.userAt(i, 'status'), status);
+    this.o.bar.setU32(this.ctrlAt(i, 'status'), status);
   }
 
   private stepQp(i: number, page: Buffer): boolean {
