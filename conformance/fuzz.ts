@@ -29,6 +29,9 @@ import { RX_DROP_COUNTER } from '../hw/homa/engine/types.ts';
 import { SimCluster } from '../host-lib/backends/sim.ts';
 import { HomaDevice } from '../host-lib/homa-device.ts';
 import { hostAddress } from '../sim/net/frame.ts';
+import { seededRng } from '../sim/model/rng.ts';
+import { logUniform } from '../sim/model/stress.ts';
+import { pattern } from './check.ts';
 import { readCounters } from './observe.ts';
 import { arpFrame, ipv4Faults, maxPayload, truncateHoma, withType } from './wire.ts';
 
@@ -73,27 +76,8 @@ const SERVER_PORT = 700;
 const FAKE_HOSTS = [200, 201, 202, 203];
 const LINK_BPS = 25e9;
 
-/** A deterministic generator (mulberry32): the same seed, the same frames. */
-export function rngOf(seed: number): () => number {
-  let a = (seed * 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Bytes a real RPC carries: a function of its key and position, so any misplaced byte shows. */
-function pattern(key: number, n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = (key * 131 + i * 7 + (i >> 8)) & 0xff;
-  return b;
-}
-
 /** The fuzz frames' maker: what the DUT's peers could never send, and much they could. */
-export class FrameMaker {
+class FrameMaker {
   private readonly int: (n: number) => number;
   constructor(private readonly r: () => number, private readonly dut: Uint8Array, private readonly dutMac: number) {
     this.int = (n) => Math.floor(r() * n);
@@ -160,7 +144,7 @@ export async function runEngineFuzz(o: EngineFuzzOptions): Promise<EngineFuzzRes
   // Simulated time enough for the frames, the real RPCs' tail and timeouts, many times over.
   const horizonNs = o.frames * gapNs * 4 + 2e9;
   const cluster = await SimCluster.create({ engines: [o.nic, 'model'], rtl: o.config ?? 'u250', seed: o.seed, horizonNs });
-  const r = rngOf(o.seed);
+  const r = seededRng(o.seed);
   let failure: string | null = null;
   let watchdog = 0;
   let hangs = 0;
@@ -210,7 +194,7 @@ export async function runEngineFuzz(o: EngineFuzzOptions): Promise<EngineFuzzRes
     const client = async (from: HomaDevice, to: HomaDevice, who: string, key0: number): Promise<void> => {
       const s = from.socket();
       for (let k = 0; injected < o.frames || k === 0; k++) {
-        const len = Math.max(1, Math.floor(Math.exp(r() * Math.log(200_001))));
+        const len = logUniform(r, 200_000);
         const want = pattern(key0 + k, len);
         try {
           const m = await s.call({ address: to.address, port: SERVER_PORT }, want);

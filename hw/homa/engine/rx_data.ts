@@ -37,7 +37,7 @@
 // back yet. Slots becoming live and ending are told to rpc_timer (`tm`); a `free` item (an RPC
 // out of the RPC table) ends its slot here.
 
-import { assign, bool, clog2, connect, input, lit, module, type AnyValue, mux, output, record, stream, u, vec, when, type Bool, type UInt } from '../../hdl/index.ts';
+import { assign, bool, clog2, connect, input, lit, module, mux, output, record, stream, u, vec, when, type Bool, type UInt } from '../../hdl/index.ts';
 import { regFifo } from '../../lib/fifo.ts';
 import { HomaType, RESEND_ALL } from '../wire/index.ts';
 import { ctlRequest } from './ctl_tx.ts';
@@ -176,7 +176,6 @@ export function rxData(c: EngineConfig) {
     // Packets past stage A, waiting for their bpages or to be judged, in order (at most one per
     // RPC: a packet waits in A while an earlier one of its RPC is still here).
     const DEPTH = 4;
-    const msgFields = rpcState.fields;
     const pendingL = record({
       w: work, st: rpcState, pg: rpcPages, gr: grantRec, base: u(64), port: u(16), ok: bool, mine: bool, qp_up: bool, alloc: bool,
     });
@@ -348,7 +347,7 @@ export function rxData(c: EngineConfig) {
     io.release.valid.set(rel.rel_busy);
     io.release.payload.qp.set(rel.rel_qp);
     const relPage = relPages.get(rel.rel_at.trunc(4));
-    io.release.payload.offset.set(relPage.zext(32).shl(BPAGE_SHIFT).or(mux(rel.rel_at.eq(rel.rel_whole), rel.rel_tail.zext(32), lit(32, 0))));
+    io.release.payload.offset.set(bpageOffset(relPage, rel.rel_at.eq(rel.rel_whole), rel.rel_tail));
     o.write.set(accept);
     o.frame.set(y.restart.or(y.init).or(isMeta).not());
     o.qp.set(y.qp);
@@ -377,7 +376,7 @@ export function rxData(c: EngineConfig) {
     const hasTail = m.let('has_tail', inLen.bits(BPAGE_SHIFT - 1, 0).ne(0));
     o.cq.num_bpages.set(mux(expire, lit(5, 0), whole.zext(5).add(hasTail.asUInt().zext(5))));
     for (let i = 0; i < 16; i++) {
-      o.cq.bpage_offsets.at(i).set(mux(expire, lit(32, 0), pages[i]!.zext(32).shl(BPAGE_SHIFT).or(mux(whole.eq(i), tailOffset.zext(32), lit(32, 0)))));
+      o.cq.bpage_offsets.at(i).set(mux(expire, lit(32, 0), bpageOffset(pages[i]!, whole.eq(i), tailOffset)));
     }
     const fired = m.let('j_fired', io.out.fire());
     // Counters and events are about frames; a restart only moves the message's state.
@@ -524,8 +523,7 @@ export function rxData(c: EngineConfig) {
             pendValid.at(i).set(true);
             const e = pend.at(i);
             assign(e.w, x);
-            const cur = mux(snoop, next, found.st) as Record<string, AnyValue>;
-            for (const k of Object.keys(msgFields)) assign((e.st as Record<string, AnyValue>)[k]!, cur[k]!);
+            assign(e.st, mux(snoop, next, found.st));
             assign(e.pg, mux(snoop, nextPages, found.pg));
             e.base.set(q.base);
             e.port.set(q.port);
@@ -552,6 +550,11 @@ export function rxData(c: EngineConfig) {
       });
     });
   }, { config: c.name });
+}
+
+/** A message's bpage as the host sees it (spec §4): the page's offset in the pool, plus the tail's offset within it for the last. */
+function bpageOffset(page: UInt<number>, isTail: Bool, tail: UInt<number>): UInt<32> {
+  return page.zext(32).shl(BPAGE_SHIFT).or(mux(isTail, tail.zext(32), lit(32, 0))) as UInt<32>;
 }
 
 /** values[idx] by a hardware index (a balanced mux). */
