@@ -38,6 +38,11 @@ export interface ClusterSpec {
   readonly nic?: Partial<Omit<ModelConfig, 'address'>>;
   /** Faults on the DUT's link, both directions (sim/net faults: loss, duplication, reordering). */
   readonly faults?: LinkFaultConfig;
+  /**
+   * Hosts besides the DUT that run the DUT's kind of NIC too (pairs of the NIC under test on one
+   * wire; in the oracle run they are models like the rest). Default: none, every peer a model.
+   */
+  readonly dutPeers?: readonly number[];
   /** Simulated time after which every wait ends (default 1 s). */
   readonly horizonNs?: number;
   readonly seed?: number;
@@ -160,7 +165,7 @@ export class TestContext {
     const kind = (k: string): string => (spec.ipv6 ? ipv6Kind(k) : k);
     const sim = await SimCluster.create({
       hosts, seed: spec.seed ?? 1, horizonNs: spec.horizonNs ?? 1e9,
-      engines: [kind(this.kind), ...Array.from({ length: hosts - 1 }, () => kind('model'))],
+      engines: [kind(this.kind), ...Array.from({ length: hosts - 1 }, (_, i) => kind(spec.dutPeers?.includes(i + 1) ? this.kind : 'model'))],
       nic: { ...oracleOptions(this.dutIdentity), ...spec.nic },
     });
     const c = new ConformanceCluster(sim);

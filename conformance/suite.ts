@@ -9,6 +9,7 @@ import './tests/grants.ts';
 import './tests/grants-tunables.ts';
 import './tests/tx.ts';
 import './tests/reliability.ts';
+import './tests/reliability-acks.ts';
 import './tests/host.ts';
 
 export { GROUPS, registeredTests, runSuite, runTest, nicIdentity, type ConformanceTest, type Group, type TestResult } from './runner.ts';

@@ -7,7 +7,7 @@ import { bench, engines, Rng } from './testing.ts';
 // buckets, repeated keys and back-to-back requests on one bucket (the forwarded write) are
 // all common. Reference: a map per bucket, at most `ways` keys each.
 const o: HashTableOptions = { buckets: 8, ways: 2, keyWidth: 20, valueWidth: 8 };
-const OPS: HashOpName[] = ['lookup', 'insert', 'remove', 'find_or_insert'];
+const OPS: HashOpName[] = ['lookup', 'insert', 'remove', 'find_or_insert', 'update'];
 
 test('the hash spreads keys over every bucket', () => {
   const seen = new Set<number>();
@@ -22,7 +22,7 @@ for (const engine of engines) {
     const model = new HashTableModel(o.buckets, o.ways, (k) => hashBucket(k, o));
     const pool = Array.from({ length: 32 }, () => BigInt(rng.int(1 << o.keyWidth)));
     const reqs = Array.from({ length: 3000 }, (_, i) => {
-      const op = OPS[rng.chance(0.3) ? 1 : rng.chance(0.3) ? 3 : rng.chance(0.5) ? 0 : 2]!;
+      const op = OPS[rng.chance(0.3) ? 1 : rng.chance(0.3) ? 3 : rng.chance(0.2) ? 4 : rng.chance(0.5) ? 0 : 2]!;
       // Runs of requests on one key exercise the read-after-write forwarding.
       const key = i % 7 < 2 ? pool[i % 3]! : rng.pick(pool);
       return { op: OPS.indexOf(op), key: Number(key), value: rng.int(256) };
@@ -38,6 +38,8 @@ for (const engine of engines) {
     expect(want.filter((w) => w.op === 'remove' && w.found).length).toBeGreaterThan(50);
     expect(want.filter((w) => w.op === 'find_or_insert' && w.found).length).toBeGreaterThan(50);
     expect(want.filter((w) => w.op === 'find_or_insert' && !w.found && !w.full).length).toBeGreaterThan(20);
+    expect(want.filter((w) => w.op === 'update' && w.found).length).toBeGreaterThan(20);
+    expect(want.filter((w) => w.op === 'update' && !w.found).length).toBeGreaterThan(20);
     sim.dispose();
   });
 

@@ -14,7 +14,9 @@
 //            insert          found = was present (value replaced), full = absent and no free way;
 //            remove          found = was present (removed), value = the removed value;
 //            find_or_insert  found = was present (value = its value, nothing written); else
-//                            inserted with the request's value, or full when no way is free.
+//                            inserted with the request's value, or full when no way is free;
+//            update          found = was present (value = its old value, the request's written
+//                            in its place); absent: nothing written (a flag on a live entry).
 // Every response names the entry's position, `index` = bucket * 2^clog2(ways) + way (the hit,
 // the way written, or 0 when absent/full), so a table of records indexed by it can sit beside
 // the hash table: an entry's position never changes while the key is present.
@@ -23,7 +25,7 @@
 import { bool, clog2, enumType, lit, module, mux, record, stream, u, when, type Bool, type UInt } from '../hdl/index.ts';
 import { isPow2, requireParam } from './beat.ts';
 
-export const hashOp = enumType('hash_op', ['lookup', 'insert', 'remove', 'find_or_insert']);
+export const hashOp = enumType('hash_op', ['lookup', 'insert', 'remove', 'find_or_insert', 'update']);
 
 export interface HashTableOptions {
   readonly buckets: number;
@@ -102,12 +104,12 @@ export function hashTable(o: HashTableOptions) {
     const freeWay = m.let('free_way', firstOf(free, ways));
     let oldValue: UInt<number> = seen[0]!.value;
     for (let w = 1; w < ways; w++) oldValue = mux(match[w]!, seen[w]!.value, oldValue);
-    const isInsert = s1.op.is('insert'), isRemove = s1.op.is('remove'), isFindOrInsert = s1.op.is('find_or_insert');
+    const isInsert = s1.op.is('insert'), isRemove = s1.op.is('remove'), isFindOrInsert = s1.op.is('find_or_insert'), isUpdate = s1.op.is('update');
     const adds = m.let('adds', isFindOrInsert.and(found.not()).and(hasFree));
-    const writes = m.let('writes', advance.and(isInsert.and(found.or(hasFree)).or(isRemove.and(found)).or(adds)));
+    const writes = m.let('writes', advance.and(isInsert.and(found.or(hasFree)).or(isRemove.or(isUpdate).and(found)).or(adds)));
     const way = m.let('write_way', mux(found, hitWay, freeWay));
-    const stores = isInsert.or(adds);
-    const newEntry = { used: isInsert.or(isFindOrInsert), key: s1.key, value: mux(stores, s1.value, oldValue) };
+    const stores = isInsert.or(adds).or(isUpdate);
+    const newEntry = { used: isInsert.or(isFindOrInsert).or(isUpdate), key: s1.key, value: mux(stores, s1.value, oldValue) };
     const present = m.let('present', found.or(isInsert.and(hasFree)).or(adds));
 
     io.resp.valid.set(s2.valid);

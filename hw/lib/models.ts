@@ -100,7 +100,7 @@ export class RankedStoreModel {
   }
 }
 
-export type HashOpName = 'lookup' | 'insert' | 'remove' | 'find_or_insert';
+export type HashOpName = 'lookup' | 'insert' | 'remove' | 'find_or_insert' | 'update';
 export interface HashResponse {
   readonly op: HashOpName; readonly key: bigint; readonly value: number; readonly found: number; readonly full: number;
   /** bucket * 2^clog2(ways) + way of the entry (0 when absent or full). */
@@ -126,6 +126,10 @@ export class HashTableModel {
     if (op === 'lookup') return { op, key, value: had ?? 0, found, full: 0, index: hit >= 0 ? at(hit) : 0 };
     if (op === 'remove') {
       if (hit >= 0) b[hit] = null;
+      return { op, key, value: had ?? 0, found, full: 0, index: hit >= 0 ? at(hit) : 0 };
+    }
+    if (op === 'update') {
+      if (hit >= 0) b[hit] = { key, value };
       return { op, key, value: had ?? 0, found, full: 0, index: hit >= 0 ? at(hit) : 0 };
     }
     if (op === 'find_or_insert' && hit >= 0) return { op, key, value: had!, found, full: 0, index: at(hit) };

@@ -16,14 +16,16 @@ function tagged(i: number, dst = 1): Uint8Array {
   return buildIpFrame({ src: 0, dst, priority: 0, payload });
 }
 
-function blast(faults: LinkFaultConfig, seed = 1, frames = N): { net: Network; got: number[] } {
+function popcount(x: number): number { let n = 0; for (; x; x &= x - 1) n++; return n; }
+
+function blast(faults: LinkFaultConfig, seed = 1, frames = N): { net: Network; got: number[]; frames: Uint8Array[] } {
   const plan: ScheduledFrame[] = Array.from({ length: frames }, (_, i) => ({ atPs: 0, frame: tagged(i) }));
   const eps: BlastEndpoint[] = [];
   const net = new Network(spec, (a): Endpoint => (eps[a.index] = new BlastEndpoint(a.index === 0 ? plan : [])), seed);
   net.setLinkFaults(net.hosts[0]!.uplink, faults);
   net.start();
   net.sim.run();
-  return { net, got: eps[1]!.received.map((r) => (r.frame[34]! << 8) | r.frame[35]!) };
+  return { net, got: eps[1]!.received.map((r) => (r.frame[34]! << 8) | r.frame[35]!), frames: eps[1]!.received.map((r) => r.frame) };
 }
 
 describe('seeded faults', () => {
@@ -51,6 +53,22 @@ describe('seeded faults', () => {
     expect(c.fcsErrors).toBe(c.corrupted);
     expect(got.length).toBe(N - c.corrupted);
     expect(net.lossCounters().fcsErrors).toBe(c.corrupted);
+  });
+
+  test('corrupt before the FCS: damaged frames pass the MAC and arrive, each with its bits flipped', () => {
+    const { net, frames } = blast({ corrupt: 0.05, corruptBits: 1, corruptBeforeFcs: true });
+    const c = net.hosts[0]!.uplink.counters;
+    expect(c.corrupted).toBeGreaterThan(0);
+    expect(c.fcsErrors).toBe(0);
+    // A flip in an address may leave a frame the switch cannot route; every other one arrives.
+    const unroutable = net.lossCounters().unroutable;
+    expect(frames.length + unroutable).toBe(N);
+    // Every frame is one of the N sent, whole or with exactly one bit flipped.
+    const sent = Array.from({ length: N }, (_, i) => tagged(i));
+    const bitsOff = (a: Uint8Array, b: Uint8Array): number => a.reduce((n, x, i) => n + popcount(x ^ b[i]!), 0);
+    const damaged = frames.filter((f) => !sent.some((x) => x.length === f.length && bitsOff(x, f) === 0));
+    expect(damaged.length + unroutable).toBe(c.corrupted);
+    for (const f of damaged) expect(Math.min(...sent.map((x) => bitsOff(x, f)))).toBe(1);
   });
 
   test('reorder: held-back frames are overtaken, none lost', () => {

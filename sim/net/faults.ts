@@ -15,6 +15,11 @@ export interface LinkFaultConfig {
   readonly corrupt?: number;
   /** Bits flipped in a corrupted frame (default 1). */
   readonly corruptBits?: number;
+  /**
+   * The damage happens before the frame's FCS is computed (a bad buffer in a switch or NIC), so
+   * the receiving MAC passes it and only the IP and Homa checksums can catch it (default false).
+   */
+  readonly corruptBeforeFcs?: boolean;
 }
 
 export class LinkFaults {
@@ -24,6 +29,7 @@ export class LinkFaults {
   readonly reorderDelayPs: number;
   readonly corrupt: number;
   readonly corruptBits: number;
+  readonly corruptBeforeFcs: boolean;
   readonly rng: Rng;
 
   constructor(config: LinkFaultConfig, seed: number, stream: number) {
@@ -38,6 +44,7 @@ export class LinkFaults {
     this.corrupt = p('corrupt', config.corrupt);
     this.reorderDelayPs = config.reorderDelayPs ?? 5_000_000;
     this.corruptBits = config.corruptBits ?? 1;
+    this.corruptBeforeFcs = config.corruptBeforeFcs ?? false;
     if (!Number.isInteger(this.reorderDelayPs) || this.reorderDelayPs < 0) {
       throw new RangeError(`fault reorderDelayPs = ${this.reorderDelayPs}: must be a non-negative integer (ps)`);
     }

@@ -192,8 +192,8 @@ export class Link implements EventHandler {
     let onWire = frame;
     if (f.corrupt > 0 && f.rng.float() < f.corrupt) {
       c.corrupted++;
-      fcs = crc32(frame);
       onWire = f.corruptCopy(frame);
+      fcs = f.corruptBeforeFcs ? -1 : crc32(frame);     // damaged before the FCS: the MAC passes it
     }
     sim.schedule(arriveAt, this, ARRIVE, onWire, fcs, this.epoch);
     if (f.duplicate > 0 && f.rng.float() < f.duplicate) {

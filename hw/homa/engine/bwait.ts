@@ -82,6 +82,8 @@ export function bwait(c: EngineConfig) {
     r.free.set(false);
     r.scan.set(false);
     r.heard.set(false);
+    r.responded.set(false);
+    r.acked.set(false);
     r.cookie.set(0n);
     r.created.set(false);
     r.slot.set(sel('slot').as(w.rpcSlot));

@@ -40,7 +40,7 @@ async function framesAgree(c: EngineConfig, engine: string, seed: number, n: num
     tb.set('saddr', asBig(saddr));
     const want: Uint8Array[] = [];
     for (let i = 0; i < n; i++) {
-      const type = [HomaType.GRANT, HomaType.RESEND, HomaType.CUTOFFS, HomaType.ACK, HomaType.BUSY, HomaType.RPC_UNKNOWN][rng.range(0, 5)]!;
+      const type = [HomaType.GRANT, HomaType.RESEND, HomaType.CUTOFFS, HomaType.ACK, HomaType.BUSY, HomaType.RPC_UNKNOWN, HomaType.NEED_ACK][rng.range(0, 6)]!;
       const daddr = ipv6 ? Uint8Array.from({ length: 16 }, () => rng.range(0, 255)) : mapped(Uint8Array.of(10, 0, 1, rng.range(1, 250)));
       const dmac = Number(randBits(rng, 48));
       const sport = rng.range(1, 65535), dport = rng.range(1, 65535);
@@ -51,7 +51,7 @@ async function framesAgree(c: EngineConfig, engine: string, seed: number, n: num
       const pkt: HomaPacket = type === HomaType.GRANT ? grantPacket(sport, dport, id, offset, priority)
         : type === HomaType.RESEND ? resendPacket(sport, dport, id, offset, length >>> 0, priority)
           : type === HomaType.ACK ? ackPacket(sport, dport, id, [])
-            : type === HomaType.BUSY || type === HomaType.RPC_UNKNOWN ? bareControl(type, sport, dport, id)
+            : type === HomaType.BUSY || type === HomaType.RPC_UNKNOWN || type === HomaType.NEED_ACK ? bareControl(type, sport, dport, id)
             : cutoffsPacket(sport, dport, id, cut, version);
       const ip = { version: (ipv6 ? 6 : 4) as 4 | 6, priority: prioMap[7]! & 7, flow: 0, ttl: 64, protocol: IPPROTO_HOMA, saddr: ipv6 ? saddr : v4(saddr), daddr: ipv6 ? daddr : v4(daddr) };
       want.push(encodeFrame(dmac, smac, ip, pkt));
@@ -81,7 +81,7 @@ async function framesAgree(c: EngineConfig, engine: string, seed: number, n: num
 
 for (const engine of engines) {
   for (const name of ['u250', 'arty', 'ice40'] as const) {
-    test(`ctl_tx ${name} (${engine}): GRANT, RESEND, CUTOFFS, ACK, BUSY and RPC_UNKNOWN frames equal the codec's, IPv4 and IPv6`, async () => {
+    test(`ctl_tx ${name} (${engine}): GRANT, RESEND, CUTOFFS, ACK, BUSY, RPC_UNKNOWN and NEED_ACK frames equal the codec's, IPv4 and IPv6`, async () => {
       await framesAgree(ENGINE_CONFIGS[name], engine, 11, name === 'ice40' ? 12 : 40);
     }, 120_000);
   }

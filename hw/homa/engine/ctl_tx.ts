@@ -1,5 +1,5 @@
 // hw/homa/engine/ctl_tx.ts — control packets out (ENGINE.md `control_tx`): GRANT, RESEND,
-// CUTOFFS, ACK, BUSY and RPC_UNKNOWN frames built from the wire layouts of hw/homa/wire and
+// CUTOFFS, ACK, BUSY, RPC_UNKNOWN and NEED_ACK frames built from the wire layouts of hw/homa/wire and
 // sent as MAC beats.
 //
 // A request names the packet (type, peer, ports, id, offset, length, grant priority); the
@@ -10,8 +10,8 @@
 // and the TCP-style checksum over the pseudo-header with protocol 6 (spec §1.7). CUTOFFS
 // carry our unsched_cutoffs with entry 0 forced to INT_MAX and entries at or above
 // num_priorities zeroed (§3.3), and our cutoff_version. An ACK acknowledges the client RPC in
-// its sender_id (the answer to NEED_ACK, §3.6) and lists no further acks (num_acks 0). BUSY
-// and RPC_UNKNOWN are the common header alone (§1.3).
+// its sender_id (the answer to NEED_ACK, §3.6) and lists no further acks (num_acks 0). BUSY,
+// RPC_UNKNOWN and NEED_ACK are the common header alone (§1.3).
 //
 // Three registered stages: the request; the headers with their partial checksum sums; the
 // frame in a shift register that leaves `beatBytes` bytes per beat. One frame at a time
@@ -40,7 +40,7 @@ export const ctlRequest = record({
 });
 
 /** Packet kinds ctl_tx sends, and the counters it drives. */
-export const CTL_TYPES = ['GRANT', 'RESEND', 'CUTOFFS', 'ACK', 'BUSY', 'RPC_UNKNOWN'] as const;
+export const CTL_TYPES = ['GRANT', 'RESEND', 'CUTOFFS', 'ACK', 'BUSY', 'RPC_UNKNOWN', 'NEED_ACK'] as const;
 export const CTL_TX_COUNTERS = [...CTL_TYPES.map((t) => `packets_sent_${t}` as const), 'priority7_packets'] as const;
 
 const FRAME_BYTES = 136;
@@ -75,6 +75,7 @@ export function ctlTx(c: EngineConfig) {
     const isAck = m.let('is_ack', p.type.eq(HomaType.ACK));
     const isBusy = m.let('is_busy', p.type.eq(HomaType.BUSY));
     const isUnknown = m.let('is_unknown', p.type.eq(HomaType.RPC_UNKNOWN));
+    const isNeedAck = m.let('is_need_ack', p.type.eq(HomaType.NEED_ACK));
     const unpackCommon = (type: number) => commonFields(type, DOFF_CONTROL, p.sport, p.dport, p.sender_id, lit(32, 0));
     const grant = packAs(grantHeader, { common: unpackCommon(HomaType.GRANT), offset: p.offset, priority: p.priority });
     const resend = packAs(resendHeader, { common: unpackCommon(HomaType.RESEND), offset: p.offset, length: p.length, priority: p.priority });
@@ -87,14 +88,15 @@ export function ctlTx(c: EngineConfig) {
     const ack = packAs(ackHeader, { common: unpackCommon(HomaType.ACK), num_acks: lit(16, 0), acks: noAck });
     const busy = packAs(commonHeader, unpackCommon(HomaType.BUSY));
     const unknown = packAs(commonHeader, unpackCommon(HomaType.RPC_UNKNOWN));
+    const needAck = packAs(commonHeader, unpackCommon(HomaType.NEED_ACK));
 
     // The Homa header, left-aligned in 80 bytes (the longest, ACK's), and its length.
     const HOMA_MAX = Math.max(cutoffsHeader.width, ackHeader.width) / 8;
     const left = (x: UInt<number>): UInt<number> => (x.width === 8 * HOMA_MAX ? x : x.cat(lit(8 * HOMA_MAX - x.width, 0)) as UInt<number>);
     const homa = m.let('homa_hdr', mux(isGrant, left(grant), mux(isResend, left(resend), mux(isAck, left(ack),
-      mux(isBusy, left(busy), mux(isUnknown, left(unknown), left(cutoffs)))))));
+      mux(isBusy, left(busy), mux(isUnknown, left(unknown), mux(isNeedAck, left(needAck), left(cutoffs))))))));
     const hlen = m.let('homa_len', mux(isGrant, lit(16, grantHeader.width / 8), mux(isResend, lit(16, resendHeader.width / 8),
-      mux(isAck, lit(16, ackHeader.width / 8), mux(isBusy.or(isUnknown), lit(16, commonHeader.width / 8), lit(16, cutoffsHeader.width / 8))))));
+      mux(isAck, lit(16, ackHeader.width / 8), mux(isBusy.or(isUnknown).or(isNeedAck), lit(16, commonHeader.width / 8), lit(16, cutoffsHeader.width / 8))))));
     const tos = m.let('tos', trafficClass(word('priority_map', 7)));
     const frame = (hdr: UInt<number>): UInt<number> => hdr.cat(lit(8 * FRAME_BYTES - hdr.width, 0)) as UInt<number>;
     const frame4 = frame(ipv4Frame(p.dmac, smac, tos, io.saddr, p.daddr, hlen, ETHERTYPE_IPV4).cat(homa) as UInt<number>);
@@ -134,6 +136,7 @@ export function ctlTx(c: EngineConfig) {
     cnt['packets_sent_ACK']!.set(sent.and(f.type.eq(HomaType.ACK)));
     cnt['packets_sent_BUSY']!.set(sent.and(f.type.eq(HomaType.BUSY)));
     cnt['packets_sent_RPC_UNKNOWN']!.set(sent.and(f.type.eq(HomaType.RPC_UNKNOWN)));
+    cnt['packets_sent_NEED_ACK']!.set(sent.and(f.type.eq(HomaType.NEED_ACK)));
     cnt['priority7_packets']!.set(sent);
     io.sent_bytes.set(mux(sent, f.len, lit(8, 0)));
     io.idle.set(r.valid.not().and(f.valid.not()).and(out.valid.not()));

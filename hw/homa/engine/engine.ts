@@ -108,13 +108,14 @@ export function homaEngine(c: EngineConfig) {
     timer.tick.set(tick.tick);
     io.timer_armed.set(timer.armed);
     io.wake_us.set(tick.next_us);
-    const tunWord = (n: 'resend_ticks' | 'resend_interval' | 'timeout_ticks'): UInt<16> => {
+    const tunWord = (n: 'resend_ticks' | 'resend_interval' | 'timeout_ticks' | 'request_ack_ticks'): UInt<16> => {
       const v = regs.tun[n].at(0);
       return mux(v.bits(31, 16).ne(0), lit(16, 0xffff), v.bits(15, 0)) as UInt<16>;
     };
     data.timer_tun.resend_ticks.set(tunWord('resend_ticks'));
     data.timer_tun.resend_interval.set(tunWord('resend_interval'));
     data.timer_tun.timeout_ticks.set(tunWord('timeout_ticks'));
+    data.timer_tun.request_ack_ticks.set(tunWord('request_ack_ticks'));
     data.work.valid.set(work.out.valid);
     connect(data.work.payload, work.out.payload.data);
     work.out.ready.set(data.work.ready);
@@ -146,6 +147,8 @@ export function homaEngine(c: EngineConfig) {
     clientFrees.in.valid.set(done.valid.and(ends).and(post.not().or(cqReqs.in[0]!.ready)));
     clientFrees.in.payload.addr.set(done.payload.cq.peer_addr);
     clientFrees.in.payload.id.set(done.payload.cq.id);
+    clientFrees.in.payload.responded.set(false);
+    clientFrees.in.payload.acked.set(false);
     const frees = m.instance('rpc_frees', arbiter(rpcFreeLayout, 2, 'priority'));
     connect(frees.in[0]!, clientFrees.out);
     connect(frees.in[1]!, txr.free);

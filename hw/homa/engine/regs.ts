@@ -49,6 +49,7 @@ export const ENGINE_TUNABLES = [
   'ip_addr', 'mac_addr', 'max_incoming', 'max_overcommit', 'window', 'unsched_cutoffs', 'cutoff_version', 'max_sched_prio',
   'priority_map', 'num_priorities', 'grant_fifo_fraction', 'fifo_grant_increment', 'link_mbps', 'tick_usecs',
   'unsched_bytes', 'mtu', 'pacer_fifo_fraction', 'resend_ticks', 'resend_interval', 'timeout_ticks',
+  'request_ack_ticks',
 ] as const;
 export type EngineTunable = (typeof ENGINE_TUNABLES)[number];
 

@@ -33,9 +33,15 @@
 // the last received up to what is owed, or (0, all) before any DATA. After timeout_ticks it
 // ends: a client RPC with an ERROR completion (ETIMEDOUT, its cookie), a server RPC discarded
 // (server_rpc_discards); both counted in rpc_timeouts and freed (`free` on the completion's
-// way, to rx_dispatch). The bpages of a partly received message that times out are not given
-// back yet. Slots becoming live and ending are told to rpc_timer (`tm`); a `free` item (an RPC
-// out of the RPC table) ends its slot here.
+// way, to rx_dispatch). Slots becoming live and ending are told to rpc_timer (`tm`); a `free`
+// item (an RPC out of the RPC table) ends its slot here.
+//
+// A server RPC whose response has all gone out (`responded`, from tx_rpc) counts ticks instead
+// and asks its client for the ACK with NEED_ACK once request_ack_ticks have passed, then at
+// every tick (spec §3.6; a server never times out, as in HomaModule). An `acked` RPC (its
+// client's ACK, or the ack in a later DATA; rx_dispatch made its table entry a tombstone) is
+// freed timeout_ticks later, the model's tombstone time: until then a duplicate of its request
+// is dropped in rx_dispatch instead of running again.
 
 import { assign, bool, clog2, connect, input, lit, module, mux, output, record, stream, u, vec, when, type Bool, type UInt } from '../../hdl/index.ts';
 import { regFifo } from '../../lib/fifo.ts';
@@ -102,7 +108,7 @@ export const RX_DATA_COUNTERS = [
 const ETIMEDOUT = 110;
 
 /** The timer's tunables (spec §3.5), as rx_data reads them. */
-export const timerTunLayout = record({ resend_ticks: u(16), resend_interval: u(16), timeout_ticks: u(16), level: u(8) });
+export const timerTunLayout = record({ resend_ticks: u(16), resend_interval: u(16), timeout_ticks: u(16), request_ack_ticks: u(16), level: u(8) });
 
 export function rxData(c: EngineConfig) {
   const L = engineLayouts(c);
@@ -115,6 +121,8 @@ export function rxData(c: EngineConfig) {
     gap_count: u(clog2(G + 1)), gaps: vec(gap, G),
     // The timer's (§3.5): who to ask, what the sender said it would send, the silent ticks.
     ipv6: bool, saddr: u(128), smac: u(48), port: u(16), id: u(64), incoming: u(MSG_BITS), silent: u(16), until: u(16),
+    // A server RPC with its response sent: ticks since (NEED_ACK, §3.6); acknowledged: a tombstone.
+    responded: bool, done_ticks: u(16), tomb: bool,
   });
   const rpcPages = record({ pages: vec(u(w.bpage), 16), tail_offset: u(16) });
   const work = rxWorkLayout(c);
@@ -224,11 +232,21 @@ export function rxData(c: EngineConfig) {
 
     // ---- the timer (§3.5): a scan's verdict, a heard packet, an RPC's end ----
     const tt = io.timer_tun;
-    const isMeta = m.let('j_meta', y.scan.or(y.free));                        // not a frame
+    const isMeta = m.let('j_meta', y.scan.or(y.free).or(y.responded).or(y.acked));   // not a frame
     const live0 = m.let('j_live', st0.live);                                  // (scan, free and heard are never fresh)
     const isClient = m.let('j_client', st0.id.bit(0).not());
     const heardNow = m.let('j_heard', y.heard.and(live0));
-    const scanNow = m.let('j_scan', y.scan.and(live0));
+    const scanAny = m.let('j_scan_any', y.scan.and(live0));
+    // The RPC as the item names it (responded and acked items name their RPC by id too).
+    const sameRpc = m.let('j_same_rpc', live0.and(st0.id.eq(y.local_id)).and(st0.tomb.not()));
+    const respondedNow = m.let('j_responded', y.responded.and(sameRpc));
+    const ackedNow = m.let('j_acked', y.acked.and(sameRpc));
+    // A tombstone's scan counts to timeout_ticks and frees it; a responded RPC's counts to NEED_ACK.
+    const tombScan = m.let('j_tomb_scan', scanAny.and(st0.tomb));
+    const ackScan = m.let('j_ack_scan', scanAny.and(st0.tomb.not()).and(st0.responded));
+    const scanNow = m.let('j_scan', scanAny.and(st0.tomb.not()).and(st0.responded.not()));
+    const done1 = m.let('j_done1', mux(st0.done_ticks.eq(0xffff), st0.done_ticks, st0.done_ticks.add(1)));
+    const needAckNow = m.let('j_need_ack', ackScan.and(done1.ge(tt.request_ack_ticks)));
     const serverHasAll = m.let('j_server_has_request', isClient.not().and(st0.known).and(st0.received.eq(st0.in_length)));
     // What the peer owes: what it said it would send (its `incoming`), or what we granted
     // (grant_sched's last GRANT for the slot, if it was for this RPC).
@@ -240,7 +258,11 @@ export function rxData(c: EngineConfig) {
     const until1 = m.let('j_until1', mux(st0.until.eq(0), lit(16, 0), st0.until.sub(1)));
     const expire = m.let('j_expire', scanNow.and(quiet.not()).and(silent1.ge(tt.timeout_ticks)));
     const resendNow = m.let('j_resend', scanNow.and(quiet.not()).and(expire.not()).and(until1.eq(0)));
-    const ends = m.let('j_ends', expire.or(y.free.and(live0)));
+    const tombEnds = m.let('j_tomb_ends', tombScan.and(silent1.ge(tt.timeout_ticks)));
+    // Ends that free the RPC through the completion's way (rx_dma, then rx_dispatch).
+    const gone = m.let('j_gone', expire.or(tombEnds));
+    const ends = m.let('j_ends', gone.or(y.free.and(live0)));
+    const askNow = m.let('j_ask', resendNow.or(needAckNow));
     const rawLive = hd.st.live;                                               // the slot's, even for a fresh RPC
     const becomesLive = m.let('j_becomes_live', hOk.and(hFresh).and(rawLive.not()));
     const tmNeeded = m.let('j_tm_needed', becomesLive.or(ends));
@@ -248,7 +270,7 @@ export function rxData(c: EngineConfig) {
     const resends = m.instance('resends', regFifo(ctlRequest, 2));
     connect(io.resend, resends.out);
     const rq = resends.in.payload;
-    rq.type.set(HomaType.RESEND);
+    rq.type.set(mux(needAckNow, lit(8, HomaType.NEED_ACK), lit(8, HomaType.RESEND)));
     rq.ipv6.set(st0.ipv6);
     rq.daddr.set(st0.saddr);
     rq.dmac.set(st0.smac);
@@ -336,13 +358,13 @@ export function rxData(c: EngineConfig) {
     // of silence before, so none is still on its way to them.
     const relNeeded = m.let('j_release', expire.and(st0.known).and(st0.waiting.not()));
     const relOk = m.let('j_release_ok', relNeeded.not().or(rel.rel_busy.not()));
-    const rsOk = m.let('j_resend_ok', resendNow.not().or(resends.in.ready).and(relOk));
+    const rsOk = m.let('j_resend_ok', askNow.not().or(resends.in.ready).and(relOk));
     io.out.valid.set(outValid.and(evOk).and(tmOk).and(rsOk));
     io.ev.valid.set(outValid.and(evNeeded).and(io.out.ready).and(tmOk).and(rsOk));
     io.tm.valid.set(outValid.and(tmNeeded).and(io.out.ready).and(evOk).and(rsOk));
     io.tm.payload.add.set(becomesLive);
     io.tm.payload.slot.set(y.slot);
-    resends.in.valid.set(outValid.and(resendNow).and(io.out.ready).and(evOk).and(tmOk).and(relOk));
+    resends.in.valid.set(outValid.and(askNow).and(io.out.ready).and(evOk).and(tmOk).and(relOk));
     io.grant.ready.set(hValid.and(hAlloc).and(io.out.ready).and(evOk).and(tmOk).and(rsOk));
     io.release.valid.set(rel.rel_busy);
     io.release.payload.qp.set(rel.rel_qp);
@@ -358,18 +380,18 @@ export function rxData(c: EngineConfig) {
     o.len1.set(len1);
     o.addr2.set(addr2);
     o.len2.set(mux(crosses, y.payload_bytes.sub(len1), lit(16, 0)));
-    o.complete.set(complete.or(expire));
+    o.complete.set(complete.or(gone));
     const isServer = y.local_id.bit(0);
     // A timeout: a client's ERROR completion (ETIMEDOUT, §3.5) from the RPC's state; a server's
     // discard posts nothing. Either way the RPC is freed.
-    o.post.set(expire.not().or(isClient));
-    o.free_rpc.set(expire.or(complete.and(isServer.not())));
-    o.cq.qp.set(mux(expire, st0.qp, y.qp));
-    o.cq.gen.set(mux(expire, st0.gen, y.gen));
+    o.post.set(expire.not().or(isClient).and(tombEnds.not()));
+    o.free_rpc.set(gone.or(complete.and(isServer.not())));
+    o.cq.qp.set(mux(gone, st0.qp, y.qp));
+    o.cq.gen.set(mux(gone, st0.gen, y.gen));
     o.cq.type.set(mux(expire, lit(8, CompletionType.ERROR), mux(isServer, lit(8, CompletionType.REQUEST), lit(8, CompletionType.RESPONSE))));
-    o.cq.id.set(mux(expire, st0.id, y.local_id));
+    o.cq.id.set(mux(gone, st0.id, y.local_id));
     o.cq.cookie.set(mux(isServer.and(expire.not()), lit(64, 0), st0.cookie));
-    o.cq.peer_addr.set(mux(expire, st0.saddr, y.saddr));
+    o.cq.peer_addr.set(mux(gone, st0.saddr, y.saddr));
     o.cq.peer_port.set(mux(expire, st0.peer_port, y.sport));
     o.cq.length.set(mux(expire, lit(32, 0), inLen.zext(32)));
     o.cq.error.set(mux(expire, lit(16, ETIMEDOUT), lit(16, 0)));
@@ -431,6 +453,7 @@ export function rxData(c: EngineConfig) {
     const nextPages = m.wire('next_pages', rpcPages);
     // A scan, a free or a heard control packet changes only the timer's fields (and `live`).
     const timerOnly = m.let('j_timer_only', isMeta.or(y.heard));
+    const tombScanned = m.let('j_tomb_silent', mux(tombScan, silent1, st0.silent));
     const dataHere = m.let('j_data_here', hOk.and(y.init.not()).and(y.restart.not()));
     const resetSilence = m.let('j_reset_silence', heardNow.or(dataHere).or(hFresh));
     const initIpv6 = y.saddr.bits(127, 32).ne(0xffff);
@@ -444,12 +467,17 @@ export function rxData(c: EngineConfig) {
         sw.until.set(mux(quiet, tt.resend_ticks, mux(resendNow, tt.resend_interval, until1)));
       });
       when(resetSilence, () => { sw.silent.set(0); sw.until.set(tt.resend_ticks); });
+      when(tombScan, () => sw.silent.set(tombScanned));
+      when(ackedNow, () => sw.silent.set(0));
     });
     m.comb(() => {
       assign(next, st0);
       next.live.set(ends.not());
       next.silent.set(sw.silent);
       next.until.set(sw.until);
+      next.responded.set(st0.responded.or(respondedNow).and(ackedNow.not()));
+      next.done_ticks.set(mux(respondedNow, lit(16, 0), mux(ackScan, done1, st0.done_ticks)));
+      next.tomb.set(st0.tomb.or(ackedNow));
       when(timerOnly.not(), () => {
         next.live.set(true);
         next.qp.set(y.qp);
@@ -464,6 +492,8 @@ export function rxData(c: EngineConfig) {
           mux(accept.and(saidIncoming.gt(st0.incoming)), saidIncoming, st0.incoming)));
         next.cookie.set(mux(y.init, y.cookie, mux(hFresh, lit(64, 0), st0.cookie)));
         next.known.set(y.init.not());
+        // A new RPC in the slot starts with none of its predecessor's ending.
+        when(hFresh.or(y.init), () => { next.responded.set(false); next.done_ticks.set(0); next.tomb.set(false); });
         next.waiting.set(waiting);
         next.in_length.set(inLen);
         next.received.set(mux(accept, newReceived, received0));
@@ -477,7 +507,7 @@ export function rxData(c: EngineConfig) {
       pages.forEach((p, i) => nextPages.pages.at(i).set(p));
       nextPages.tail_offset.set(tailOffset);
     });
-    const writes = m.let('j_writes', fired.and(hOk.or(heardNow).or(scanNow).or(ends)));
+    const writes = m.let('j_writes', fired.and(hOk.or(heardNow).or(scanAny).or(ends).or(respondedNow).or(ackedNow)));
     const snoop = m.let('a_snoop', writes.and(a.valid).and(y.slot.eq(x.slot)));
 
     m.seq(() => {

@@ -18,8 +18,19 @@
 // do not have gets RPC_UNKNOWN (§3.5 homa_resend_pkt). A NEED_ACK for an RPC still here (its
 // response incomplete) is left to the RPC's timer, which asks for the missing bytes. A GRANT
 // or BUSY for a known RPC reaches rx_data marked `heard` (its silent ticks start again, §3.5);
-// RPC_UNKNOWN is counted and dropped (its handling belongs to the rest of the reliability
-// work); rx_data counts DATA.
+// an RPC_UNKNOWN for one of our client RPCs restarts it (to tx_rpc as a `restart`: the request
+// again from byte 0, §3.5), one for a server RPC is counted and dropped (HomaModule discards the
+// RPC; here it ends on its own NEED_ACKs); rx_data counts DATA.
+//
+// Acknowledgements (§3.6): a server RPC stays in the table after its response has gone out
+// (tx_rpc's `responded`, through here to rx_data, which sends NEED_ACK) until its client
+// acknowledges it: the RPC an ACK names in its header, or the one a DATA carries in its `ack`
+// field. Either comes back through stage A as an item of its own (when its FIFO is full it is
+// let go, and NEED_ACK asks again). The acknowledged RPC becomes a tombstone (the table
+// entry's flag, rx_data's `acked`): every packet for it is treated as for no RPC, except a
+// request DATA, which is dropped (packet_discards) instead of starting the RPC again, until
+// rx_data frees the tombstone timeout_ticks later. The ACK packet's list of further acks is
+// not read (the parser does not extract it): those RPCs end on their own NEED_ACK.
 //
 // Accepted send descriptors (sq_fetch) take the same three stages, in turn with frames, so an
 // RPC's slot is found where the frames find it: the peer is looked up (created on first use,
@@ -33,7 +44,7 @@
 
 import { assign, bool, connect, input, lit, module, mux, output, record, stream, u, vec, when, type Bool } from '../../hdl/index.ts';
 import { regFifo } from '../../lib/fifo.ts';
-import { HomaType } from '../wire/index.ts';
+import { HomaType, RESEND_ALL } from '../wire/index.ts';
 import { engineWidths, type EngineConfig } from './config.ts';
 import { peerTable } from './peer_table.ts';
 import { rpcTable } from './rpc_table.ts';
@@ -63,6 +74,10 @@ export function rxWorkLayout(c: EngineConfig) {
     scan: bool,
     /** A control frame (GRANT, BUSY) for the RPC in `slot`: its peer is alive (silent ticks to 0). */
     heard: bool,
+    /** Not a frame: the server RPC in `slot` has sent its whole response (NEED_ACK countdown, §3.6). */
+    responded: bool,
+    /** The server RPC in `slot` was acknowledged (an ACK frame, or a DATA's ack): now a tombstone. */
+    acked: bool,
     cookie: u(64),
     created: bool,
     slot: u(w.rpcSlot),
@@ -90,7 +105,7 @@ export function rxWorkLayout(c: EngineConfig) {
 /** The counters rx_dispatch drives. */
 export const DISPATCH_COUNTERS = [
   ...TYPES.filter((t) => t !== 'DATA').map((t) => `packets_rcvd_${t}`), 'peer_table_full', 'unknown_rpcs', 'requests_to_non_server', 'server_cant_create_rpcs',
-  'unknown_grants',
+  'unknown_grants', 'packet_discards',
 ] as const;
 
 /** A send descriptor's RPC, found (REPLY, ABORT) or entered (REQUEST), for tx_rpc. */
@@ -113,8 +128,12 @@ export function rxCutoffsLayout(c: EngineConfig) {
   return record({ peer: u(w.peer), cutoffs: vec(u(32), 8), version: u(16) });
 }
 
-/** An RPC to take out of the RPC table: the peer's address and our id. */
-export const rpcFreeLayout = record({ addr: u(128), id: u(64) });
+/**
+ * An RPC that ended or moved on, by the peer's address and our id: out of the RPC table
+ * (`free`, neither flag), its response all sent (`responded`: rx_data starts asking for the
+ * ACK), or acknowledged by its client (`acked`: a tombstone).
+ */
+export const rpcFreeLayout = record({ addr: u(128), id: u(64), responded: bool, acked: bool });
 
 /** A RESEND for one of our RPCs (spec §1.3, §3.5): the range, and who asked (for a BUSY). */
 export function rxResendLayout(c: EngineConfig) {
@@ -122,6 +141,8 @@ export function rxResendLayout(c: EngineConfig) {
   return record({
     slot: u(w.rpcSlot), offset: u(32), length: u(32), priority: u(8),
     ipv6: bool, saddr: u(128), smac: u(48), sport: u(16), dport: u(16), id: u(64),
+    /** An RPC_UNKNOWN from the server for our client RPC: send everything again, at the unscheduled level (§3.5). */
+    restart: bool,
   });
 }
 
@@ -136,13 +157,13 @@ export function rxDispatch(c: EngineConfig) {
   const w = engineWidths(c);
   const work = rxWorkLayout(c);
   const descL = txDescLayout(c);
-  const stageA = record({ hdr: L.rxHeader, tx: bool, tx_req: bool, fr: bool, hit: bool, qp: u(w.qp), server: bool, gen: u(8), enabled: bool });
+  const stageA = record({ hdr: L.rxHeader, tx: bool, tx_req: bool, fr: bool, fr_resp: bool, fr_ack: bool, hit: bool, qp: u(w.qp), server: bool, gen: u(8), enabled: bool });
   const stageB = record({ a: stageA, asked: bool, create: bool, peer_full: bool, peer: u(w.peer) });
   return module(`rx_dispatch_${c.name}`, {
     hdr: stream.sink(L.rxHeader),
     /** Accepted send descriptors, their RPC to find or enter. */
     desc: stream.sink(descL),
-    /** RPCs that ended (a client's response complete, a server's response sent): out of the RPC table. */
+    /** RPCs that ended (out of the RPC table) or whose response has all gone out (`responded`). */
     free: stream.sink(rpcFreeLayout),
     qp_event: stream.sink(L.qpEvent),
     port_lookup: output(u(16)),
@@ -169,6 +190,8 @@ export function rxDispatch(c: EngineConfig) {
     // A peer's CUTOFFS on its way to the transmit side, through a FIFO for the same reason.
     const cuts = m.instance('cutoffs', regFifo(rxCutoffsLayout(c), 2));
     connect(io.cutoffs, cuts.out);
+    // Acks carried by DATA, on their way back to stage A (let go when full: NEED_ACK asks again).
+    const pig = m.instance('piggy_acks', regFifo(rpcFreeLayout, 4));
     // RESENDs for our RPCs on their way to tx_rpc.
     const resends = m.instance('resends', regFifo(rxResendLayout(c), 2));
     connect(io.resend, resends.out);
@@ -179,19 +202,27 @@ export function rxDispatch(c: EngineConfig) {
     io.qp_event.ready.set(true);
 
     // ---- stage A ----
-    const a1 = m.reg('a1', record({ valid: bool, tx: bool, tx_req: bool, fr: bool, hdr: L.rxHeader }));
-    const a2 = m.reg('a2', record({ valid: bool, tx: bool, tx_req: bool, fr: bool, hdr: L.rxHeader, hit: bool, qp: u(w.qp) }));
+    const a1 = m.reg('a1', record({ valid: bool, tx: bool, tx_req: bool, fr: bool, fr_resp: bool, fr_ack: bool, hdr: L.rxHeader }));
+    const a2 = m.reg('a2', record({ valid: bool, tx: bool, tx_req: bool, fr: bool, fr_resp: bool, fr_ack: bool, hdr: L.rxHeader, hit: bool, qp: u(w.qp) }));
     const inFlight = m.let('a_in_flight', a1.valid.asUInt().zext(4).add(a2.valid.asUInt().zext(4)));
     const room = m.let('a_room', fifoA.count.zext(4).add(inFlight).lt(8));
-    // Frames first; a descriptor enters when no frame header is offered (and has a place to wait).
-    // Frames first, then RPCs to free, then descriptors.
+    // Frames first, then RPCs that ended or moved on, then acks DATA carried, then descriptors
+    // (a descriptor only with a place to wait).
     const takeFree = m.let('take_free', io.hdr.valid.not().and(io.free.valid));
-    const takeDesc = m.let('take_desc', io.hdr.valid.not().and(io.free.valid.not()).and(io.desc.valid).and(descs.in.ready));
+    const takePig = m.let('take_pig', io.hdr.valid.not().and(io.free.valid.not()).and(pig.out.valid));
+    const takeDesc = m.let('take_desc', io.hdr.valid.not().and(io.free.valid.not()).and(pig.out.valid.not()).and(io.desc.valid).and(descs.in.ready));
     io.hdr.ready.set(room.and(peers.req.ready));
     io.free.ready.set(room.and(peers.req.ready).and(takeFree));
+    pig.out.ready.set(room.and(peers.req.ready).and(takePig));
     io.desc.ready.set(room.and(peers.req.ready).and(takeDesc));
-    peers.req.valid.set(io.hdr.valid.or(takeFree).or(takeDesc).and(room));
-    peers.req.payload.addr.set(mux(takeFree, io.free.payload.addr, mux(takeDesc, io.desc.payload.peer_addr, io.hdr.payload.saddr)));
+    const fin = {
+      addr: m.let('fin_addr', mux(takeFree, io.free.payload.addr, pig.out.payload.addr)),
+      id: m.let('fin_id', mux(takeFree, io.free.payload.id, pig.out.payload.id)),
+      responded: m.let('fin_responded', mux(takeFree, io.free.payload.responded, pig.out.payload.responded)),
+      acked: m.let('fin_acked', mux(takeFree, io.free.payload.acked, pig.out.payload.acked)),
+    };
+    peers.req.valid.set(io.hdr.valid.or(takeFree).or(takePig).or(takeDesc).and(room));
+    peers.req.payload.addr.set(mux(takeFree.or(takePig), fin.addr, mux(takeDesc, io.desc.payload.peer_addr, io.hdr.payload.saddr)));
     io.port_lookup.set(io.hdr.payload.dport);
     descs.in.valid.set(io.desc.fire());
     assign(descs.in.payload, io.desc.payload);
@@ -201,6 +232,8 @@ export function rxDispatch(c: EngineConfig) {
     fifoA.in.payload.tx.set(a2.tx);
     fifoA.in.payload.tx_req.set(a2.tx_req);
     fifoA.in.payload.fr.set(a2.fr);
+    fifoA.in.payload.fr_resp.set(a2.fr_resp);
+    fifoA.in.payload.fr_ack.set(a2.fr_ack);
     fifoA.in.payload.hit.set(a2.hit);
     fifoA.in.payload.qp.set(a2.qp);
     fifoA.in.payload.server.set(info.server);
@@ -209,7 +242,7 @@ export function rxDispatch(c: EngineConfig) {
 
     const hdrFire = m.let('hdr_fire', io.hdr.fire());
     const descFire = m.let('desc_fire', io.desc.fire());
-    const freeFire = m.let('free_fire', io.free.fire());
+    const freeFire = m.let('free_fire', io.free.fire().or(pig.out.fire()));
     // A descriptor travels as a header naming its peer and, in sender_id, its id ^ 1 (stage B
     // asks for sender_id ^ 1); its type is none of Homa's.
     const dIn = io.desc.payload;
@@ -224,8 +257,8 @@ export function rxDispatch(c: EngineConfig) {
     const freeHdr = m.wire('free_hdr', L.rxHeader);
     m.comb(() => {
       assign(freeHdr, io.hdr.payload);
-      freeHdr.saddr.set(io.free.payload.addr);
-      freeHdr.sender_id.set(io.free.payload.id.xor(1));
+      freeHdr.saddr.set(fin.addr);
+      freeHdr.sender_id.set(fin.id.xor(1));
       freeHdr.type.set(0xff);
     });
 
@@ -248,6 +281,8 @@ export function rxDispatch(c: EngineConfig) {
     fifoB.in.payload.a.tx.set(a.tx);
     fifoB.in.payload.a.tx_req.set(a.tx_req);
     fifoB.in.payload.a.fr.set(a.fr);
+    fifoB.in.payload.a.fr_resp.set(a.fr_resp);
+    fifoB.in.payload.a.fr_ack.set(a.fr_ack);
     fifoB.in.payload.a.hit.set(a.hit);
     fifoB.in.payload.a.qp.set(a.qp);
     fifoB.in.payload.a.server.set(a.server);
@@ -257,10 +292,17 @@ export function rxDispatch(c: EngineConfig) {
     fifoB.in.payload.create.set(create);
     fifoB.in.payload.peer_full.set(peerFull);
     fifoB.in.payload.peer.set(peers.resp.payload.peer);
+    // An acknowledgement (from an ACK's header or a DATA's ack, back from stage C): the entry
+    // becomes a tombstone if it is there (update writes nothing otherwise).
+    rpcs.req.payload.tomb.set(a.fr.and(a.fr_ack));                               // a new entry is never a tombstone
     m.comb(() => {
       rpcs.req.payload.op.setTo('lookup');
       when(create, () => rpcs.req.payload.op.setTo('find_or_insert'));
-      when(a.fr, () => rpcs.req.payload.op.setTo('remove'));
+      when(a.fr, () => {
+        rpcs.req.payload.op.setTo('remove');
+        when(a.fr_resp, () => rpcs.req.payload.op.setTo('lookup'));
+        when(a.fr_ack, () => rpcs.req.payload.op.setTo('update'));
+      });
     });
 
     // ---- stage C ----
@@ -271,22 +313,30 @@ export function rxDispatch(c: EngineConfig) {
     const isFree = b.a.fr;
     const data = m.let('c_is_data', h.type.eq(HomaType.DATA).and(isTx.not()));
     const isGrant = m.let('c_is_grant', h.type.eq(HomaType.GRANT).and(isTx.not()));
-    const known = m.let('c_known', b.asked.and(r.found));
+    // A tombstone answers as no RPC, except that request DATA for it is dropped (below).
+    const live = m.let('c_live', r.found.and(r.tomb.not()));
+    const tombData = m.let('c_tomb_data', data.and(b.asked).and(r.found).and(r.tomb));
+    const known = m.let('c_known', b.asked.and(live));
     const created = m.let('c_created', b.asked.and(b.create).and(r.found.not()).and(r.full.not()));
     const deliver = m.let('c_deliver', data.and(known.or(created)));
     const d = descs.out.payload;
-    const txOk = m.let('c_tx_ok', b.asked.and(r.found.or(created)));
+    const txOk = m.let('c_tx_ok', b.asked.and(live.or(created)));
     const txInit = m.let('c_tx_init', isTx.and(b.create).and(txOk));
     const grantOut = m.let('c_grant_out', isGrant.and(known));
     const isResend = m.let('c_is_resend', h.type.eq(HomaType.RESEND).and(isTx.not()).and(isFree.not()).and(b.asked));
-    const needAck = m.let('c_need_ack', h.type.eq(HomaType.NEED_ACK).and(isTx.not()).and(b.asked).and(h.sender_id.bit(0)).and(r.found.not()));
-    const unknownOut = m.let('c_unknown_out', isResend.and(r.found.not()));
+    const needAck = m.let('c_need_ack', h.type.eq(HomaType.NEED_ACK).and(isTx.not()).and(b.asked).and(h.sender_id.bit(0)).and(live.not()));
+    const unknownOut = m.let('c_unknown_out', isResend.and(live.not()));
     const ackOut = m.let('c_ack_out', needAck.or(unknownOut));
-    const resendOut = m.let('c_resend_out', isResend.and(r.found));
+    // RPC_UNKNOWN from the server of one of our client RPCs: the request goes again from byte 0.
+    const restartOut = m.let('c_restart_out', h.type.eq(HomaType.RPC_UNKNOWN).and(isTx.or(isFree).not()).and(b.asked).and(live).and(h.sender_id.bit(0)));
+    const resendOut = m.let('c_resend_out', isResend.and(live).or(restartOut));
     const heard = m.let('c_heard', known.and(isTx.or(isFree).not()).and(h.type.eq(HomaType.GRANT).or(h.type.eq(HomaType.BUSY))));
-    const freeFound = m.let('c_free_found', isFree.and(b.asked).and(r.found));
+    // Ending, responded, acknowledged: the entry as it was (a tombstone may only end).
+    const isResp = b.a.fr_resp, isAcked = b.a.fr_ack;
+    const freeFound = m.let('c_free_found', isFree.and(b.asked).and(r.found).and(isResp.or(isAcked).not().or(r.tomb.not())));
+    const ackFound = m.let('c_ack_found', isFree.and(isAcked).and(b.asked).and(live));
     // A frame always leaves as a work item (its beats are freed there); a descriptor only when
-    // it starts a client RPC; an RPC freed when it was in the table.
+    // it starts a client RPC; an RPC ended, responded or acknowledged when it was in the table.
     const needWork = m.let('c_need_work', isTx.or(isFree).not().or(txInit).or(freeFound));
     const cReady = m.let('c_ready', fifoB.out.valid.and(b.asked.not().or(rpcs.resp.valid)));
     const cutOut = m.let('c_cutoffs_out', h.type.eq(HomaType.CUTOFFS).and(isTx.not()).and(b.asked));
@@ -308,11 +358,21 @@ export function rxDispatch(c: EngineConfig) {
     acks.in.valid.set(cReady.and(ackOut).and(io.work.ready));
     cuts.in.valid.set(cReady.and(cutOut).and(io.work.ready));
     resends.in.valid.set(cReady.and(resendOut).and(io.work.ready));
+    // An acknowledgement (§3.6): an ACK's header naming one of our server RPCs, or a DATA's ack
+    // (the client's earlier RPC to us, done): back to stage A to make a tombstone, if there is room.
+    const ackHdr = m.let('c_ack_header', h.type.eq(HomaType.ACK).and(isTx.or(isFree).not()).and(b.asked).and(live).and(h.sender_id.bit(0).not()));
+    const pigOut = m.let('c_piggy_ack', data.and(b.asked).and(h.ack_client_id.ne(0)).and(h.ack_client_id.bit(0).not()).or(ackHdr));
+    pig.in.valid.set(cGo.and(pigOut));
+    pig.in.payload.addr.set(h.saddr);
+    pig.in.payload.id.set(mux(ackHdr, h.sender_id, h.ack_client_id).xor(1));
+    pig.in.payload.responded.set(false);
+    pig.in.payload.acked.set(true);
     const rs = resends.in.payload;
     rs.slot.set(r.slot);
-    rs.offset.set(h.ctl_offset);
-    rs.length.set(h.ctl_length);
+    rs.offset.set(mux(restartOut, lit(32, 0), h.ctl_offset));
+    rs.length.set(mux(restartOut, lit(32, RESEND_ALL), h.ctl_length));
     rs.priority.set(h.ctl_priority);
+    rs.restart.set(restartOut);
     rs.ipv6.set(h.ipv6);
     rs.saddr.set(h.saddr);
     rs.smac.set(h.smac);
@@ -340,9 +400,11 @@ export function rxDispatch(c: EngineConfig) {
     o.deliver.set(deliver.or(txInit));
     o.restart.set(false);
     o.init.set(isTx);
-    o.free.set(isFree);
+    o.free.set(isFree.and(isResp.or(isAcked).not()));
     o.scan.set(false);
     o.heard.set(heard);
+    o.responded.set(isFree.and(isResp));
+    o.acked.set(ackFound);
     o.cookie.set(d.cookie);
     o.created.set(created.or(txInit));                       // a REQUEST takes its slot over, whatever was there
     o.slot.set(r.slot);
@@ -369,21 +431,22 @@ export function rxDispatch(c: EngineConfig) {
     // is counted by rx_data, which also checks the RPC is still this one.
     const cnt = io.count as Record<string, Bool>;
     const frameGo = m.let('c_frame_go', cGo.and(isTx.or(isFree).not()));
-    const dropped = m.let('c_dropped', frameGo.and(data).and(deliver.not()));
+    const dropped = m.let('c_dropped', frameGo.and(data).and(deliver.not()).and(tombData.not()));
+    cnt['packet_discards']!.set(frameGo.and(tombData));
     const clientId = h.sender_id.bit(0);                                          // our id is even
     const actsAlone = m.let('c_acts_alone', h.type.eq(HomaType.CUTOFFS).or(h.type.eq(HomaType.NEED_ACK)).or(h.type.eq(HomaType.ACK)).or(h.type.eq(HomaType.RESEND)));
     const control = m.let('c_control', frameGo.and(data.not()).and(b.asked));
-    const handled = m.let('c_handled', control.and(r.found.or(actsAlone)));
+    const handled = m.let('c_handled', control.and(live.or(actsAlone)));
     for (const t of TYPES) if (t !== 'DATA') cnt[`packets_rcvd_${t}`]!.set(handled.and(h.type.eq(HomaType[t])));
-    const orphan = m.let('c_orphan', control.and(r.found.not()).and(actsAlone.not()).and(h.type.eq(HomaType.GRANT).and(clientId.not()).not()));
+    const orphan = m.let('c_orphan', control.and(live.not()).and(actsAlone.not()).and(h.type.eq(HomaType.GRANT).and(clientId.not()).not()));
     cnt['peer_table_full']!.set(cGo.and(b.peer_full));   // frames and descriptors alike
     cnt['unknown_rpcs']!.set(dropped.and(b.asked).and(clientId).or(orphan));     // a response for no client RPC, or an orphan
-    cnt['unknown_grants']!.set(control.and(r.found.not()).and(h.type.eq(HomaType.GRANT)).and(clientId.not()));   // HomaModule: not counted
+    cnt['unknown_grants']!.set(control.and(live.not()).and(h.type.eq(HomaType.GRANT)).and(clientId.not()));   // HomaModule: not counted
     cnt['requests_to_non_server']!.set(dropped.and(b.asked).and(clientId.not()).and(b.create.not()));
     cnt['server_cant_create_rpcs']!.set(dropped.and(b.asked).and(b.create).and(r.full));
 
     io.idle.set(a1.valid.not().and(a2.valid.not()).and(fifoA.count.eq(0)).and(fifoB.count.eq(0)).and(descs.count.eq(0)).and(acks.count.eq(0)).and(cuts.count.eq(0))
-      .and(resends.count.eq(0)));
+      .and(resends.count.eq(0)).and(pig.count.eq(0)));
 
     m.seq(() => {
       when(io.qp_event.valid, () => {
@@ -393,6 +456,8 @@ export function rxDispatch(c: EngineConfig) {
       a1.valid.set(hdrFire.or(descFire).or(freeFire));
       a1.tx.set(descFire);
       a1.fr.set(freeFire);
+      a1.fr_resp.set(freeFire.and(fin.responded));
+      a1.fr_ack.set(freeFire.and(fin.acked));
       a1.tx_req.set(descFire.and(io.desc.payload.opcode.eq(SendOpcode.REQUEST)));
       when(hdrFire, () => assign(a1.hdr, io.hdr.payload));
       when(descFire, () => assign(a1.hdr, descHdr));
@@ -402,6 +467,8 @@ export function rxDispatch(c: EngineConfig) {
         a2.tx.set(a1.tx);
         a2.tx_req.set(a1.tx_req);
         a2.fr.set(a1.fr);
+        a2.fr_resp.set(a1.fr_resp);
+        a2.fr_ack.set(a1.fr_ack);
         assign(a2.hdr, a1.hdr);
         a2.hit.set(io.port_found.hit);
         a2.qp.set(io.port_found.qp);

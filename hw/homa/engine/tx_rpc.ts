@@ -18,15 +18,18 @@
 //             has left and its descriptor asked (NOTIFY_TX_DONE), a TX_DONE completion says
 //             its bytes will not be read again (true while the engine has no retransmission:
 //             the reliability issue moves it to the acknowledgement, as the model does); a
-//             server RPC is then freed (`free`: out of the RPC table) — HomaModule keeps it
-//             until the client's ACK, to retransmit from and to refuse a duplicated request;
-//             both wait for the reliability issue.
+//             server RPC is then `responded` (to rx_data through rx_dispatch): it stays, to
+//             retransmit from and to refuse a duplicated request, until its client's ACK, which
+//             rx_data asks for with NEED_ACK (spec §3.6).
 //   resend -> a RESEND for one of our RPCs (spec §3.5 homa_resend_pkt): if its message is here
 //             and the range starts below what has been sent, the packets that cover the range
 //             (up to what was sent) go out again at the RESEND's priority, marked retransmitted,
 //             ahead of new packets, cut where they were cut the first time (every maxp bytes,
 //             and at the unscheduled limit); otherwise (nothing sent there yet, or a server RPC
 //             with no response yet) the peer gets BUSY (`busy`): we are alive, not ready.
+//             An RPC_UNKNOWN from the server for a client RPC of ours comes the same way as a
+//             `restart` (0, all): everything sent so far goes again at the message's
+//             unscheduled level, so the server starts the RPC anew (§3.5); no BUSY.
 //
 // Refusals here (the model's behaviour): a REPLY whose RPC is not there (unknown id, or gone)
 // is ignored as HomaModule ignores it (spec §2.2), with TX_DONE at once when asked; a REQUEST
@@ -182,7 +185,7 @@ export function txRpc(c: EngineConfig) {
     io.found.ready.set(f.valid.not().or(fDone));
 
     // ---- packets: the record read as tx_sched hands the packet over, then offered ----
-    const p1 = m.reg('p1', record({ valid: bool, pkt: pktKeptL, slot: u(w.rpcSlot), rt: bool, rt_prio: u(3) }));
+    const p1 = m.reg('p1', record({ valid: bool, pkt: pktKeptL, slot: u(w.rpcSlot), rt: bool, rt_prio: u(3), rt_unsched: bool }));
     const p2 = m.reg('p2', record({ valid: bool, pkt: pktKeptL, slot: u(w.rpcSlot), rec: msg, prio: u(3), rt: bool, rt_prio: u(3) }));
     const done = m.instance('done_fifo', regFifo(record({ last: bool, free: bool, cq: creq }), IN_FLIGHT));
     const frees = m.instance('frees', regFifo(rpcFreeLayout, 2));
@@ -283,6 +286,8 @@ export function txRpc(c: EngineConfig) {
     frees.in.valid.set(pop.and(head.free));
     frees.in.payload.addr.set(head.cq.peer_addr);
     frees.in.payload.id.set(head.cq.id);
+    frees.in.payload.responded.set(true);
+    frees.in.payload.acked.set(false);
     done.out.ready.set(pop);
 
     io.count.client_requests_started.set(entering.and(isReq));
@@ -328,6 +333,7 @@ export function txRpc(c: EngineConfig) {
       when(io.pkt.fire(), () => {
         for (const k of Object.keys(pktKept)) assign((p1.pkt as unknown as Record<string, AnyValue>)[k]!, (io.pkt.payload as unknown as Record<string, AnyValue>)[k]!);
         p1.rt.set(false);
+        p1.rt_unsched.set(false);
         p1.slot.set(io.pkt.payload.msg);
         msgR.read(io.pkt.payload.msg);
         prioR.read(io.pkt.payload.msg);
@@ -344,6 +350,7 @@ export function txRpc(c: EngineConfig) {
         p1.pkt.fifo.set(false);
         p1.rt.set(true);
         p1.rt_prio.set(rq.priority.bits(2, 0));
+        p1.rt_unsched.set(rq.restart);
         msgR.read(rq.slot);
         prioR.read(rq.slot);
         rc.rt_cur.set(pktEnd);
@@ -356,7 +363,8 @@ export function txRpc(c: EngineConfig) {
         p2.prio.set(prioR.data);
         p2.rt.set(p1.rt);
         p2.slot.set(p1.slot);
-        p2.rt_prio.set(p1.rt_prio);
+        // A restart (RPC_UNKNOWN) goes out at the message's unscheduled level (§3.5).
+        p2.rt_prio.set(mux(p1.rt_unsched, msgR.data.unsched_prio, p1.rt_prio));
       });
       // How far each message has gone (packets of a message go in order; retransmissions go back).
       when(p2Go.and(p2.rt.not()), () => sentW.write(p2.slot, { id: r.id, end: q.offset.add(q.length.zext(MSG_BITS)) }));
@@ -374,8 +382,10 @@ export function txRpc(c: EngineConfig) {
         rc.rt_maxp.set(recMaxp.as(11));
         // The walk to the packet holding the first byte asked for starts at 0 or at the unscheduled limit.
         rc.rt_cur.set(mux(rq.offset.lt(recUnsched.zext(32)), lit(MSG_BITS, 0), recUnsched));
+        // A restart with nothing sent yet has nothing to do (no BUSY: the peer asked nothing).
         when(ours.and(rq.length.ne(RESEND_ALL)), () => rt.goto('grant'))
-          .elsewhen(ours.and(startsSent), () => rt.goto('align')).otherwise(() => rt.goto('busy'));
+          .elsewhen(ours.and(startsSent), () => rt.goto('align'))
+          .elsewhen(rq.restart, () => rt.goto('rest')).otherwise(() => rt.goto('busy'));
       });
       when(rtGrant.and(io.grant.ready).and(entering.not()), () => {
         when(startsSent, () => rt.goto('align')).otherwise(() => rt.goto('busy'));
