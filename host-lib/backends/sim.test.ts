@@ -223,6 +223,13 @@ describe('simulated time', () => {
     expect(c.now()).toBe(t0 + 15_345);
   });
 
+  test('a sleep past the horizon ends with an error that names the horizon, not a loop', async () => {
+    const c = new SimCluster({ horizonNs: 10_000 });
+    await c.sleep(5_000);
+    await expect(c.sleep(20_000)).rejects.toThrow(/horizon/);
+    expect(c.now()).toBe(10_000);
+  });
+
   test('a wait for an event that cannot come ends as idle', async () => {
     const c = new SimCluster();
     const d = c.modelDevice(0);

@@ -225,10 +225,12 @@ export class SimCluster {
   /** Bytes on the wire so far, by kind (DATA unscheduled / granted / retransmitted, control). */
   stats(): TrafficStats { return this.traffic.snapshot(); }
 
-  /** Let `ns` of simulated time pass for the caller. */
+  /** Let `ns` of simulated time pass for the caller (an error if the horizon comes first). */
   async sleep(ns: number): Promise<void> {
     const until = this.now() + ns;
-    while (this.now() < until) await this.waitEvent(null, Infinity, until);
+    while (this.now() < until) {
+      if (await this.waitEvent(null, Infinity, until) === 'idle') throw new Error(`sleep(${ns} ns) cannot end: ${this.idleReason()}`);
+    }
   }
 
   /** @internal SimDevice.waitEvent. */

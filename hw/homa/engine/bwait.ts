@@ -84,6 +84,8 @@ export function bwait(c: EngineConfig) {
     r.heard.set(false);
     r.responded.set(false);
     r.acked.set(false);
+    r.tx_length.set(0);
+    r.tx_notify.set(false);
     r.cookie.set(0n);
     r.created.set(false);
     r.slot.set(sel('slot').as(w.rpcSlot));

@@ -50,7 +50,7 @@ export function homaEngine(c: EngineConfig) {
     const sq = m.instance('sq_fetch', sqFetch(c));
     const rmux = m.instance('dma_read_mux', dmaReadMux(c));
     const txmux = m.instance('tx_read_mux', dmaReadMux(c, 2));
-    const cqReqs = m.instance('cq_requests', arbiter(completionRequestLayout(c), 4, 'priority'));
+    const cqReqs = m.instance('cq_requests', arbiter(completionRequestLayout(c), 3, 'priority'));
     const events = m.instance('qp_events', streamFork(L.qpEvent, 7));
     const txr = m.instance('tx_rpc', txRpc(c));
     const txs = m.instance('tx_sched', txSched(c));
@@ -133,7 +133,8 @@ export function homaEngine(c: EngineConfig) {
     parser.buf_rd_addr.set(writer.buf_rd_addr);
     writer.buf_rd_data.set(parser.buf_rd_data);
     parser.buf_free.set(writer.buf_free);
-    // Completions: messages received first, then refused send descriptors, then the send side's.
+    // Completions: messages received (and TX_DONE, posted as an RPC ends) first, then refused
+    // send descriptors, then the send side's (ACCEPTED, ENOMEM, TX_DONE for a reply with no RPC).
     // A response received ends its client RPC, as does a timeout: it leaves the RPC table (as
     // does a server RPC whose response has gone out, from tx_rpc). A server RPC that times out
     // only leaves (nothing is posted).
@@ -149,6 +150,8 @@ export function homaEngine(c: EngineConfig) {
     clientFrees.in.payload.id.set(done.payload.cq.id);
     clientFrees.in.payload.responded.set(false);
     clientFrees.in.payload.acked.set(false);
+    clientFrees.in.payload.tx_length.set(0);
+    clientFrees.in.payload.tx_notify.set(false);
     const frees = m.instance('rpc_frees', arbiter(rpcFreeLayout, 2, 'priority'));
     connect(frees.in[0]!, clientFrees.out);
     connect(frees.in[1]!, txr.free);
@@ -157,7 +160,6 @@ export function homaEngine(c: EngineConfig) {
     frees.out.ready.set(dispatch.free.ready);
     connect(cqReqs.in[1]!, sq.cq);
     connect(cqReqs.in[2]!, txr.cq_refused);
-    connect(cqReqs.in[3]!, txr.cq);
     cq.req.valid.set(cqReqs.out.valid);
     connect(cq.req.payload, cqReqs.out.payload.data);
     cqReqs.out.ready.set(cq.req.ready);

@@ -123,6 +123,9 @@ export function rxData(c: EngineConfig) {
     ipv6: bool, saddr: u(128), smac: u(48), port: u(16), id: u(64), incoming: u(MSG_BITS), silent: u(16), until: u(16),
     // A server RPC with its response sent: ticks since (NEED_ACK, §3.6); acknowledged: a tombstone.
     responded: bool, done_ticks: u(16), tomb: bool,
+    // Our outgoing message (a client's request, a server's response): its length, and whether
+    // the host asked for TX_DONE, posted here as the RPC ends.
+    tx_length: u(MSG_BITS), tx_notify: bool,
   });
   const rpcPages = record({ pages: vec(u(w.bpage), 16), tail_offset: u(16) });
   const work = rxWorkLayout(c);
@@ -260,7 +263,18 @@ export function rxData(c: EngineConfig) {
     const resendNow = m.let('j_resend', scanNow.and(quiet.not()).and(expire.not()).and(until1.eq(0)));
     const tombEnds = m.let('j_tomb_ends', tombScan.and(silent1.ge(tt.timeout_ticks)));
     // Ends that free the RPC through the completion's way (rx_dma, then rx_dispatch).
-    const gone = m.let('j_gone', expire.or(tombEnds));
+    // An ACK for a server RPC whose request is not all here ends it as a timeout would (the
+    // client says it is done: HomaModule's homa_rpc_end): out of the grant scheduler, bpages back.
+    const ackDiscard = m.let('j_ack_discard', ackedNow.and(isClient.not()).and(serverHasAll.not()));
+    // Ends that clean up a message: out of the grant scheduler, its bpages back.
+    const discard = m.let('j_discard', expire.or(ackDiscard));
+    const gone = m.let('j_gone', discard.or(tombEnds));
+    // TX_DONE as the RPC ends (the model's freeRpc): a server's response acknowledged, a
+    // client's RPC out of the table (its response or its ERROR was posted before).
+    const txDoneServer = m.let('j_tx_done_server', ackedNow.and(st0.responded).and(st0.tx_notify));
+    const txDoneClient = m.let('j_tx_done_client', y.free.and(y.local_id.bit(0).not()).and(st0.id.eq(y.local_id)).and(st0.tx_notify));
+    const txDone = m.let('j_tx_done', txDoneServer.or(txDoneClient));
+    const fromState = m.let('j_cq_from_state', gone.or(txDone));
     const ends = m.let('j_ends', gone.or(y.free.and(live0)));
     const askNow = m.let('j_ask', resendNow.or(needAckNow));
     const rawLive = hd.st.live;                                               // the slot's, even for a fresh RPC
@@ -349,14 +363,14 @@ export function rxData(c: EngineConfig) {
     // ---- outputs ----
     const o = io.out.payload;
     // The packet leaves with its event (when it reached its RPC), its pages taken (first packet).
-    const evNeeded = hd.ok.and(y.restart.not()).and(y.init.not()).or(expire.and(st0.known));
+    const evNeeded = hd.ok.and(y.restart.not()).and(y.init.not()).or(discard.and(st0.known));
     const outValid = m.let('j_out_valid', hValid.and(hAlloc.not().or(io.grant.valid)));
     const evOk = m.let('j_ev_ok', evNeeded.not().or(io.ev.ready));
     const tmOk = m.let('j_tm_ok', tmNeeded.not().or(io.tm.ready));
     // The bpages of a message that times out partly received go back to its pool, one release
     // a cycle (the host never saw them). Its last payload write went to rx_dma timeout_ticks
     // of silence before, so none is still on its way to them.
-    const relNeeded = m.let('j_release', expire.and(st0.known).and(st0.waiting.not()));
+    const relNeeded = m.let('j_release', discard.and(st0.known).and(st0.waiting.not()));
     const relOk = m.let('j_release_ok', relNeeded.not().or(rel.rel_busy.not()));
     const rsOk = m.let('j_resend_ok', askNow.not().or(resends.in.ready).and(relOk));
     io.out.valid.set(outValid.and(evOk).and(tmOk).and(rsOk));
@@ -380,25 +394,26 @@ export function rxData(c: EngineConfig) {
     o.len1.set(len1);
     o.addr2.set(addr2);
     o.len2.set(mux(crosses, y.payload_bytes.sub(len1), lit(16, 0)));
-    o.complete.set(complete.or(gone));
+    o.complete.set(complete.or(gone).or(txDone));
     const isServer = y.local_id.bit(0);
     // A timeout: a client's ERROR completion (ETIMEDOUT, §3.5) from the RPC's state; a server's
     // discard posts nothing. Either way the RPC is freed.
-    o.post.set(expire.not().or(isClient).and(tombEnds.not()));
+    o.post.set(mux(gone, expire.and(isClient), lit(1, 1).asBool()));
     o.free_rpc.set(gone.or(complete.and(isServer.not())));
-    o.cq.qp.set(mux(gone, st0.qp, y.qp));
-    o.cq.gen.set(mux(gone, st0.gen, y.gen));
-    o.cq.type.set(mux(expire, lit(8, CompletionType.ERROR), mux(isServer, lit(8, CompletionType.REQUEST), lit(8, CompletionType.RESPONSE))));
-    o.cq.id.set(mux(gone, st0.id, y.local_id));
+    o.cq.qp.set(mux(fromState, st0.qp, y.qp));
+    o.cq.gen.set(mux(fromState, st0.gen, y.gen));
+    o.cq.type.set(mux(expire, lit(8, CompletionType.ERROR), mux(txDone, lit(8, CompletionType.TX_DONE),
+      mux(isServer, lit(8, CompletionType.REQUEST), lit(8, CompletionType.RESPONSE)))));
+    o.cq.id.set(mux(fromState, st0.id, y.local_id));
     o.cq.cookie.set(mux(isServer.and(expire.not()), lit(64, 0), st0.cookie));
-    o.cq.peer_addr.set(mux(gone, st0.saddr, y.saddr));
-    o.cq.peer_port.set(mux(expire, st0.peer_port, y.sport));
-    o.cq.length.set(mux(expire, lit(32, 0), inLen.zext(32)));
+    o.cq.peer_addr.set(mux(fromState, st0.saddr, y.saddr));
+    o.cq.peer_port.set(mux(fromState, st0.peer_port, y.sport));
+    o.cq.length.set(mux(expire, lit(32, 0), mux(txDone, st0.tx_length, inLen).zext(32)));
     o.cq.error.set(mux(expire, lit(16, ETIMEDOUT), lit(16, 0)));
     const hasTail = m.let('has_tail', inLen.bits(BPAGE_SHIFT - 1, 0).ne(0));
-    o.cq.num_bpages.set(mux(expire, lit(5, 0), whole.zext(5).add(hasTail.asUInt().zext(5))));
+    o.cq.num_bpages.set(mux(expire.or(txDone), lit(5, 0), whole.zext(5).add(hasTail.asUInt().zext(5))));
     for (let i = 0; i < 16; i++) {
-      o.cq.bpage_offsets.at(i).set(mux(expire, lit(32, 0), bpageOffset(pages[i]!, whole.eq(i), tailOffset)));
+      o.cq.bpage_offsets.at(i).set(mux(expire.or(txDone), lit(32, 0), bpageOffset(pages[i]!, whole.eq(i), tailOffset)));
     }
     const fired = m.let('j_fired', io.out.fire());
     // Counters and events are about frames; a restart only moves the message's state.
@@ -408,22 +423,22 @@ export function rxData(c: EngineConfig) {
     io.restarted.gone.set(hAlloc.not());
     io.restarted.slot.set(y.slot);
     const ev = io.ev.payload;
-    // A timeout tells the grant scheduler the message is gone (its share of max_incoming back,
-    // out of the grantable list), as if it had completed.
-    ev.gone.set(expire);
-    ev.sched.set(mux(expire, st0.known, hKnown.or(complete.not())));
+    // A timeout (or an ACK for an unfinished request) tells the grant scheduler the message is
+    // gone (its share of max_incoming back, out of the grantable list), as if it had completed.
+    ev.gone.set(discard);
+    ev.sched.set(mux(discard, st0.known, hKnown.or(complete.not())));
     ev.cutoff_version.set(y.cutoff_version);
     ev.qp.set(y.qp);
     ev.gen.set(y.gen);
     ev.slot.set(y.slot);
     ev.peer.set(y.peer);
-    ev.first.set(hKnown.not().and(expire.not()));
-    ev.accept.set(accept.or(expire));
-    ev.waiting.set(waiting.and(expire.not()));
-    ev.complete.set(complete.or(expire));
+    ev.first.set(hKnown.not().and(discard.not()));
+    ev.accept.set(accept.or(discard));
+    ev.waiting.set(waiting.and(discard.not()));
+    ev.complete.set(complete.or(discard));
     ev.length.set(inLen);
-    ev.incoming.set(mux(expire, lit(32, 0), y.incoming));
-    ev.received.set(mux(expire, st0.received, mux(accept, newReceived, received0)));
+    ev.incoming.set(mux(discard, lit(32, 0), y.incoming));
+    ev.received.set(mux(discard, st0.received, mux(accept, newReceived, received0)));
     ev.ipv6.set(y.ipv6);
     ev.saddr.set(y.saddr);
     ev.smac.set(y.smac);
@@ -439,9 +454,9 @@ export function rxData(c: EngineConfig) {
     cnt['packets_rcvd_DATA']!.set(done.and(hOk));                                     // DATA that reached its RPC (§3.5)
     cnt['buffer_alloc_failures']!.set(done.and(hAlloc).and(g.ok.not()));
     cnt['dropped_data_no_bufs']!.set(done.and(hOk).and(waiting));
-    const discard = m.let('discard', done.and(hOk).and(waiting.not()).and(fits.not()).and(overflow.not()));
-    cnt['packet_discards']!.set(discard.and(y.retransmit.not()));
-    cnt['resent_discards']!.set(discard.and(y.retransmit));
+    const pktDiscard = m.let('discard', done.and(hOk).and(waiting.not()).and(fits.not()).and(overflow.not()));
+    cnt['packet_discards']!.set(pktDiscard.and(y.retransmit.not()));
+    cnt['resent_discards']!.set(pktDiscard.and(y.retransmit));
     cnt['gap_overflows']!.set(done.and(hOk).and(waiting.not()).and(lengthOk).and(endFits).and(overflow));
     cnt['server_requests_done']!.set(done.and(complete).and(isServer));
     cnt['client_responses_done']!.set(done.and(complete).and(isServer.not()));
@@ -478,6 +493,7 @@ export function rxData(c: EngineConfig) {
       next.responded.set(st0.responded.or(respondedNow).and(ackedNow.not()));
       next.done_ticks.set(mux(respondedNow, lit(16, 0), mux(ackScan, done1, st0.done_ticks)));
       next.tomb.set(st0.tomb.or(ackedNow));
+      when(respondedNow, () => { next.tx_length.set(y.tx_length); next.tx_notify.set(y.tx_notify); });
       when(timerOnly.not(), () => {
         next.live.set(true);
         next.qp.set(y.qp);
@@ -493,7 +509,11 @@ export function rxData(c: EngineConfig) {
         next.cookie.set(mux(y.init, y.cookie, mux(hFresh, lit(64, 0), st0.cookie)));
         next.known.set(y.init.not());
         // A new RPC in the slot starts with none of its predecessor's ending.
-        when(hFresh.or(y.init), () => { next.responded.set(false); next.done_ticks.set(0); next.tomb.set(false); });
+        when(hFresh.or(y.init), () => {
+          next.responded.set(false); next.done_ticks.set(0); next.tomb.set(false);
+          next.tx_length.set(mux(y.init, y.tx_length, lit(MSG_BITS, 0)));
+          next.tx_notify.set(y.init.and(y.tx_notify));
+        });
         next.waiting.set(waiting);
         next.in_length.set(inLen);
         next.received.set(mux(accept, newReceived, received0));

@@ -50,7 +50,7 @@ import { peerTable } from './peer_table.ts';
 import { rpcTable } from './rpc_table.ts';
 import { engineLayouts, MSG_BITS } from './types.ts';
 import { txDescLayout } from './sq_fetch.ts';
-import { SendOpcode } from '../abi.ts';
+import { SendFlag, SendOpcode } from '../abi.ts';
 import { ctlRequest } from './ctl_tx.ts';
 
 const TYPES = ['DATA', 'GRANT', 'RESEND', 'RPC_UNKNOWN', 'BUSY', 'CUTOFFS', 'FREEZE', 'NEED_ACK', 'ACK'] as const;
@@ -78,6 +78,13 @@ export function rxWorkLayout(c: EngineConfig) {
     responded: bool,
     /** The server RPC in `slot` was acknowledged (an ACK frame, or a DATA's ack): now a tombstone. */
     acked: bool,
+    /**
+     * With `init` (a client's request) or `responded` (a server's response): the message's length
+     * and NOTIFY_TX_DONE. The engine reads those bytes again for a RESEND until the RPC ends, so
+     * TX_DONE is posted then (rx_data), not when the last packet leaves.
+     */
+    tx_length: u(MSG_BITS),
+    tx_notify: bool,
     cookie: u(64),
     created: bool,
     slot: u(w.rpcSlot),
@@ -133,7 +140,11 @@ export function rxCutoffsLayout(c: EngineConfig) {
  * (`free`, neither flag), its response all sent (`responded`: rx_data starts asking for the
  * ACK), or acknowledged by its client (`acked`: a tombstone).
  */
-export const rpcFreeLayout = record({ addr: u(128), id: u(64), responded: bool, acked: bool });
+export const rpcFreeLayout = record({
+  addr: u(128), id: u(64), responded: bool, acked: bool,
+  /** With `responded`: the response's length and its NOTIFY_TX_DONE (TX_DONE comes with the ACK). */
+  tx_length: u(MSG_BITS), tx_notify: bool,
+});
 
 /** A RESEND for one of our RPCs (spec §1.3, §3.5): the range, and who asked (for a BUSY). */
 export function rxResendLayout(c: EngineConfig) {
@@ -220,6 +231,8 @@ export function rxDispatch(c: EngineConfig) {
       id: m.let('fin_id', mux(takeFree, io.free.payload.id, pig.out.payload.id)),
       responded: m.let('fin_responded', mux(takeFree, io.free.payload.responded, pig.out.payload.responded)),
       acked: m.let('fin_acked', mux(takeFree, io.free.payload.acked, pig.out.payload.acked)),
+      tx_length: m.let('fin_tx_length', mux(takeFree, io.free.payload.tx_length, pig.out.payload.tx_length)),
+      tx_notify: m.let('fin_tx_notify', mux(takeFree, io.free.payload.tx_notify, pig.out.payload.tx_notify)),
     };
     peers.req.valid.set(io.hdr.valid.or(takeFree).or(takePig).or(takeDesc).and(room));
     peers.req.payload.addr.set(mux(takeFree.or(takePig), fin.addr, mux(takeDesc, io.desc.payload.peer_addr, io.hdr.payload.saddr)));
@@ -251,6 +264,9 @@ export function rxDispatch(c: EngineConfig) {
       assign(descHdr, io.hdr.payload);
       descHdr.saddr.set(dIn.peer_addr);
       descHdr.sender_id.set(dIn.id.xor(1));
+      // A descriptor carries its message's length and NOTIFY_TX_DONE in these two fields.
+      descHdr.message_length.set(dIn.length.trunc(MSG_BITS));
+      descHdr.retransmit.set(dIn.flags.and(SendFlag.NOTIFY_TX_DONE).ne(0));
       descHdr.type.set(0xff);
     });
     // So does an RPC to free (its peer's address, our id ^ 1).
@@ -259,6 +275,9 @@ export function rxDispatch(c: EngineConfig) {
       assign(freeHdr, io.hdr.payload);
       freeHdr.saddr.set(fin.addr);
       freeHdr.sender_id.set(fin.id.xor(1));
+      // A responded item carries its response's length and NOTIFY_TX_DONE in these two fields.
+      freeHdr.message_length.set(fin.tx_length);
+      freeHdr.retransmit.set(fin.tx_notify);
       freeHdr.type.set(0xff);
     });
 
@@ -367,6 +386,8 @@ export function rxDispatch(c: EngineConfig) {
     pig.in.payload.id.set(mux(ackHdr, h.sender_id, h.ack_client_id).xor(1));
     pig.in.payload.responded.set(false);
     pig.in.payload.acked.set(true);
+    pig.in.payload.tx_length.set(0);
+    pig.in.payload.tx_notify.set(false);
     const rs = resends.in.payload;
     rs.slot.set(r.slot);
     rs.offset.set(mux(restartOut, lit(32, 0), h.ctl_offset));
@@ -405,6 +426,8 @@ export function rxDispatch(c: EngineConfig) {
     o.heard.set(heard);
     o.responded.set(isFree.and(isResp));
     o.acked.set(ackFound);
+    o.tx_length.set(h.message_length);
+    o.tx_notify.set(h.retransmit.and(isTx.or(isFree)));
     o.cookie.set(d.cookie);
     o.created.set(created.or(txInit));                       // a REQUEST takes its slot over, whatever was there
     o.slot.set(r.slot);

@@ -14,13 +14,13 @@
 //             of its scheduled packets (§3.1);
 //   pkt    -> each packet tx_sched hands out is joined with its message's record (one cycle)
 //             and goes to tx_builder as a DATA request;
-//   sent   -> DATA frames leave in the order they were asked for; when a message's last packet
-//             has left and its descriptor asked (NOTIFY_TX_DONE), a TX_DONE completion says
-//             its bytes will not be read again (true while the engine has no retransmission:
-//             the reliability issue moves it to the acknowledgement, as the model does); a
-//             server RPC is then `responded` (to rx_data through rx_dispatch): it stays, to
-//             retransmit from and to refuse a duplicated request, until its client's ACK, which
-//             rx_data asks for with NEED_ACK (spec §3.6).
+//   sent   -> DATA frames leave in the order they were asked for; when a response's last
+//             packet has left, its server RPC has `responded` (to rx_data through rx_dispatch,
+//             with the response's length and NOTIFY_TX_DONE): it stays, to retransmit from and to
+//             refuse a duplicated request, until its client's ACK, which rx_data asks for with
+//             NEED_ACK (spec §3.6). TX_DONE (the bytes will not be read again) is posted by
+//             rx_data when the RPC ends (the ACK; a client's response or timeout), as the model
+//             does: until then a RESEND may read them.
 //   resend -> a RESEND for one of our RPCs (spec §3.5 homa_resend_pkt): if its message is here
 //             and the range starts below what has been sent, the packets that cover the range
 //             (up to what was sent) go out again at the RESEND's priority, marked retransmitted,
@@ -101,8 +101,6 @@ export function txRpc(c: EngineConfig) {
     build: stream.source(txPacketLayout(c)),
     /** A DATA frame left tx_builder (its frames leave in request order). */
     sent: input(bool),
-    /** TX_DONE of messages whose last packet has left. */
-    cq: stream.source(creq),
     /** ACCEPTED (NOTIFY_ID), ERROR ENOMEM (no room for a REQUEST) and TX_DONE of a REPLY with no RPC. */
     cq_refused: stream.source(creq),
     /** A server RPC whose response has all left: out of the RPC table (rx_dispatch). */
@@ -187,7 +185,7 @@ export function txRpc(c: EngineConfig) {
     // ---- packets: the record read as tx_sched hands the packet over, then offered ----
     const p1 = m.reg('p1', record({ valid: bool, pkt: pktKeptL, slot: u(w.rpcSlot), rt: bool, rt_prio: u(3), rt_unsched: bool }));
     const p2 = m.reg('p2', record({ valid: bool, pkt: pktKeptL, slot: u(w.rpcSlot), rec: msg, prio: u(3), rt: bool, rt_prio: u(3) }));
-    const done = m.instance('done_fifo', regFifo(record({ last: bool, free: bool, cq: creq }), IN_FLIGHT));
+    const done = m.instance('done_fifo', regFifo(record({ free: bool, addr: u(128), id: u(64), length: u(MSG_BITS), notify: bool }), IN_FLIGHT));
     const frees = m.instance('frees', regFifo(rpcFreeLayout, 2));
     connect(io.free, frees.out);
     const p2Go = m.let('p2_go', io.build.fire());
@@ -260,34 +258,26 @@ export function txRpc(c: EngineConfig) {
     b.priority.set(mux(p2.rt, p2.rt_prio, mux(q.unscheduled, r.unsched_prio, p2.prio)));
     b.addr.set(r.base.add(q.offset.zext(64)));
     done.in.valid.set(p2Go);
-    done.in.payload.last.set(q.last.and(r.notify));
-    done.in.payload.free.set(q.last.and(r.id.bit(0)));                 // our id is odd: we are the server
-    const dc = done.in.payload.cq;
-    dc.qp.set(r.qp);
-    dc.gen.set(r.gen);
-    dc.type.set(CompletionType.TX_DONE);
-    dc.id.set(r.id);
-    dc.cookie.set(r.cookie);
-    dc.peer_addr.set(r.daddr);
-    dc.peer_port.set(r.dport);
-    dc.length.set(r.length.zext(32));
-    dc.error.set(0);
-    dc.num_bpages.set(0);
-    for (let i = 0; i < 16; i++) dc.bpage_offsets.at(i).set(0);
+    // A response's last packet (our id is odd: we are the server): the RPC has responded.
+    done.in.payload.free.set(q.last.and(r.id.bit(0)).and(p2.rt.not()));
+    done.in.payload.addr.set(r.daddr);
+    done.in.payload.id.set(r.id);
+    done.in.payload.length.set(r.length);
+    done.in.payload.notify.set(r.notify);
 
-    // ---- frames out: each one pops its packet; a message's last one posts TX_DONE ----
+    // ---- frames out: each one pops its packet; a response's last one says it has responded ----
     const owed = m.reg('frames_left', u(4));                     // frames out whose packet is not yet popped (at most IN_FLIGHT)
     const head = done.out.payload;
     const canPop = m.let('can_pop', owed.ne(0));              // counted first: no output hangs on `sent` in its cycle
     const freeOk = m.let('free_ok', head.free.not().or(frees.in.ready));
-    io.cq.valid.set(done.out.valid.and(canPop).and(head.last).and(freeOk));
-    assign(io.cq.payload, head.cq);
-    const pop = m.let('pop', done.out.valid.and(canPop).and(head.last.not().or(io.cq.ready)).and(freeOk));
+    const pop = m.let('pop', done.out.valid.and(canPop).and(freeOk));
     frees.in.valid.set(pop.and(head.free));
-    frees.in.payload.addr.set(head.cq.peer_addr);
-    frees.in.payload.id.set(head.cq.id);
+    frees.in.payload.addr.set(head.addr);
+    frees.in.payload.id.set(head.id);
     frees.in.payload.responded.set(true);
     frees.in.payload.acked.set(false);
+    frees.in.payload.tx_length.set(head.length);
+    frees.in.payload.tx_notify.set(head.notify);
     done.out.ready.set(pop);
 
     io.count.client_requests_started.set(entering.and(isReq));
