@@ -360,7 +360,8 @@ export class ModelNic implements Endpoint {
   }
 
   private createServerRpc(peer: Peer, id: number, sport: number, dport: number, incast: boolean): Rpc | undefined {
-    if (peer.ackedIds.has(id)) { this.counters['packet_discards']!++; return undefined; }  // acked already (acks.ts)
+    // Acked already (acks.ts): the packet reached the DATA handler, which discards it.
+    if (peer.ackedIds.has(id)) { this.counters['packets_rcvd_DATA']!++; this.counters['packet_discards']!++; return undefined; }
     const qp = this.queuePairs.get(dport);
     if (!qp || !qp.server) {
       // Counted here; dispatch() has answered with ICMP port unreachable (§2, §3.5).

@@ -112,7 +112,7 @@ export function rxWorkLayout(c: EngineConfig) {
 /** The counters rx_dispatch drives. */
 export const DISPATCH_COUNTERS = [
   ...TYPES.filter((t) => t !== 'DATA').map((t) => `packets_rcvd_${t}`), 'peer_table_full', 'unknown_rpcs', 'requests_to_non_server', 'server_cant_create_rpcs',
-  'unknown_grants', 'packet_discards',
+  'unknown_grants', 'packet_discards', 'packets_rcvd_DATA',
 ] as const;
 
 /** A send descriptor's RPC, found (REPLY, ABORT) or entered (REQUEST), for tx_rpc. */
@@ -456,6 +456,7 @@ export function rxDispatch(c: EngineConfig) {
     const frameGo = m.let('c_frame_go', cGo.and(isTx.or(isFree).not()));
     const dropped = m.let('c_dropped', frameGo.and(data).and(deliver.not()).and(tombData.not()));
     cnt['packet_discards']!.set(frameGo.and(tombData));
+    cnt['packets_rcvd_DATA']!.set(frameGo.and(tombData));                      // it reached the DATA handler, which discards it
     const clientId = h.sender_id.bit(0);                                          // our id is even
     const actsAlone = m.let('c_acts_alone', h.type.eq(HomaType.CUTOFFS).or(h.type.eq(HomaType.NEED_ACK)).or(h.type.eq(HomaType.ACK)).or(h.type.eq(HomaType.RESEND)));
     const control = m.let('c_control', frameGo.and(data.not()).and(b.asked));

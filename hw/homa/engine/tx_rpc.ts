@@ -75,8 +75,8 @@ export function txRpc(c: EngineConfig) {
   const T = txSchedLayouts(c);
   const creq = completionRequestLayout(c);
   const msg = record({
-    qp: u(w.qp), gen: u(8), ipv6: bool, daddr: u(128), dport: u(16), sport: u(16), id: u(64), length: u(MSG_BITS),
-    base: u(64), notify: bool, cookie: u(64), unsched_prio: u(3), cutoff_version: u(16),
+    qp: u(w.qp), ipv6: bool, daddr: u(128), dport: u(16), sport: u(16), id: u(64), length: u(MSG_BITS),
+    base: u(64), notify: bool, unsched_prio: u(3), cutoff_version: u(16),
   });
   // Entry 0 is not kept: it is taken as INT_MAX whatever the peer sent (spec §3.3).
   const peerCut = record({ valid: bool, cutoffs: vec(u(32), 7), version: u(16) });
@@ -307,8 +307,8 @@ export function txRpc(c: EngineConfig) {
       when(io.cq_refused.fire().and(fDone.not()), () => f.posted.set(true));
       when(entering, () => {
         const record_ = {
-          qp: d.qp, gen: d.gen, ipv6, daddr: d.peer_addr, dport: d.dport, sport: qpR.data.port, id: d.id, length: d.length,
-          base: qpR.data.send_base.add(d.send_offset.zext(64)), notify, cookie: d.cookie,
+          qp: d.qp, ipv6, daddr: d.peer_addr, dport: d.dport, sport: qpR.data.port, id: d.id, length: d.length,
+          base: qpR.data.send_base.add(d.send_offset.zext(64)), notify,
           unsched_prio: unschedPrio.as(3), cutoff_version: mux(pc.valid, pc.version, lit(16, 0)),
         };
         msgW.write(fi.slot, record_);
