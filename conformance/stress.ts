@@ -18,6 +18,7 @@ import { HomaDevice } from '../host-lib/homa-device.ts';
 import type { HomaSocket } from '../host-lib/socket.ts';
 import { seededRng } from '../sim/model/rng.ts';
 import { logUniform } from '../sim/model/stress.ts';
+import { keyed } from '../sim/model/testing.ts';
 import { BPAGE_SIZE } from '../hw/homa/abi.ts';
 
 export interface EngineStressOptions {
@@ -53,21 +54,14 @@ const SERVER_PORT = 900;
 /** timeout_ticks (100) of 1 ms ticks, and a margin: what is left after that is a leak. */
 const DRAIN_NS = 130e6;
 
-/** A message that names its key in its first 4 bytes; the rest follows from the key. */
-export function keyedBytes(key: number, length: number): Uint8Array {
-  const b = new Uint8Array(length);
-  let x = (key * 2654435761) >>> 0;
-  for (let i = 0; i < length; i++) { x = (x * 1103515245 + 12345) >>> 0; b[i] = x >>> 24; }
-  for (let i = 0; i < Math.min(4, length); i++) b[i] = (key >>> (8 * i)) & 0xff;
-  return b;
-}
+/** The key a message names in its first 4 bytes (sim/model/testing.ts keyed; every length here is at least 4). */
 function keyOf(b: Uint8Array): number { return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0; }
 
 /** RPCs a host's NIC still holds (an RTL engine: any at all; the model: how many, tombstones included). */
 function rpcsLeft(device: unknown): number {
-  const nic = (device as { nic?: { sim?: { peek(n: string): number | bigint }; rpcs?: Set<unknown>; tombstones?: number } }).nic;
+  const nic = (device as { nic?: { sim?: { peek(n: string): number | bigint }; liveRpcs?: number; tombstones?: number } }).nic;
   if (nic?.sim) return Number(nic.sim.peek('timer_armed'));
-  if (nic?.rpcs) return nic.rpcs.size + (nic.tombstones ?? 0);
+  if (nic?.liveRpcs !== undefined) return nic.liveRpcs + (nic.tombstones ?? 0);
   throw new Error('stress: this NIC kind reports no RPC count (neither an RTL engine nor the model)');
 }
 
@@ -98,7 +92,7 @@ export async function runEngineStress(o: EngineStressOptions): Promise<EngineStr
             executions.set(key, (executions.get(key) ?? 0) + 1);
             if (o.holdNs) await d.sleep(o.holdNs);
             req.release();
-            await s.reply(req, keyedBytes(key ^ 0x80000000, respLen.get(key) ?? 1));
+            await s.reply(req, keyed(key ^ 0x80000000, respLen.get(key) ?? 1));
           }
         } catch { /* closed with the cluster */ }
       })();
@@ -115,8 +109,8 @@ export async function runEngineStress(o: EngineStressOptions): Promise<EngineStr
           const reqLen = Math.max(4, logUniform(r, o.maxLength));
           respLen.set(key, Math.max(4, logUniform(r, o.maxLength)));
           try {
-            const m = await clients[from]!.call({ address: devices[to]!.address, port: SERVER_PORT }, keyedBytes(key, reqLen));
-            const want = keyedBytes(key ^ 0x80000000, respLen.get(key)!);
+            const m = await clients[from]!.call({ address: devices[to]!.address, port: SERVER_PORT }, keyed(key, reqLen));
+            const want = keyed(key ^ 0x80000000, respLen.get(key)!);
             const got = m.bytes();
             m.release();
             if (got.length !== want.length || !Buffer.from(got).equals(Buffer.from(want))) problems.push(`host ${from} RPC key ${key}: wrong response (${got.length} bytes, want ${want.length})`);
